@@ -1,0 +1,217 @@
+"""Vigie: composition root and command line. Nothing else lives here.
+
+    python app.py [serve] [--config F] [--host H] [--port P]   run the dashboard (+ collectors)
+    python app.py collect [--config F] [--once]                run the collectors alone
+    python app.py sources [--config F]                         check each source's mapping
+    python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
+
+Without --config, Vigie runs its demo: config/demo.toml over generated portal databases.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent
+DEMO_CONFIG = ROOT / "config" / "demo.toml"
+DEMO_DIR = ROOT / "data" / "demo"
+EXIT_CONFIG, EXIT_LOCKED = 2, 3
+
+log = logging.getLogger("vigie")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app.py", description="Vigie — salle de supervision (démo sans --config).")
+    sub = parser.add_subparsers(dest="command")
+
+    def config_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", type=Path, help="fichier TOML des sources (défaut : la démo, config/demo.toml)")
+
+    serve = sub.add_parser("serve", help="servir le tableau de bord (et les collecteurs intégrés)")
+    config_arg(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8050, help="port (défaut 8050)")
+    serve.add_argument("--no-collect", action="store_true", help="ne pas lancer les collecteurs dans ce processus")
+
+    collect = sub.add_parser("collect", help="lancer les collecteurs seuls (processus séparé en production)")
+    config_arg(collect)
+    collect.add_argument("--once", action="store_true", help="un seul passage sur toutes les sources, puis sortir")
+
+    sources = sub.add_parser("sources", help="vérifier chaque source : connexion, volumes, exemple, quarantaine")
+    config_arg(sources)
+
+    demo = sub.add_parser("demo", help="créer les bases du portail de démonstration dans data/demo/")
+    demo.add_argument("--reset", action="store_true", help="régénérer la démo (efface aussi le magasin de démo)")
+    demo.add_argument("--seed", type=int, default=2026, help="graine : même graine, même démo (défaut 2026)")
+    demo.add_argument("--cases", type=int, default=45_000, help="nombre de dossiers d'historique (défaut 45 000)")
+    demo.add_argument("--out", type=Path, default=DEMO_DIR, help="dossier des bases de démo (défaut data/demo)")
+    return parser
+
+
+def _settings(config: Path | None):  # type: ignore[no-untyped-def]
+    """Settings from --config, or the demo's (its relative paths read from the repository)."""
+    from collectors.catalog import load_catalog
+    from collectors.config import load_settings
+
+    settings = load_settings(config) if config else load_settings(DEMO_CONFIG, base_dir=ROOT)
+    return settings, load_catalog(settings.catalog_path)
+
+
+def _ensure_demo(catalog, out: Path = DEMO_DIR, *, reset: bool = False, seed: int = 2026,  # type: ignore[no-untyped-def]
+                 cases: int = 45_000) -> None:
+    from collectors.demo.build import build_demo
+
+    lome_now = dt.datetime.now(ZoneInfo("Africa/Lome")).replace(tzinfo=None)
+    counts = build_demo(out, catalog, now=lome_now, seed=seed, n_cases=cases, reset=reset)
+    if counts:
+        print(f"Démo créée dans {out} : " + ", ".join(f"{k} {v} dossiers" for k, v in counts.items()))
+
+
+def _store(settings):  # type: ignore[no-untyped-def]
+    from collectors.engines import create_store_engine
+    from collectors.store import Store
+
+    store = Store(create_store_engine(settings.store_url))
+    store.create()
+    return store
+
+
+def _collector(settings, catalog, store, *, demo: bool, scheduler=None):  # type: ignore[no-untyped-def]
+    """Collectors (+ the demo simulator) on ``scheduler`` when given."""
+    from collectors.collector import Collector
+    from collectors.scheduler import schedule_collector, schedule_every
+
+    collector = Collector(settings, store, catalog)
+    if scheduler is not None:
+        schedule_collector(scheduler, collector)
+        if demo:
+            from collectors.demo.simulate import Simulator
+
+            schedule_every(scheduler, "demo-simulator", 4, Simulator(DEMO_DIR, catalog).step)
+    return collector
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from collectors.collector import summary
+    from collectors.lock import WriterLock, WriterLockBusy
+
+    settings, catalog = _settings(args.config)
+    demo = args.config is None
+    if demo:
+        _ensure_demo(catalog)
+    store = _store(settings)
+    lock = WriterLock(store.engine)
+    try:
+        lock.acquire()
+    except WriterLockBusy as exc:
+        print(f"Collecteur non démarré : {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    try:
+        if args.once:
+            logging.getLogger("collectors").setLevel(logging.WARNING)  # the summary is printed below
+            collector = _collector(settings, catalog, store, demo=demo)
+            results = collector.poll_all()
+            for r in results:
+                print(f"{r.source} : {summary(r)}")
+            collector.close()
+            return 1 if any(r.error for r in results) else 0
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        scheduler = BlockingScheduler(timezone="Africa/Lome")
+        _collector(settings, catalog, store, demo=demo, scheduler=scheduler)
+        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+        print(f"Collecteurs actifs sur {len(settings.sources)} source(s). Ctrl-C pour arrêter.")
+        try:
+            scheduler.start()
+        except KeyboardInterrupt:
+            pass
+        return 0
+    finally:
+        lock.release()
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from collectors.check import check_source, render
+
+    settings, catalog = _settings(args.config)
+    if args.config is None:
+        _ensure_demo(catalog)
+    codes = frozenset(catalog["code"])
+    checks = [check_source(s, codes) for s in settings.sources]
+    for check in checks:
+        print(render(check))
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _, catalog = _settings(None)
+    if args.reset:
+        # The demo store holds the old demo's cases: it goes with it.
+        for path in [ROOT / "data" / "vigie.db", ROOT / "data" / "vigie.db-wal", ROOT / "data" / "vigie.db-shm"]:
+            path.unlink(missing_ok=True)
+        import shutil
+
+        shutil.rmtree(ROOT / "data" / "snapshots", ignore_errors=True)
+    _ensure_demo(catalog, args.out, reset=args.reset, seed=args.seed, cases=args.cases)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from collectors.collector import utc_now
+    from collectors.lock import WriterLock, WriterLockBusy
+    from collectors.reader import Reader
+    from dashboard import create_app
+
+    settings, catalog = _settings(args.config)
+    demo = args.config is None
+    if demo:
+        _ensure_demo(catalog)
+    store = _store(settings)
+    scheduler = BackgroundScheduler(timezone="Africa/Lome")
+    lock = WriterLock(store.engine)
+    if not args.no_collect:
+        try:
+            lock.acquire()
+            _collector(settings, catalog, store, demo=demo, scheduler=scheduler)
+            scheduler.start()
+        except WriterLockBusy as exc:
+            log.warning("collecteurs non intégrés : %s", exc)
+    reader = Reader(store.engine, settings.snapshot_dir)
+    threading.Thread(target=reader.frames, name="warm-cache", daemon=True).start()
+    app = create_app(reader, utc_now)
+    print(f"Vigie sur http://{args.host}:{args.port}/")
+    try:
+        app.run(host=args.host, port=args.port, debug=False)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        lock.release()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from collectors.config import ConfigError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    args = _parser().parse_args(argv)
+    command = args.command or "serve"
+    if args.command is None:
+        args = _parser().parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return {"serve": cmd_serve, "collect": cmd_collect, "sources": cmd_sources, "demo": cmd_demo}[command](args)
+    except ConfigError as exc:
+        print(f"Erreur de configuration : {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

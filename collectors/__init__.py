@@ -1,0 +1,1 @@
+"""Collectors: poll source case databases into the canonical Vigie store."""

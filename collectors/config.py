@@ -1,0 +1,220 @@
+"""Load and validate the TOML configuration (store, catalogue, calendar, sources).
+
+A bad config must stop start-up with a message that names the file, the source and
+the key, because an operator editing it on a wall-screen PC has nothing else to go on.
+Secrets never live in the file: ``${VAR}`` is read from the environment.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from collectors.model import LOME_TZ, STATUSES
+
+
+class ConfigError(Exception):
+    """A configuration problem; its message is meant for the operator, in French."""
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    name: str
+    url: str
+    cases_sql: str
+    events_sql: str | None = None
+    status_map: dict[str, str] = field(default_factory=dict)
+    every_seconds: float = 30.0
+    timezone: str = LOME_TZ
+    timeout_seconds: float = 20.0
+    reconcile_every_polls: int = 60
+    max_backoff_seconds: float = 600.0
+    initial_since: dt.datetime = dt.datetime(1900, 1, 1)  # noqa: DTZ001 - bound as the source's own naive type
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None
+    store_url: str
+    snapshot_dir: Path
+    catalog_path: Path
+    country: str
+    extra_closures: tuple[dt.date, ...]
+    sources: tuple[SourceSettings, ...]
+
+
+#: Optional per-source keys: (type, help). Defaults live on SourceSettings.
+SOURCE_OPTIONAL_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "events_sql": (str, "SQL of the status history; omit for a legacy source without one"),
+    "status_map": (dict, "source status value -> canonical status"),
+    "every_seconds": ((int, float), "poll period in seconds"),
+    "timezone": (str, "IANA zone in which the source's naive timestamps are read"),
+    "timeout_seconds": ((int, float), "connect and statement timeout"),
+    "reconcile_every_polls": (int, "a full key reconcile (deleted cases) every N polls; 0 disables it"),
+    "max_backoff_seconds": ((int, float), "longest wait between retries of a failing source"),
+    "initial_since": ((str, dt.datetime), "watermark of the very first poll"),
+}
+SOURCE_REQUIRED_KEYS = ("name", "url", "cases_sql")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SINCE = re.compile(r"(?<![:\w]):since\b")
+
+
+def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = None,
+                  base_dir: Path | None = None) -> Settings:
+    """Read, expand and validate a config file; raise ConfigError naming file/source/key.
+
+    Relative paths (catalogue, snapshot folder, SQLite URLs) are read from ``base_dir``,
+    the working directory by default, like any command-line tool.
+    """
+    path = Path(path)
+    env = dict(os.environ) if env is None else env
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: fichier de configuration introuvable") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: fichier illisible ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML invalide ({exc})") from None
+    return parse_settings(raw, path=path, env=env, base_dir=base_dir or Path.cwd())
+
+
+def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str], base_dir: Path) -> Settings:
+    """Validate an already-parsed TOML document."""
+    where = str(path) if path else "<config>"
+    _reject_unknown(raw, {"store", "catalog", "calendar", "sources"}, where)
+
+    store = _table(raw, "store", where)
+    _reject_unknown(store, {"url", "snapshot_dir"}, f"{where} [store]")
+    store_url = _absolute_sqlite(_expand(_required(store, "url", f"{where} [store]"), env, f"{where} [store] url"), base_dir)
+
+    catalog = _table(raw, "catalog", where)
+    _reject_unknown(catalog, {"path"}, f"{where} [catalog]")
+    catalog_path = base_dir / Path(_required(catalog, "path", f"{where} [catalog]"))
+
+    calendar = raw.get("calendar", {})
+    _reject_unknown(calendar, {"country", "extra_closures"}, f"{where} [calendar]")
+    country = calendar.get("country", "TG")
+    closures = tuple(
+        _as_date(v, f"{where} [calendar] extra_closures") for v in calendar.get("extra_closures", [])
+    )
+
+    sources_raw = raw.get("sources")
+    if not isinstance(sources_raw, list) or not sources_raw:
+        raise ConfigError(f"{where}: au moins une section [[sources]] est requise")
+    sources = tuple(_parse_source(s, i, where, env, base_dir) for i, s in enumerate(sources_raw))
+    names = [s.name for s in sources]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"{where}: nom de source en double : {', '.join(dupes)} (clé name)")
+
+    return Settings(
+        path=path,
+        store_url=store_url,
+        snapshot_dir=base_dir / Path(store.get("snapshot_dir", "data/snapshots")),
+        catalog_path=catalog_path,
+        country=country,
+        extra_closures=closures,
+        sources=sources,
+    )
+
+
+def _parse_source(raw: Any, index: int, where: str, env: dict[str, str], base_dir: Path) -> SourceSettings:
+    label = f"{where} [[sources]] n°{index + 1}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{label}: une table est attendue")
+    if isinstance(raw.get("name"), str):
+        label = f"{where} source « {raw['name']} »"
+    allowed = set(SOURCE_REQUIRED_KEYS) | set(SOURCE_OPTIONAL_KEYS)
+    _reject_unknown(raw, allowed, label)
+    for key in SOURCE_REQUIRED_KEYS:
+        value = _required(raw, key, label)
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{label}: la clé {key} doit être un texte non vide")
+    for key, (kind, _help) in SOURCE_OPTIONAL_KEYS.items():
+        if key in raw and not isinstance(raw[key], kind):
+            raise ConfigError(f"{label}: type invalide pour la clé {key}")
+
+    values: dict[str, Any] = {k: raw[k] for k in raw}
+    values["url"] = _absolute_sqlite(_expand(raw["url"], env, f"{label}, clé url"), base_dir)
+    for key in ("cases_sql", "events_sql"):
+        if key in raw and not _SINCE.search(raw[key]):
+            raise ConfigError(f"{label}: la requête {key} doit utiliser le paramètre :since (filigrane)")
+    status_map = {str(k): v for k, v in raw.get("status_map", {}).items()}
+    for source_value, canonical in status_map.items():
+        if canonical not in STATUSES:
+            raise ConfigError(
+                f"{label}: clé status_map.{source_value} : statut canonique inconnu « {canonical} » "
+                f"(attendu : {', '.join(STATUSES)})"
+            )
+    if "events_sql" in raw and not status_map:
+        raise ConfigError(f"{label}: clé status_map requise quand events_sql est donné")
+    values["status_map"] = status_map
+    try:
+        ZoneInfo(values.get("timezone", LOME_TZ))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{label}: clé timezone : fuseau inconnu « {values['timezone']} »") from None
+    for key in ("every_seconds", "timeout_seconds", "max_backoff_seconds"):
+        if key in values and values[key] <= 0:
+            raise ConfigError(f"{label}: la clé {key} doit être positive")
+    if values.get("reconcile_every_polls", 0) < 0:
+        raise ConfigError(f"{label}: la clé reconcile_every_polls doit être positive ou nulle")
+    if isinstance(values.get("initial_since"), str):
+        try:
+            values["initial_since"] = dt.datetime.fromisoformat(values["initial_since"])
+        except ValueError:
+            raise ConfigError(f"{label}: clé initial_since : date ISO illisible") from None
+    return SourceSettings(**values)
+
+
+def _expand(value: str, env: dict[str, str], where: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise ConfigError(f"{where} : variable d'environnement ${{{name}}} non définie")
+        return env[name]
+
+    return _VAR.sub(replace, value)
+
+
+def _absolute_sqlite(url: str, base_dir: Path) -> str:
+    """``sqlite:///data/x.db`` -> an absolute path under ``base_dir``; other URLs unchanged."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and not url.startswith(prefix + ":memory:"):
+        return prefix + str(base_dir / url[len(prefix):])
+    return url
+
+
+def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = _required(raw, key, where)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{key}] doit être une table")
+    return value
+
+
+def _required(raw: dict[str, Any], key: str, where: str) -> Any:
+    if key not in raw:
+        raise ConfigError(f"{where}: clé obligatoire manquante : {key}")
+    return raw[key]
+
+
+def _reject_unknown(raw: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: clé inconnue : {', '.join(unknown)}")
+
+
+def _as_date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: date illisible « {value} » (attendu AAAA-MM-JJ)") from None

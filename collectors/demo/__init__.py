@@ -1,0 +1,1 @@
+"""Demo portal: two source databases with different schemas, and a live simulator."""

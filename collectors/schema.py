@@ -1,0 +1,143 @@
+"""The store's tables (SQLAlchemy Core), portable across SQLite, PostgreSQL and MariaDB.
+
+Every data row carries ``version``: the data version of the commit that last wrote
+it, so a reader can fetch only what changed since the version it already holds.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC in, aware UTC out, whatever the backend stores.
+
+    SQLite and MariaDB have no zone-aware type: they hold naive UTC, and the zone
+    is re-attached on read. A naive datetime is refused: it would be ambiguous.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect):  # type: ignore[no-untyped-def]
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime refuses naive datetimes")
+        value = value.astimezone(dt.UTC)
+        if dialect.name in ("sqlite", "mysql", "mariadb"):
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def _id() -> BigInteger:
+    return BigInteger().with_variant(Integer, "sqlite")
+
+
+metadata = MetaData()
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("case_id", String(128), primary_key=True),
+    Column("procedure_code", String(32), nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("region", String(16), nullable=False),
+    Column("agent", String(128)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("deleted_at", UTCDateTime, comment="tombstone: the case disappeared from its source"),
+    Column("version", BigInteger, nullable=False),
+    Index("ix_cases_version", "version"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", _id(), primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("case_id", String(128), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("seq", BigInteger, comment="the source's own order, breaks ties on at"),
+    Column("version", BigInteger, nullable=False),
+    UniqueConstraint("source", "case_id", "status", "at", name="uq_events_identity"),
+    Index("ix_events_version", "version"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", _id(), primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("stream", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("case_id", String(128)),
+    Column("detail", Text),
+    Column("payload", Text, nullable=False),
+    Column("row_hash", String(32), nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    UniqueConstraint("source", "stream", "reason", "row_hash", name="uq_quarantine_row"),
+    Index("ix_quarantine_open", "source", "resolved_at"),
+)
+
+source_health = Table(
+    "source_health",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("rows_last_poll", Integer),
+    Column("last_poll_ms", Integer),
+    Column("polls", BigInteger, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("every_seconds", Integer),
+)
+
+watermarks = Table(
+    "watermarks",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("stream", String(16), primary_key=True),
+    Column("cursor", Text),
+    Column("boundary", Text),
+    Column("updated_at", UTCDateTime),
+)
+
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

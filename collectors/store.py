@@ -1,0 +1,313 @@
+"""The canonical case store: idempotent writes, watermarks, health, quarantine, data version.
+
+One transaction per poll: the data version bump comes first (it serialises writers
+on the meta row), then rows, quarantine and the watermark. A crash anywhere before
+the commit leaves the previous watermark in place, so the batch is replayed, never
+skipped; and because case writes are upserts and event writes are idempotent, the
+replay duplicates nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from collectors import schema
+from collectors.watermark import Watermark, dumps, loads
+
+_CHUNK = 20_000
+_IN_CHUNK = 900
+
+
+@dataclass
+class Batch:
+    """Everything one poll of one source wants to commit, atomically."""
+
+    source: str
+    cases: pd.DataFrame
+    events: pd.DataFrame
+    quarantine: pd.DataFrame
+    watermarks: dict[str, Watermark]
+    resolved_quarantine_ids: Sequence[int] = ()
+    deleted: Sequence[str] = ()
+    restored: Sequence[str] = ()
+
+
+@dataclass
+class CommitResult:
+    new_cases: int = 0
+    updated_cases: int = 0
+    new_events: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    deleted: int = 0
+    restored: int = 0
+    version: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.version is not None
+
+
+class Store:
+    """All writes and the small reads collectors need; bulk reads live in reader.Reader."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self) -> None:
+        """Create missing tables and the version counter; safe to call on every start."""
+        schema.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(schema.store_meta.c.key).where(schema.store_meta.c.key == "data_version")).first()
+            if exists is None:
+                # store_id tells a Parquet snapshot which store it belongs to (a reset store gets a new one).
+                conn.execute(insert(schema.store_meta), [{"key": "data_version", "value": 0},
+                                                         {"key": "store_id", "value": secrets.randbits(62)}])
+
+    # --- small reads -------------------------------------------------------------------
+    def data_version(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(schema.store_meta.c.value).where(schema.store_meta.c.key == "data_version")).scalar_one())
+
+    def watermarks(self, source: str) -> dict[str, Watermark]:
+        w = schema.watermarks
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(w.c.stream, w.c.cursor, w.c.boundary).where(w.c.source == source)).all()
+        marks = {"cases": Watermark(), "events": Watermark()}
+        marks.update({r.stream: loads(r.cursor, r.boundary) for r in rows})
+        return marks
+
+    def known_case_ids(self, source: str, case_ids: Iterable[str]) -> set[str]:
+        """Which of ``case_ids`` the store holds for ``source`` (tombstones included)."""
+        c = schema.cases
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(case_ids)), _IN_CHUNK):
+                found.update(conn.execute(select(c.c.case_id).where(c.c.source == source, c.c.case_id.in_(chunk))).scalars())
+        return found
+
+    def case_ids(self, source: str) -> pd.DataFrame:
+        """Every case key of a source with its tombstone flag: the reconcile's other side."""
+        c = schema.cases
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(c.c.case_id, c.c.deleted_at.is_not(None).label("deleted")).where(c.c.source == source)).all()
+        return pd.DataFrame(rows, columns=["case_id", "deleted"])
+
+    def open_quarantine(self, source: str, reason: str | None = None) -> pd.DataFrame:
+        q = schema.quarantine
+        query = select(q.c.id, q.c.stream, q.c.reason, q.c.case_id, q.c.payload).where(q.c.source == source, q.c.resolved_at.is_(None))
+        if reason:
+            query = query.where(q.c.reason == reason)
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).all(), columns=["id", "stream", "reason", "case_id", "payload"])
+
+    # --- the one write path of a poll ---------------------------------------------------
+    def commit_batch(self, batch: Batch, now: dt.datetime) -> CommitResult:
+        """Write a poll's rows, quarantine, tombstones and watermarks in one transaction."""
+        result = CommitResult()
+        touches_data = not (batch.cases.empty and batch.events.empty and batch.quarantine.empty) or bool(
+            batch.deleted or batch.restored or batch.resolved_quarantine_ids
+        )
+        with self.engine.begin() as conn:
+            if touches_data:
+                version = self._bump(conn)
+                result.version = version
+                self._write_cases(conn, batch, version, result)
+                self._write_events(conn, batch, version, result)
+                self._write_quarantine(conn, batch, now, result)
+                self._resolve_quarantine(conn, batch, now)
+                self._tombstones(conn, batch, version, now, result)
+            self._write_watermarks(conn, batch.source, batch.watermarks, now)
+        return result
+
+    def _bump(self, conn: Connection) -> int:
+        m = schema.store_meta
+        conn.execute(update(m).where(m.c.key == "data_version").values(value=m.c.value + 1))
+        return int(conn.execute(select(m.c.value).where(m.c.key == "data_version")).scalar_one())
+
+    def _write_cases(self, conn: Connection, batch: Batch, version: int, result: CommitResult) -> None:
+        if batch.cases.empty:
+            return
+        c = schema.cases
+        ids = batch.cases["case_id"].tolist()
+        existing = _existing_ids(conn, c, batch.source, ids)
+        result.updated_cases = sum(1 for i in ids if i in existing)
+        result.new_cases = len(ids) - result.updated_cases
+        frame = batch.cases.assign(source=batch.source, version=version, deleted_at=None)
+        columns = [col.name for col in c.columns]
+        for rows in _records(frame[columns]):
+            if existing:
+                _upsert(conn, c, rows, ["source", "case_id"])
+            else:
+                conn.execute(insert(c), rows)
+
+    def _write_events(self, conn: Connection, batch: Batch, version: int, result: CommitResult) -> None:
+        if batch.events.empty:
+            return
+        e = schema.events
+        frame = batch.events.drop_duplicates(["case_id", "status", "at"])
+        seen = _existing_event_keys(conn, batch.source, frame["case_id"].unique().tolist())
+        if seen:
+            keys = list(zip(frame["case_id"], frame["status"], frame["at"].map(lambda t: t.to_pydatetime()), strict=True))
+            frame = frame.loc[[k not in seen for k in keys]]
+        result.new_events = len(frame)
+        frame = frame.assign(source=batch.source, version=version)
+        for rows in _records(frame[["source", "case_id", "status", "at", "seq", "version"]]):
+            _insert_ignore(conn, e, rows)
+
+    def _write_quarantine(self, conn: Connection, batch: Batch, now: dt.datetime, result: CommitResult) -> None:
+        if batch.quarantine.empty:
+            return
+        q = schema.quarantine
+        frame = batch.quarantine.assign(source=batch.source, first_seen_at=now, resolved_at=None)
+        for rows in _records(frame[["source", "stream", "reason", "case_id", "detail", "payload", "row_hash", "first_seen_at"]]):
+            _insert_ignore(conn, q, rows)
+        result.quarantined = batch.quarantine["reason"].value_counts().to_dict()
+
+    def _resolve_quarantine(self, conn: Connection, batch: Batch, now: dt.datetime) -> None:
+        q = schema.quarantine
+        ids = list(batch.resolved_quarantine_ids)
+        for chunk in _chunks(ids, _IN_CHUNK):
+            conn.execute(update(q).where(q.c.id.in_(chunk)).values(resolved_at=now))
+        if not batch.cases.empty:
+            # A case that now ingests cleanly supersedes its earlier quarantined versions.
+            for chunk in _chunks(batch.cases["case_id"].tolist(), _IN_CHUNK):
+                conn.execute(update(q).where(q.c.source == batch.source, q.c.stream == "cases", q.c.resolved_at.is_(None),
+                                             q.c.case_id.in_(chunk)).values(resolved_at=now))
+
+    def _tombstones(self, conn: Connection, batch: Batch, version: int, now: dt.datetime, result: CommitResult) -> None:
+        c = schema.cases
+        for chunk in _chunks(list(batch.deleted), _IN_CHUNK):
+            result.deleted += conn.execute(update(c).where(c.c.source == batch.source, c.c.case_id.in_(chunk), c.c.deleted_at.is_(None))
+                                           .values(deleted_at=now, version=version)).rowcount
+        for chunk in _chunks(list(batch.restored), _IN_CHUNK):
+            result.restored += conn.execute(update(c).where(c.c.source == batch.source, c.c.case_id.in_(chunk), c.c.deleted_at.is_not(None))
+                                            .values(deleted_at=None, version=version)).rowcount
+
+    def _write_watermarks(self, conn: Connection, source: str, marks: dict[str, Watermark], now: dt.datetime) -> None:
+        rows = []
+        for stream, mark in marks.items():
+            cursor, boundary = dumps(mark)
+            rows.append({"source": source, "stream": stream, "cursor": cursor, "boundary": boundary, "updated_at": now})
+        if rows:
+            _upsert(conn, schema.watermarks, rows, ["source", "stream"])
+
+    # --- health -------------------------------------------------------------------------
+    def record_success(self, source: str, *, now: dt.datetime, rows: int, duration_ms: int, every_seconds: float) -> None:
+        self._health(source, now=now, every_seconds=every_seconds, values={
+            "last_success_at": now, "consecutive_failures": 0, "rows_last_poll": rows,
+            "last_poll_ms": duration_ms, "next_attempt_at": None,
+        })
+
+    def next_attempt_at(self, source: str) -> dt.datetime | None:
+        h = schema.source_health
+        with self.engine.connect() as conn:
+            return conn.execute(select(h.c.next_attempt_at).where(h.c.source == source)).scalar()
+
+    def consecutive_failures(self, source: str) -> int:
+        h = schema.source_health
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(h.c.consecutive_failures).where(h.c.source == source)).scalar() or 0)
+
+    def record_failure(self, source: str, *, now: dt.datetime, error: str, failures: int,
+                       next_attempt_at: dt.datetime, every_seconds: float) -> None:
+        """Record a failed poll; the last good data stays untouched."""
+        self._health(source, now=now, every_seconds=every_seconds, values={
+            "last_error": error[:2000], "last_error_at": now, "consecutive_failures": failures,
+            "next_attempt_at": next_attempt_at,
+        })
+
+    def _health(self, source: str, *, now: dt.datetime, every_seconds: float, values: dict[str, Any]) -> None:
+        h = schema.source_health
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(h.c.polls).where(h.c.source == source)).first()
+            if exists is None:
+                conn.execute(insert(h).values({"source": source, "polls": 1, "every_seconds": int(every_seconds),
+                                               "consecutive_failures": 0, **values}))
+            else:
+                conn.execute(update(h).where(h.c.source == source).values(polls=h.c.polls + 1, every_seconds=int(every_seconds), **values))
+
+    def quarantine_counts(self) -> pd.DataFrame:
+        """Open quarantine rows per source and reason."""
+        q = schema.quarantine
+        query = (select(q.c.source, q.c.reason, func.count().label("rows")).where(q.c.resolved_at.is_(None))
+                 .group_by(q.c.source, q.c.reason).order_by(q.c.source, q.c.reason))
+        with self.engine.connect() as conn:
+            return pd.DataFrame(conn.execute(query).all(), columns=["source", "reason", "rows"])
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _existing_ids(conn: Connection, table: Table, source: str, ids: Sequence[str]) -> set[str]:
+    if conn.execute(select(table.c.case_id).where(table.c.source == source).limit(1)).first() is None:
+        return set()
+    found: set[str] = set()
+    for chunk in _chunks(ids, _IN_CHUNK):
+        found.update(conn.execute(select(table.c.case_id).where(table.c.source == source, table.c.case_id.in_(chunk))).scalars())
+    return found
+
+
+def _existing_event_keys(conn: Connection, source: str, case_ids: Sequence[str]) -> set[tuple[str, str, dt.datetime]]:
+    e = schema.events
+    if conn.execute(select(e.c.id).where(e.c.source == source).limit(1)).first() is None:
+        return set()
+    found: set[tuple[str, str, dt.datetime]] = set()
+    for chunk in _chunks(case_ids, _IN_CHUNK):
+        rows = conn.execute(select(e.c.case_id, e.c.status, e.c.at).where(e.c.source == source, e.c.case_id.in_(chunk)))
+        found.update((r.case_id, r.status, r.at) for r in rows)
+    return found
+
+
+def _records(frame: pd.DataFrame) -> Iterator[list[dict[str, Any]]]:
+    """Rows as dicts with plain Python values (aware datetimes, None for missing)."""
+    columns: dict[str, np.ndarray] = {}
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            values = np.array(col.dt.to_pydatetime(), dtype=object)
+            values[col.isna().to_numpy()] = None
+        else:
+            values = col.astype(object).to_numpy(copy=True)
+            values[pd.isna(col).to_numpy()] = None
+        columns[name] = values
+    names = list(columns)
+    total = len(frame)
+    for start in range(0, total, _CHUNK):
+        stop = min(start + _CHUNK, total)
+        slices = [columns[n][start:stop] for n in names]
+        yield [dict(zip(names, row, strict=True)) for row in zip(*slices, strict=True)]
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    updates = [c.name for c in table.columns if c.name not in keys]
+    name = conn.dialect.name
+    if name in ("mysql", "mariadb"):
+        stmt = mysql.insert(table)
+        conn.execute(stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in updates}), rows)
+        return
+    module = postgresql if name == "postgresql" else sqlite
+    stmt = module.insert(table)
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in updates}), rows)
+
+
+def _insert_ignore(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    name = conn.dialect.name
+    if name in ("mysql", "mariadb"):
+        conn.execute(insert(table).prefix_with("IGNORE"), rows)
+    elif name == "postgresql":
+        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+    else:
+        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+
+
+__all__ = ["Batch", "CommitResult", "Store"]

@@ -1,0 +1,1 @@
+"""Dash pages: one module per page, each with layout() and its callbacks."""
