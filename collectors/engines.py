@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 
 def create_store_engine(url: str) -> Engine:
@@ -36,7 +37,8 @@ def create_source_engine(url: str, timeout_seconds: float) -> Engine:
     backend = parsed.get_backend_name()
     seconds = max(1, int(timeout_seconds))
     if backend == "sqlite":
-        return create_engine(url, connect_args={"timeout": seconds, "check_same_thread": False})
+        # No pool: a file source is re-opened each poll, so a vanished or replaced file is seen as such.
+        return create_engine(url, connect_args={"timeout": seconds, "check_same_thread": False}, poolclass=NullPool)
     if backend == "postgresql":
         args = {"connect_timeout": seconds, "options": f"-c statement_timeout={seconds * 1000}"}
     elif backend in ("mysql", "mariadb"):

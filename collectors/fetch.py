@@ -11,10 +11,19 @@ import pandas as pd
 from sqlalchemy import Engine, TextClause
 from sqlalchemy.dialects import postgresql
 
+from sqlalchemy.exc import SQLAlchemyError
+
 try:  # ADBC is an optimisation: without it PostgreSQL is read like the others.
+    import adbc_driver_manager
     import adbc_driver_postgresql.dbapi as adbc_pg
+
+    _ADBC_ERRORS: tuple[type[BaseException], ...] = (adbc_driver_manager.Error,)
 except ImportError:  # pragma: no cover - the pinned requirements install it
     adbc_pg = None
+    _ADBC_ERRORS = ()
+
+#: What a source read may raise when the source (not Vigie) is at fault.
+SOURCE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, *_ADBC_ERRORS)
 
 _NUMERIC_DOLLAR = postgresql.dialect(paramstyle="numeric_dollar")
 

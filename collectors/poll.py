@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.config import SourceSettings
-from collectors.fetch import SourceReader
+from collectors.fetch import SOURCE_ERRORS, SourceReader
 from collectors.normalize import MappingError, empty_quarantine, normalize_cases, normalize_events
 from collectors.query import incremental_query, keys_query
 from collectors.store import Batch, Store
@@ -50,7 +49,10 @@ class PollResult:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line message for operators: the driver's words, never the SQL text or the URL."""
-    origin = getattr(exc, "orig", None) or exc
+    origin: BaseException = exc
+    while origin.__cause__ is not None:  # pandas and SQLAlchemy wrap the driver's error
+        origin = origin.__cause__
+    origin = getattr(origin, "orig", None) or origin
     text = str(origin).strip().splitlines()[0] if str(origin).strip() else type(origin).__name__
     return f"{type(origin).__name__}: {text}"[:500]
 
@@ -86,7 +88,7 @@ def poll_source(
             after_fetch()
         batch = _build_batch(source, store, procedure_codes, marks, raw_cases, raw_events, source_keys)
     except Exception as exc:  # noqa: BLE001 - any failure to read or map a source is that source's fault
-        if not isinstance(exc, SQLAlchemyError | MappingError | OSError):
+        if not isinstance(exc, (*SOURCE_ERRORS, MappingError)):
             log.warning("source %s: unexpected error", source.name, exc_info=True)
         return _failed(source, store, result, exc, now(), started)
 

@@ -52,7 +52,7 @@ class Reader:
     def version(self) -> int:
         """The store's data version: one indexed row, cheap enough to poll every second."""
         with self.engine.connect() as conn:
-            return int(conn.execute(text("SELECT value FROM store_meta WHERE key = 'data_version'")).scalar_one())
+            return int(conn.execute(text("SELECT value FROM store_meta WHERE name = 'data_version'")).scalar_one())
 
     def frames(self) -> StoreFrames:
         """Cases and events at the current version (cached; incremental on change)."""
@@ -134,7 +134,7 @@ class Reader:
 
     def store_id(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(text("SELECT value FROM store_meta WHERE key = 'store_id'")).scalar_one())
+            return int(conn.execute(text("SELECT value FROM store_meta WHERE name = 'store_id'")).scalar_one())
 
     # --- small tables -------------------------------------------------------------------
     def health(self, now: dt.datetime) -> pd.DataFrame:

@@ -138,6 +138,6 @@ watermarks = Table(
 store_meta = Table(
     "store_meta",
     metadata,
-    Column("key", String(64), primary_key=True),
+    Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )

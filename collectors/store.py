@@ -65,16 +65,16 @@ class Store:
         """Create missing tables and the version counter; safe to call on every start."""
         schema.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
-            exists = conn.execute(select(schema.store_meta.c.key).where(schema.store_meta.c.key == "data_version")).first()
+            exists = conn.execute(select(schema.store_meta.c.name).where(schema.store_meta.c.name == "data_version")).first()
             if exists is None:
                 # store_id tells a Parquet snapshot which store it belongs to (a reset store gets a new one).
-                conn.execute(insert(schema.store_meta), [{"key": "data_version", "value": 0},
-                                                         {"key": "store_id", "value": secrets.randbits(62)}])
+                conn.execute(insert(schema.store_meta), [{"name": "data_version", "value": 0},
+                                                         {"name": "store_id", "value": secrets.randbits(62)}])
 
     # --- small reads -------------------------------------------------------------------
     def data_version(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(schema.store_meta.c.value).where(schema.store_meta.c.key == "data_version")).scalar_one())
+            return int(conn.execute(select(schema.store_meta.c.value).where(schema.store_meta.c.name == "data_version")).scalar_one())
 
     def watermarks(self, source: str) -> dict[str, Watermark]:
         w = schema.watermarks
@@ -129,8 +129,8 @@ class Store:
 
     def _bump(self, conn: Connection) -> int:
         m = schema.store_meta
-        conn.execute(update(m).where(m.c.key == "data_version").values(value=m.c.value + 1))
-        return int(conn.execute(select(m.c.value).where(m.c.key == "data_version")).scalar_one())
+        conn.execute(update(m).where(m.c.name == "data_version").values(value=m.c.value + 1))
+        return int(conn.execute(select(m.c.value).where(m.c.name == "data_version")).scalar_one())
 
     def _write_cases(self, conn: Connection, batch: Batch, version: int, result: CommitResult) -> None:
         if batch.cases.empty:

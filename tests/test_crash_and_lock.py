@@ -1,0 +1,159 @@
+"""A collector killed mid-poll, and two collectors on one store: real processes, real signals."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from collectors.engines import create_store_engine
+from collectors.lock import WriterLock, WriterLockBusy
+from collectors.reader import Reader
+from collectors.store import Store
+from tests.factories import CASES_SQL, EVENTS_SQL, STATUS_MAP, add_case, naive
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_config(tmp_path: Path, store_url: str, source_url: str) -> Path:
+    status_map = "\n".join(f'{k} = "{v}"' for k, v in STATUS_MAP.items())
+    body = f'''
+[store]
+url = "{store_url}"
+[catalog]
+path = "{ROOT / 'data' / 'procedures.csv'}"
+[[sources]]
+name = "src"
+url = "{source_url}"
+every_seconds = 1
+cases_sql = """{CASES_SQL}"""
+events_sql = """{EVENTS_SQL}"""
+[sources.status_map]
+{status_map}
+'''
+    path = tmp_path / "vigie.toml"
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+KILL_BETWEEN_FETCH_AND_COMMIT = """
+import os, signal, sys
+from collectors.catalog import load_catalog
+from collectors.collector import utc_now
+from collectors.config import load_settings
+from collectors.engines import create_source_engine, create_store_engine
+from collectors.fetch import SourceReader
+from collectors.poll import poll_source
+from collectors.store import Store
+settings = load_settings(sys.argv[1])
+source = settings.sources[0]
+store = Store(create_store_engine(settings.store_url))
+def die():
+    print("fetched; dying before commit", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+poll_source(source, SourceReader(create_source_engine(source.url, 5), 5), store,
+            load_catalog(settings.catalog_path)["code"], now=utc_now, after_fetch=die)
+"""
+
+
+def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_kill_between_fetch_and_commit_replays_the_batch(tmp_path, sqlite_source) -> None:
+    url, engine = sqlite_source
+    t = naive(2026, 11, 20, 10)
+    add_case(engine, "A", t, events=(("DEP", t),))
+    store_url = f"sqlite:///{tmp_path / 'vigie.db'}"
+    config = write_config(tmp_path, store_url, url)
+    assert run_app("collect", "--once", "--config", str(config)).returncode == 0
+    later = naive(2026, 11, 20, 11)
+    add_case(engine, "B", later, events=(("DEP", later), ("INS", later)))
+    add_case(engine, "A", later, deposited=t, events=(("OK", later),))
+
+    killed = subprocess.run([sys.executable, "-c", KILL_BETWEEN_FETCH_AND_COMMIT, str(config)],
+                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert killed.returncode == -signal.SIGKILL and "fetched" in killed.stdout
+    store = Store(create_store_engine(store_url))
+    assert sorted(Reader(store.engine).frames().cases["case_id"]) == ["A"]  # nothing half-written
+
+    restarted = run_app("collect", "--once", "--config", str(config))
+    assert restarted.returncode == 0, restarted.stderr
+    assert "1 nouveaux, 1 mis à jour, 3 événements" in restarted.stdout
+    frames = Reader(store.engine).frames()
+    assert sorted(frames.cases["case_id"]) == ["A", "B"]
+    assert len(frames.events) == 4 and not frames.events.duplicated(["case_id", "status", "at"]).any()
+
+
+def test_second_collector_on_a_sqlite_store_says_so_and_exits(tmp_path, sqlite_source) -> None:
+    url, engine = sqlite_source
+    add_case(engine, "A", naive(2026, 11, 20, 10))
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url)
+    first = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "collect", "--config", str(config)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "vigie.db.collector.lock").exists() or not (tmp_path / "vigie.db.collector.lock").read_text():
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "first collector never took the lock"
+            time.sleep(0.1)
+        second = run_app("collect", "--once", "--config", str(config))
+        assert second.returncode == 3
+        assert "un autre collecteur" in second.stderr and str(first.pid) in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=30)
+    # Once the first one is gone, the lock is free again.
+    assert run_app("collect", "--once", "--config", str(config)).returncode == 0
+
+
+@pytest.mark.parametrize("backend", [pytest.param("pg_url", marks=pytest.mark.postgres),
+                                     pytest.param("mariadb_url", marks=pytest.mark.mariadb)])
+def test_server_store_allows_one_writer(request, backend: str) -> None:
+    url = request.getfixturevalue(backend)
+    first, second = WriterLock(create_store_engine(url)), WriterLock(create_store_engine(url))
+    first.acquire()
+    with pytest.raises(WriterLockBusy, match="un autre collecteur"):
+        second.acquire()
+    first.release()
+    second.acquire()  # released with the session, so it is free now
+    second.release()
+
+
+def test_killed_collector_releases_its_file_lock(tmp_path) -> None:
+    store_url = f"sqlite:///{tmp_path / 'vigie.db'}"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from collectors.engines import create_store_engine
+        from collectors.lock import WriterLock
+        held = WriterLock(create_store_engine("{store_url}"))
+        held.acquire()
+        print("locked", flush=True)
+        time.sleep(60)
+        """)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert holder.stdout.readline().strip() == "locked"
+    lock = WriterLock(create_store_engine(store_url))
+    with pytest.raises(WriterLockBusy):
+        lock.acquire()
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    lock.acquire()
+    lock.release()
+
+
+def test_store_rows_survive_in_the_database_not_in_memory(tmp_path, sqlite_source) -> None:
+    url, engine = sqlite_source
+    add_case(engine, "A", naive(2026, 11, 20, 10))
+    store_url = f"sqlite:///{tmp_path / 'vigie.db'}"
+    config = write_config(tmp_path, store_url, url)
+    assert run_app("collect", "--once", "--config", str(config)).returncode == 0
+    with create_store_engine(store_url).connect() as conn:
+        assert conn.execute(text("SELECT cursor FROM watermarks WHERE stream = 'cases'")).scalar()
