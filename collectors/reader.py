@@ -24,6 +24,7 @@ CASE_FIELDS = ("source", "case_id", "procedure_code", "submitted_at", "channel",
                "updated_at", "deleted_at", "version")
 EVENT_FIELDS = ("id", "source", "case_id", "status", "at", "seq", "version")
 _TIME_FIELDS = ("submitted_at", "updated_at", "deleted_at", "at")
+_INT_FIELDS = ("id", "version")
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,18 @@ def _read(conn, sql: str, since: int, current: int, fields: tuple[str, ...]) -> 
     for col in _TIME_FIELDS:
         if col in frame.columns:
             frame[col] = _utc(frame[col])
-    if "seq" in frame.columns:
-        frame["seq"] = frame["seq"].astype("Int64")
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """One dtype per column whatever the backend or the nulls: text str, ints int64, seq Int64."""
+    for col in frame.columns:
+        if col == "seq":
+            frame[col] = frame[col].astype("Int64")
+        elif col in _INT_FIELDS:
+            frame[col] = frame[col].astype("int64")
+        elif col not in _TIME_FIELDS:
+            frame[col] = frame[col].astype("str")
     return frame
 
 
@@ -179,5 +190,4 @@ def _utc(values: pd.Series) -> pd.Series:
 
 
 def _empty(fields: tuple[str, ...]) -> pd.DataFrame:
-    dtypes = {f: "datetime64[us, UTC]" if f in _TIME_FIELDS else ("Int64" if f in ("seq", "id", "version") else object) for f in fields}
-    return pd.DataFrame({f: pd.Series(dtype=d) for f, d in dtypes.items()})
+    return _typed(pd.DataFrame({f: pd.Series(dtype="datetime64[us, UTC]" if f in _TIME_FIELDS else object) for f in fields}))

@@ -44,7 +44,7 @@ def generate_history(catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, h
     start = (now - dt.timedelta(days=days)).date()
     day_list = pd.date_range(start, now.date(), freq="D")
     day_np = day_list.to_numpy().astype("datetime64[D]")
-    weekday = day_list.weekday.to_numpy()
+    weekday = day_list.day_of_week.to_numpy()
     day_w = np.where(weekday < 5, 1.0, np.where(weekday == 5, 0.18, 0.08))
     day_w = np.where(np.isin(day_np, holidays), 0.1, day_w)
     day_w = day_w * np.linspace(0.75, 1.25, len(day_w))  # online adoption grows over the year

@@ -1,0 +1,81 @@
+"""The command line as a new user runs it, in a fresh copy of the project."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def fresh_copy(tmp_path_factory) -> Path:
+    """The tracked project files only: no data/demo, no store, like a fresh clone."""
+    dest = tmp_path_factory.mktemp("clone")
+    for name in ("app.py", "collectors", "dashboard", "config", "assets"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(src, dest / name)
+    (dest / "data").mkdir()
+    shutil.copy(ROOT / "data" / "procedures.csv", dest / "data" / "procedures.csv")
+    return dest
+
+
+def run(cwd: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "app.py", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def test_collect_once_fills_the_store_from_the_demo(fresh_copy: Path) -> None:
+    first = run(fresh_copy, "collect", "--once")
+    assert first.returncode == 0, first.stderr
+    assert "Démo créée" in first.stdout
+    portail = next(line for line in first.stdout.splitlines() if line.startswith("portail :"))
+    assert "nouveaux" in portail and "en quarantaine (bad_submitted_at : 1, unknown_procedure : 2)" in portail
+    store = sqlite3.connect(fresh_copy / "data" / "vigie.db")
+    cases = store.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+    assert 30_000 <= cases <= 60_000
+    assert store.execute("SELECT COUNT(DISTINCT source) FROM cases").fetchone()[0] == 2
+    again = run(fresh_copy, "collect", "--once")
+    assert again.returncode == 0 and "portail : 0 nouveaux, 0 mis à jour, 0 événements" in again.stdout
+    assert store.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == cases
+
+
+def test_sources_reports_each_demo_source_healthy(fresh_copy: Path) -> None:
+    result = run(fresh_copy, "sources")
+    assert result.returncode == 0, result.stderr
+    assert "✓ portail : connexion OK" in result.stdout and "✓ ceet : connexion OK" in result.stdout
+    assert "à mettre en quarantaine : 2 (unknown_procedure)" in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["collect"], ["sources"], ["demo"]])
+def test_every_command_has_help(fresh_copy: Path, command: list[str]) -> None:
+    result = run(fresh_copy, *command, "--help", timeout=60)
+    assert result.returncode == 0 and "usage: app.py" in result.stdout and "--" in result.stdout
+
+
+def test_config_error_stops_start_up_with_a_clear_message(fresh_copy: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[store]\nurl = "sqlite:///x.db"\n[catalog]\npath = "data/procedures.csv"\n'
+                   '[[sources]]\nname = "legacy"\nurl = "sqlite:///y.db"\ncases_sql = "SELECT 1"\n')
+    result = run(fresh_copy, "collect", "--once", "--config", str(bad), timeout=60)
+    assert result.returncode == 2
+    assert str(bad) in result.stderr and "legacy" in result.stderr and "cases_sql" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_source_is_reported_not_raised(fresh_copy: Path, tmp_path: Path) -> None:
+    config = tmp_path / "down.toml"
+    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/v.db"\n[catalog]\npath = "{ROOT}/data/procedures.csv"\n'
+                      '[[sources]]\nname = "legacy"\nurl = "postgresql+psycopg://nobody@127.0.0.1:1/none"\n'
+                      'timeout_seconds = 2\ncases_sql = "SELECT 1 WHERE 1 >= :since"\n')
+    checked = run(fresh_copy, "sources", "--config", str(config), timeout=60)
+    assert checked.returncode == 1 and "✗ legacy : INDISPONIBLE" in checked.stdout
+    collected = run(fresh_copy, "collect", "--once", "--config", str(config), timeout=60)
+    assert collected.returncode == 1 and "legacy : ERREUR" in collected.stdout
+    assert "Traceback" not in collected.stderr + checked.stderr
