@@ -21,6 +21,8 @@ def create_store_engine(url: str) -> Engine:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints are run by the collector's scheduler (Store.checkpoint), not inside a poll's commit.
+            cursor.execute("PRAGMA wal_autocheckpoint=20000")
             cursor.close()
 
         return engine

@@ -6,12 +6,13 @@ output or in the quarantine frame. Inputs are never modified.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from collectors.model import CASE_COLUMNS, CHANNELS, EVENT_COLUMNS, REGIONS
+from collectors.values import as_text
 from collectors.watermark import row_hashes
 
 QUARANTINE_COLUMNS: tuple[str, ...] = ("stream", "reason", "case_id", "detail", "payload", "row_hash")
@@ -47,8 +48,7 @@ def to_utc(values: pd.Series, timezone: str) -> pd.Series:
 
 
 def _parse_texts(values: pd.Series, timezone: str) -> pd.Series:
-    texts = values.astype(object).where(values.notna(), None)
-    texts = texts.map(lambda v: v.strip() if isinstance(v, str) else v)
+    texts = as_text(values)
     try:
         return pd.to_datetime(texts, errors="coerce", format="ISO8601")
     except (ValueError, TypeError):
@@ -74,19 +74,6 @@ def _require(raw: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         raise MappingError(f"{what} : colonnes manquantes dans le résultat SQL : {', '.join(missing)}")
 
 
-def _text(values: pd.Series) -> pd.Series:
-    """Values as stripped text, with None for missing or empty; ints stay ints (no '12.0')."""
-    def one(v: object) -> str | None:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
-            return None
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        s = str(v).strip()
-        return s or None
-
-    return values.astype(object).map(one)
-
-
 def _quarantine(raw: pd.DataFrame, mask: pd.Series, reasons: pd.Series, stream: str,
                 case_ids: pd.Series, detail: pd.Series) -> pd.DataFrame:
     bad = raw.loc[mask]
@@ -107,15 +94,31 @@ def empty_quarantine() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in QUARANTINE_COLUMNS})
 
 
-def _first_reason(checks: list[tuple[str, pd.Series, pd.Series]], index: pd.Index) -> tuple[pd.Series, pd.Series]:
-    """For each row, the first failing check's reason and detail (None when all pass)."""
+Check = tuple[str, pd.Series, Callable[[pd.Series], pd.Series]]
+
+
+def _first_reason(checks: list[Check], index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """For each row, the first failing check's reason and detail (None when all pass).
+
+    A check's detail is only built for the rows that fail it: most batches are clean.
+    """
     reason = pd.Series(None, index=index, dtype=object)
     detail = pd.Series(None, index=index, dtype=object)
-    for name, failed, what in checks:
+    for name, failed, describe in checks:
         take = failed & reason.isna()
-        reason[take] = name
-        detail[take] = what[take]
+        if take.any():
+            reason[take] = name
+            detail[take] = describe(take).to_numpy()
     return reason, detail
+
+
+def _shown(raw: pd.DataFrame, column: str) -> Callable[[pd.Series], pd.Series]:
+    """Detail builder: 'column = value' for the failing rows."""
+    return lambda rows: column + " = " + as_text(raw.loc[rows, column]).fillna("(vide)")
+
+
+def _fixed(text: str) -> Callable[[pd.Series], pd.Series]:
+    return lambda rows: pd.Series(text, index=rows.index[rows.to_numpy()])
 
 
 def normalize_cases(raw: pd.DataFrame, *, timezone: str, procedure_codes: Iterable[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -126,21 +129,20 @@ def normalize_cases(raw: pd.DataFrame, *, timezone: str, procedure_codes: Iterab
     visible instead of silently collapsing rows.
     """
     _require(raw, CASE_COLUMNS, "cases_sql")
-    case_id = _text(raw["case_id"])
-    procedure = _text(raw["procedure_code"])
+    case_id = as_text(raw["case_id"])
+    procedure = as_text(raw["procedure_code"])
     submitted = to_utc(raw["submitted_at"], timezone)
     updated = to_utc(raw["updated_at"], timezone)
-    channel = _text(raw["channel"]).map(lambda v: v.lower() if v else v)
-    region = _text(raw["region"]).map(lambda v: _REGION_BY_LOWER.get(v.lower()) if v else None)
+    channel = as_text(raw["channel"]).str.lower()
+    region = as_text(raw["region"]).str.lower().map(_REGION_BY_LOWER)
     codes = set(procedure_codes)
-    shown = lambda col: _text(raw[col]).fillna("(vide)")  # noqa: E731 - local shorthand
-    checks = [
-        ("missing_case_id", case_id.isna(), pd.Series("case_id vide", index=raw.index)),
-        ("bad_submitted_at", submitted.isna(), "submitted_at = " + shown("submitted_at")),
-        ("bad_updated_at", updated.isna(), "updated_at = " + shown("updated_at")),
-        ("unknown_procedure", ~procedure.isin(codes), "procedure_code = " + shown("procedure_code")),
-        ("bad_channel", ~channel.isin(CHANNELS), "channel = " + shown("channel")),
-        ("bad_region", region.isna(), "region = " + shown("region")),
+    checks: list[Check] = [
+        ("missing_case_id", case_id.isna(), _fixed("case_id vide")),
+        ("bad_submitted_at", submitted.isna(), _shown(raw, "submitted_at")),
+        ("bad_updated_at", updated.isna(), _shown(raw, "updated_at")),
+        ("unknown_procedure", ~procedure.isin(codes), _shown(raw, "procedure_code")),
+        ("bad_channel", ~channel.isin(CHANNELS), _shown(raw, "channel")),
+        ("bad_region", region.isna(), _shown(raw, "region")),
     ]
     reason, detail = _first_reason(checks, raw.index)
     valid = reason.isna()
@@ -151,7 +153,7 @@ def normalize_cases(raw: pd.DataFrame, *, timezone: str, procedure_codes: Iterab
 
     good = pd.DataFrame({
         "case_id": case_id, "procedure_code": procedure, "submitted_at": submitted,
-        "channel": channel, "region": region, "agent": _text(raw["agent"]), "updated_at": updated,
+        "channel": channel, "region": region, "agent": as_text(raw["agent"]), "updated_at": updated,
     }).loc[~bad].reset_index(drop=True)
     return good, _quarantine(raw, bad, reason, "cases", case_id, detail)
 
@@ -165,17 +167,17 @@ def normalize_events(raw: pd.DataFrame, *, timezone: str, status_map: dict[str, 
     (the case row may simply be committed by the source a moment after its event).
     """
     _require(raw, EVENT_COLUMNS, "events_sql")
-    case_id = _text(raw["case_id"])
-    source_status = _text(raw["status"])
-    status = source_status.map(lambda v: status_map.get(v) if v is not None else None)
+    case_id = as_text(raw["case_id"])
+    source_status = as_text(raw["status"])
+    status = source_status.map(status_map)
     at = to_utc(raw["at"], timezone)
     seq = pd.to_numeric(raw["seq"], errors="coerce").astype("Int64") if "seq" in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="Int64")
     known = set(known_case_ids)
-    checks = [
-        ("missing_case_id", case_id.isna(), pd.Series("case_id vide", index=raw.index)),
-        ("unknown_status", status.isna(), "status = " + source_status.fillna("(vide)")),
-        ("bad_event_time", at.isna(), "at = " + _text(raw["at"]).fillna("(vide)")),
-        ("unknown_case", ~case_id.isin(known), "case_id = " + case_id.fillna("(vide)")),
+    checks: list[Check] = [
+        ("missing_case_id", case_id.isna(), _fixed("case_id vide")),
+        ("unknown_status", status.isna(), _shown(raw, "status")),
+        ("bad_event_time", at.isna(), _shown(raw, "at")),
+        ("unknown_case", ~case_id.isin(known), _shown(raw, "case_id")),
     ]
     reason, detail = _first_reason(checks, raw.index)
     bad = reason.notna()

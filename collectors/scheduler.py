@@ -18,6 +18,8 @@ def schedule_collector(scheduler: BaseScheduler, collector: Collector) -> None:
         scheduler.add_job(_guarded(collector.poll, name), "interval", seconds=runtime.settings.every_seconds,
                           id=f"poll:{name}", name=f"poll {name}", max_instances=1, coalesce=True,
                           misfire_grace_time=None, next_run_time=collector.now())
+    scheduler.add_job(collector.store.checkpoint, "interval", seconds=60, id="store-checkpoint",
+                      name="store checkpoint", max_instances=1, coalesce=True)
 
 
 def schedule_every(scheduler: BaseScheduler, job_id: str, seconds: float, func: Callable[[], object]) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from collectors.values import as_text
+
 CURSOR = "updated_at"
 
 
@@ -33,10 +35,15 @@ class Watermark:
 
 
 def row_hashes(frame: pd.DataFrame) -> pd.Series:
-    """A content hash per row, stable across processes (pandas' hash, not Python's)."""
+    """A content hash per row, stable across processes and polls.
+
+    Hashed over canonical text, so the same row hashes alike whatever dtype a column
+    got in a given batch (an all-null column, or integer keys read as floats).
+    """
     if frame.empty:
         return pd.Series([], dtype=str, index=frame.index)
-    return pd.util.hash_pandas_object(frame.astype(str), index=False).astype(str)
+    canonical = pd.DataFrame({c: as_text(frame[c]).fillna("\x00") for c in sorted(frame.columns)}, index=frame.index)
+    return pd.util.hash_pandas_object(canonical, index=False).astype(str)
 
 
 def drop_seen(frame: pd.DataFrame, mark: Watermark) -> pd.DataFrame:
@@ -44,8 +51,10 @@ def drop_seen(frame: pd.DataFrame, mark: Watermark) -> pd.DataFrame:
     if mark.cursor is None or not mark.boundary or frame.empty:
         return frame
     at_cursor = _equals(frame[CURSOR], mark.cursor)
-    seen = at_cursor & row_hashes(frame).isin(mark.boundary)
-    return frame.loc[~seen]
+    if not at_cursor.any():
+        return frame
+    seen = row_hashes(frame.loc[at_cursor]).isin(mark.boundary)  # hash only the boundary rows
+    return frame.drop(index=seen.index[seen.to_numpy()])
 
 
 def advance(mark: Watermark, fetched: pd.DataFrame) -> Watermark:

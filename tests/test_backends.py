@@ -147,3 +147,26 @@ def test_postgres_wrong_password_is_reported_without_the_secret(sqlite_store, ca
     with admin.connect() as conn:
         conn.execute(text("DROP ROLE IF EXISTS vigie_pw_test"))
     admin.dispose()
+
+
+def test_replayed_batch_is_idempotent_and_counted_as_nothing_new(store, clock) -> None:
+    from collectors.store import Batch
+    from collectors.watermark import Watermark
+
+    at = pd.Timestamp("2026-11-20 10:00", tz="UTC")
+    cases = pd.DataFrame({"case_id": ["A", "B"], "procedure_code": ["CEET-BT", "MIN-PR"], "submitted_at": [at, at],
+                          "channel": ["online", "counter"], "region": ["Kara", "Savanes"], "agent": [None, "X"],
+                          "updated_at": [at, at]})
+    events = pd.DataFrame({"case_id": ["A", "A", "B"], "status": ["submitted", "in_review", "submitted"],
+                           "at": [at, at + pd.Timedelta(hours=1), at], "seq": pd.array([1, 2, None], dtype="Int64")})
+    from collectors.normalize import empty_quarantine
+
+    batch = Batch(source="s", cases=cases, events=events, quarantine=empty_quarantine(),
+                  watermarks={"cases": Watermark(), "events": Watermark()})
+    first = store.commit_batch(batch, clock.now)
+    replay = store.commit_batch(batch, clock.now)
+    assert (first.new_cases, first.new_events) == (2, 3)
+    assert (replay.new_cases, replay.updated_cases, replay.new_events) == (0, 2, 0)
+    frames = Reader(store.engine).frames()
+    assert len(frames.cases) == 2 and len(frames.events) == 3
+    assert frames.events.sort_values("seq")["seq"].tolist()[:2] == [1, 2]

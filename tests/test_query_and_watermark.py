@@ -63,3 +63,12 @@ def test_watermark_json_round_trip(cursor: object) -> None:
 def test_empty_watermark_binds_initial() -> None:
     assert Watermark().since(naive(1900, 1, 1)) == naive(1900, 1, 1)
     assert loads(None, None) == Watermark()
+
+
+def test_row_hash_ignores_the_dtype_a_batch_happened_to_get() -> None:
+    from collectors.watermark import row_hashes
+
+    as_objects = pd.DataFrame({"case_id": [12.0, 13.0], "agent": [None, None]}, dtype=object)
+    as_numbers = pd.DataFrame({"case_id": [12, 13], "agent": pd.Series([pd.NA, pd.NA], dtype="str")})
+    assert row_hashes(as_objects.astype({"case_id": float})).tolist() == row_hashes(as_numbers).tolist()
+    assert row_hashes(as_numbers).nunique() == 2
