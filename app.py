@@ -7,6 +7,7 @@
 
 Without --config, Vigie runs its demo: config/demo.toml over generated portal databases.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,8 +64,14 @@ def _settings(config: Path | None):  # type: ignore[no-untyped-def]
     return settings, load_catalog(settings.catalog_path)
 
 
-def _ensure_demo(catalog, out: Path = DEMO_DIR, *, reset: bool = False, seed: int = 2026,  # type: ignore[no-untyped-def]
-                 cases: int = 45_000) -> None:
+def _ensure_demo(
+    catalog,
+    out: Path = DEMO_DIR,
+    *,
+    reset: bool = False,
+    seed: int = 2026,  # type: ignore[no-untyped-def]
+    cases: int = 45_000,
+) -> None:
     from collectors.demo.build import build_demo
 
     lome_now = dt.datetime.now(ZoneInfo("Africa/Lome")).replace(tzinfo=None)

@@ -4,6 +4,7 @@
 
 Prints figures (quoted in the README); asserts nothing: timings on shared machines are noisy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,11 +48,16 @@ def build_source(admin_url: str, n: int) -> str:
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
-        conn.execute(text("""CREATE TABLE src_cases (ref text PRIMARY KEY, proc text, deposited timestamp, chan text,
-                             reg text, officer text, modified timestamp NOT NULL)"""))
-        conn.execute(text("""CREATE TABLE src_events (id bigserial PRIMARY KEY, ref text, st text, happened timestamp,
-                             modified timestamp NOT NULL)"""))
-        conn.execute(text("""
+        conn.execute(
+            text("""CREATE TABLE src_cases (ref text PRIMARY KEY, proc text, deposited timestamp, chan text,
+                             reg text, officer text, modified timestamp NOT NULL)""")
+        )
+        conn.execute(
+            text("""CREATE TABLE src_events (id bigserial PRIMARY KEY, ref text, st text, happened timestamp,
+                             modified timestamp NOT NULL)""")
+        )
+        conn.execute(
+            text("""
             INSERT INTO src_cases
             SELECT 'C' || g, (ARRAY['CEET-BT','CEET-ABO','CEET-REC','MIN-EXP','AT2ER-CHQ'])[1 + g % 5],
                    timestamp '2025-11-01' + (g || ' seconds')::interval * 30,
@@ -59,9 +65,13 @@ def build_source(admin_url: str, n: int) -> str:
                    (ARRAY['Maritime','Plateaux','Centrale','Kara','Savanes'])[1 + g % 5],
                    CASE WHEN g % 4 = 0 THEN NULL ELSE 'Agent ' || (g % 40) END,
                    timestamp '2025-11-01' + (g || ' seconds')::interval * 30
-            FROM generate_series(1, :n) g"""), {"n": n})
-        conn.execute(text("""INSERT INTO src_events (ref, st, happened, modified)
-                             SELECT ref, 'DEP', deposited, modified FROM src_cases"""))
+            FROM generate_series(1, :n) g"""),
+            {"n": n},
+        )
+        conn.execute(
+            text("""INSERT INTO src_events (ref, st, happened, modified)
+                             SELECT ref, 'DEP', deposited, modified FROM src_cases""")
+        )
         conn.execute(text("CREATE INDEX ON src_cases (modified)"))
         conn.execute(text("CREATE INDEX ON src_events (modified)"))
         conn.execute(text("ANALYZE"))
@@ -87,8 +97,14 @@ def main() -> None:
     print(f"Source PostgreSQL : {args.cases:,} dossiers + {args.cases:,} événements…", flush=True)
     url, build_s = timed(lambda: build_source(args.pg, args.cases))
     print(f"  construite en {build_s:.1f} s")
-    source = SourceSettings(name="bench", url=url, cases_sql=CASES_SQL, events_sql=EVENTS_SQL,
-                            status_map={"DEP": "submitted", "INS": "in_review"}, timezone="Africa/Lome")
+    source = SourceSettings(
+        name="bench",
+        url=url,
+        cases_sql=CASES_SQL,
+        events_sql=EVENTS_SQL,
+        status_map={"DEP": "submitted", "INS": "in_review"},
+        timezone="Africa/Lome",
+    )
     since = {"since": source.initial_since}
     query = incremental_query(CASES_SQL, ("case_id",))
 
@@ -110,38 +126,49 @@ def main() -> None:
         store.checkpoint()
         rows = first.rows_read
         print("\nPremier chargement complet, de la requête au magasin SQLite validé")
-        print(f"  {rows:,} lignes (dossiers + événements) en {first_s:.1f} s : {rows / first_s:,.0f} lignes/s de bout en bout"
-              f" ; dont lecture {first.read_ms / 1000:.2f} s ({rows / (first.read_ms / 1000):,.0f} lignes/s)")
+        print(
+            f"  {rows:,} lignes (dossiers + événements) en {first_s:.1f} s : {rows / first_s:,.0f} lignes/s de bout en bout"
+            f" ; dont lecture {first.read_ms / 1000:.2f} s ({rows / (first.read_ms / 1000):,.0f} lignes/s)"
+        )
 
         src = create_engine(url, poolclass=NullPool)
-        for label, spread in (("horodatages étalés sur 30 s (cas courant)", True),
-                              ("tous au même horodatage (pire cas des ex æquo)", False)):
+        for label, spread in (
+            ("horodatages étalés sur 30 s (cas courant)", True),
+            ("tous au même horodatage (pire cas des ex æquo)", False),
+        ):
             reads, totals = [], []
             for round_ in range(5):
                 base = dt.datetime(2027, 1, 1, 0, 0) + dt.timedelta(hours=round_ + (0 if spread else 10))  # noqa: DTZ001
                 step = "30 milliseconds" if spread else "0 seconds"
                 with src.begin() as conn:
-                    conn.execute(text(f"""UPDATE src_cases SET officer = 'Agent X',
+                    conn.execute(
+                        text(f"""UPDATE src_cases SET officer = 'Agent X',
                                             modified = :t + (x.g * interval '{step}')
                                          FROM (SELECT g, 'C' || (g * 997 % :n + 1) AS ref FROM generate_series(1, :k) g) x
                                          WHERE src_cases.ref = x.ref"""),
-                                 {"t": base, "n": args.cases, "k": args.changed})
-                    conn.execute(text(f"""INSERT INTO src_events (ref, st, happened, modified)
+                        {"t": base, "n": args.cases, "k": args.changed},
+                    )
+                    conn.execute(
+                        text(f"""INSERT INTO src_events (ref, st, happened, modified)
                                          SELECT 'C' || (g * 997 % :n + 1), 'INS', :t + (g * interval '{step}'),
                                                 :t + (g * interval '{step}')
                                          FROM generate_series(1, :k) g"""),
-                                 {"t": base, "n": args.cases, "k": args.changed})
+                        {"t": base, "n": args.cases, "k": args.changed},
+                    )
                 store.checkpoint()  # the scheduler does this every minute, between polls
                 result = poll_source(source, reader, store, catalog["code"], now=now)
                 assert result.updated_cases == args.changed and result.new_events == args.changed, result
                 reads.append(result.read_ms)
                 totals.append(result.total_ms)
-            print(f"\nSondage incrémental : {args.changed:,} dossiers modifiés (+ {args.changed:,} événements), "
-                  f"{label}, 5 tours")
-            print(f"  lecture en base          : médiane {statistics.median(reads):6.1f} ms "
-                  f"(min {min(reads):.1f}, max {max(reads):.1f})")
-            print(f"  requête → magasin validé : médiane {statistics.median(totals):6.1f} ms "
-                  f"(min {min(totals):.1f}, max {max(totals):.1f})")
+            print(f"\nSondage incrémental : {args.changed:,} dossiers modifiés (+ {args.changed:,} événements), {label}, 5 tours")
+            print(
+                f"  lecture en base          : médiane {statistics.median(reads):6.1f} ms "
+                f"(min {min(reads):.1f}, max {max(reads):.1f})"
+            )
+            print(
+                f"  requête → magasin validé : médiane {statistics.median(totals):6.1f} ms "
+                f"(min {min(totals):.1f}, max {max(totals):.1f})"
+            )
 
         cold, cold_s = timed(lambda: Reader(store.engine, Path(tmp) / "snap", snapshot_every_seconds=0).frames())
         warm, warm_s = timed(lambda: Reader(store.engine, Path(tmp) / "snap").frames())

@@ -1,4 +1,5 @@
 """Togo's business-day calendar: weekends, public holidays, decreed closures."""
+
 from __future__ import annotations
 
 import datetime as dt

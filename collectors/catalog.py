@@ -1,4 +1,5 @@
 """The procedures catalogue: which procedures exist, who runs them, their legal delay."""
+
 from __future__ import annotations
 
 from pathlib import Path

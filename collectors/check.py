@@ -3,6 +3,7 @@
 Read-only: nothing is written to the store, so an administrator can try a new
 mapping against production before enabling it.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -44,11 +45,11 @@ def check_source(source: SourceSettings, procedure_codes: frozenset[str]) -> Sou
         if source.events_sql:
             raw_events = reader.read(incremental_query(source.events_sql, ("case_id", "at")), since)
             events_count = len(raw_events)
-            _, q_events = normalize_events(raw_events, timezone=source.timezone, status_map=source.status_map,
-                                           known_case_ids=set(cases["case_id"]))
+            _, q_events = normalize_events(
+                raw_events, timezone=source.timezone, status_map=source.status_map, known_case_ids=set(cases["case_id"])
+            )
             counts.update(q_events["reason"])
-        return SourceCheck(source.name, True, cases=len(raw_cases), events=events_count,
-                           sample=cases.tail(3), quarantine=counts)
+        return SourceCheck(source.name, True, cases=len(raw_cases), events=events_count, sample=cases.tail(3), quarantine=counts)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised, so other sources still get checked
         return SourceCheck(source.name, False, error=describe_error(exc))
     finally:
@@ -68,6 +69,8 @@ def render(check: SourceCheck) -> str:
     if not check.sample.empty:
         lines.append("    exemple (après correspondance SQL, en UTC) :")
         for row in check.sample.itertuples(index=False):
-            lines.append(f"      {row.case_id} | {row.procedure_code} | {row.submitted_at:%Y-%m-%d %H:%M} | "
-                         f"{row.channel} | {row.region} | {'—' if pd.isna(row.agent) else row.agent}")
+            lines.append(
+                f"      {row.case_id} | {row.procedure_code} | {row.submitted_at:%Y-%m-%d %H:%M} | "
+                f"{row.channel} | {row.region} | {'—' if pd.isna(row.agent) else row.agent}"
+            )
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """The collector: every configured source, polled into one store, with reconcile and backoff."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,7 @@ class SourceRuntime:
 class Collector:
     """Polls sources into ``store``. Thread-safe per source; sources never block each other."""
 
-    def __init__(self, settings: Settings, store: Store, catalog: pd.DataFrame,
-                 now: Callable[[], dt.datetime] = utc_now) -> None:
+    def __init__(self, settings: Settings, store: Store, catalog: pd.DataFrame, now: Callable[[], dt.datetime] = utc_now) -> None:
         self.store = store
         self.procedure_codes = frozenset(catalog["code"])
         self.now = now
@@ -57,8 +57,9 @@ class Collector:
                 return None
             every = runtime.settings.reconcile_every_polls
             reconcile = bool(every) and runtime.polls > 0 and runtime.polls % every == 0
-            result = poll_source(runtime.settings, runtime.reader, self.store, self.procedure_codes,
-                                 now=self.now, reconcile=reconcile)
+            result = poll_source(
+                runtime.settings, runtime.reader, self.store, self.procedure_codes, now=self.now, reconcile=reconcile
+            )
             runtime.polls += 1
             if result.error:
                 runtime.next_attempt_at = self.store.next_attempt_at(name)
@@ -74,8 +75,7 @@ class Collector:
         """A poll with a full key reconcile (finds cases deleted at the source)."""
         runtime = self.sources[name]
         with runtime.lock:
-            result = poll_source(runtime.settings, runtime.reader, self.store, self.procedure_codes,
-                                 now=self.now, reconcile=True)
+            result = poll_source(runtime.settings, runtime.reader, self.store, self.procedure_codes, now=self.now, reconcile=True)
             runtime.polls += 1
             return result
 

@@ -4,6 +4,7 @@ A bad config must stop start-up with a message that names the file, the source a
 the key, because an operator editing it on a wall-screen PC has nothing else to go on.
 Secrets never live in the file: ``${VAR}`` is read from the environment.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -64,8 +65,7 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SINCE = re.compile(r"(?<![:\w]):since\b")
 
 
-def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = None,
-                  base_dir: Path | None = None) -> Settings:
+def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = None, base_dir: Path | None = None) -> Settings:
     """Read, expand and validate a config file; raise ConfigError naming file/source/key.
 
     Relative paths (catalogue, snapshot folder, SQLite URLs) are read from ``base_dir``,
@@ -100,9 +100,7 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
     calendar = raw.get("calendar", {})
     _reject_unknown(calendar, {"country", "extra_closures"}, f"{where} [calendar]")
     country = calendar.get("country", "TG")
-    closures = tuple(
-        _as_date(v, f"{where} [calendar] extra_closures") for v in calendar.get("extra_closures", [])
-    )
+    closures = tuple(_as_date(v, f"{where} [calendar] extra_closures") for v in calendar.get("extra_closures", []))
 
     sources_raw = raw.get("sources")
     if not isinstance(sources_raw, list) or not sources_raw:
@@ -186,7 +184,7 @@ def _absolute_sqlite(url: str, base_dir: Path) -> str:
     """``sqlite:///data/x.db`` -> an absolute path under ``base_dir``; other URLs unchanged."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and not url.startswith(prefix + ":memory:"):
-        return prefix + str(base_dir / url[len(prefix):])
+        return prefix + str(base_dir / url[len(prefix) :])
     return url
 
 

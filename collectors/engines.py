@@ -1,4 +1,5 @@
 """SQLAlchemy engines for the store and the sources, with the settings each needs."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 PostgreSQL sources are read through ADBC (Arrow-native, several times faster than
 ``pd.read_sql`` on large loads); other sources through SQLAlchemy and pandas.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +11,6 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, TextClause
 from sqlalchemy.dialects import postgresql
-
 from sqlalchemy.exc import SQLAlchemyError
 
 try:  # ADBC is an optimisation: without it PostgreSQL is read like the others.

@@ -4,6 +4,7 @@ SQLite stores use an exclusive ``flock`` on a file beside the database (released
 the kernel if the process dies); PostgreSQL uses a session advisory lock and MariaDB
 ``GET_LOCK``, both released when the holding connection ends.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -52,8 +53,7 @@ class WriterLock:
             holder = handle.read().strip() or "?"
             handle.close()
             raise WriterLockBusy(
-                f"un autre collecteur (pid {holder}) écrit déjà dans le magasin {database} ; "
-                "un seul collecteur par magasin"
+                f"un autre collecteur (pid {holder}) écrit déjà dans le magasin {database} ; un seul collecteur par magasin"
             ) from None
         handle.truncate(0)
         handle.write(str(os.getpid()))

@@ -3,6 +3,7 @@
 Every module that touches cases or events takes its column names from here, so a
 rename is a one-line change and a typo is an ImportError rather than a KeyError.
 """
+
 from __future__ import annotations
 
 CASE_COLUMNS: tuple[str, ...] = (

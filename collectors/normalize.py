@@ -3,6 +3,7 @@
 Nothing here drops a row silently: each input row ends up either in the canonical
 output or in the quarantine frame. Inputs are never modified.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,9 +42,7 @@ def to_utc(values: pd.Series, timezone: str) -> pd.Series:
         parsed = _parse_texts(values, timezone)
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
             return parsed.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
-    local = parsed.dt.tz_localize(
-        timezone, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward"
-    )
+    local = parsed.dt.tz_localize(timezone, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward")
     return local.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
 
 
@@ -74,20 +73,23 @@ def _require(raw: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         raise MappingError(f"{what} : colonnes manquantes dans le résultat SQL : {', '.join(missing)}")
 
 
-def _quarantine(raw: pd.DataFrame, mask: pd.Series, reasons: pd.Series, stream: str,
-                case_ids: pd.Series, detail: pd.Series) -> pd.DataFrame:
+def _quarantine(
+    raw: pd.DataFrame, mask: pd.Series, reasons: pd.Series, stream: str, case_ids: pd.Series, detail: pd.Series
+) -> pd.DataFrame:
     bad = raw.loc[mask]
     if bad.empty:
         return empty_quarantine()
     payload = [json.dumps(row, default=str, ensure_ascii=False) for row in bad.to_dict("records")]
-    return pd.DataFrame({
-        "stream": stream,
-        "reason": reasons.loc[mask].to_numpy(),
-        "case_id": case_ids.loc[mask].to_numpy(),
-        "detail": detail.loc[mask].to_numpy(),
-        "payload": payload,
-        "row_hash": row_hashes(bad).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "stream": stream,
+            "reason": reasons.loc[mask].to_numpy(),
+            "case_id": case_ids.loc[mask].to_numpy(),
+            "detail": detail.loc[mask].to_numpy(),
+            "payload": payload,
+            "row_hash": row_hashes(bad).to_numpy(),
+        }
+    )
 
 
 def empty_quarantine() -> pd.DataFrame:
@@ -151,15 +153,27 @@ def normalize_cases(raw: pd.DataFrame, *, timezone: str, procedure_codes: Iterab
     detail[later_dupe] = "case_id = " + case_id[later_dupe].astype(str)
     bad = reason.notna()
 
-    good = pd.DataFrame({
-        "case_id": case_id, "procedure_code": procedure, "submitted_at": submitted,
-        "channel": channel, "region": region, "agent": as_text(raw["agent"]), "updated_at": updated,
-    }).loc[~bad].reset_index(drop=True)
+    good = (
+        pd.DataFrame(
+            {
+                "case_id": case_id,
+                "procedure_code": procedure,
+                "submitted_at": submitted,
+                "channel": channel,
+                "region": region,
+                "agent": as_text(raw["agent"]),
+                "updated_at": updated,
+            }
+        )
+        .loc[~bad]
+        .reset_index(drop=True)
+    )
     return good, _quarantine(raw, bad, reason, "cases", case_id, detail)
 
 
-def normalize_events(raw: pd.DataFrame, *, timezone: str, status_map: dict[str, str],
-                     known_case_ids: Iterable[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def normalize_events(
+    raw: pd.DataFrame, *, timezone: str, status_map: dict[str, str], known_case_ids: Iterable[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Canonical events (status mapped, ``at`` in UTC) and the quarantined rows.
 
     ``known_case_ids`` are the cases the store holds or that this poll brings; an
@@ -171,7 +185,11 @@ def normalize_events(raw: pd.DataFrame, *, timezone: str, status_map: dict[str, 
     source_status = as_text(raw["status"])
     status = source_status.map(status_map)
     at = to_utc(raw["at"], timezone)
-    seq = pd.to_numeric(raw["seq"], errors="coerce").astype("Int64") if "seq" in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    seq = (
+        pd.to_numeric(raw["seq"], errors="coerce").astype("Int64")
+        if "seq" in raw.columns
+        else pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    )
     known = set(known_case_ids)
     checks: list[Check] = [
         ("missing_case_id", case_id.isna(), _fixed("case_id vide")),
@@ -186,10 +204,21 @@ def normalize_events(raw: pd.DataFrame, *, timezone: str, status_map: dict[str, 
     unknown = quarantine["reason"] == "unknown_case"
     if unknown.any():
         # Keep the canonical form too, so a later poll can admit the event without re-mapping.
-        canon = pd.DataFrame({"status": status[bad], "at": at[bad].astype(str), "seq": seq[bad].astype(object)}).reset_index(drop=True)
+        canon = pd.DataFrame({"status": status[bad], "at": at[bad].astype(str), "seq": seq[bad].astype(object)}).reset_index(
+            drop=True
+        )
         quarantine.loc[unknown, "payload"] = [
-            json.dumps({"raw": json.loads(p), "canonical": {"case_id": c, "status": s, "at": a, "seq": None if pd.isna(q) else int(q)}}, ensure_ascii=False)
-            for p, c, s, a, q in zip(quarantine.loc[unknown, "payload"], quarantine.loc[unknown, "case_id"],
-                                     canon.loc[unknown, "status"], canon.loc[unknown, "at"], canon.loc[unknown, "seq"], strict=True)
+            json.dumps(
+                {"raw": json.loads(p), "canonical": {"case_id": c, "status": s, "at": a, "seq": None if pd.isna(q) else int(q)}},
+                ensure_ascii=False,
+            )
+            for p, c, s, a, q in zip(
+                quarantine.loc[unknown, "payload"],
+                quarantine.loc[unknown, "case_id"],
+                canon.loc[unknown, "status"],
+                canon.loc[unknown, "at"],
+                canon.loc[unknown, "seq"],
+                strict=True,
+            )
         ]
     return good.reset_index(drop=True), quarantine

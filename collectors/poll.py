@@ -3,6 +3,7 @@
 The watermark only moves inside the store transaction, after the rows it covers are
 written; a crash before the commit replays the batch on the next poll.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -76,12 +77,14 @@ def poll_source(
     result = PollResult(source=source.name)
     marks = store.watermarks(source.name)
     try:
-        raw_cases = reader.read(incremental_query(source.cases_sql, ("case_id",)),
-                                {"since": marks["cases"].since(source.initial_since)})
+        raw_cases = reader.read(
+            incremental_query(source.cases_sql, ("case_id",)), {"since": marks["cases"].since(source.initial_since)}
+        )
         raw_events = pd.DataFrame()
         if source.events_sql:
-            raw_events = reader.read(incremental_query(source.events_sql, ("case_id", "at")),
-                                     {"since": marks["events"].since(source.initial_since)})
+            raw_events = reader.read(
+                incremental_query(source.events_sql, ("case_id", "at")), {"since": marks["events"].since(source.initial_since)}
+            )
         source_keys = reader.read(keys_query(source.cases_sql), {"since": source.initial_since}) if reconcile else None
         result.read_ms = (time.perf_counter() - started) * 1000
         if after_fetch is not None:
@@ -99,13 +102,21 @@ def poll_source(
     result.quarantined.update(committed.quarantined)
     result.version = committed.version
     result.total_ms = (time.perf_counter() - started) * 1000
-    store.record_success(source.name, now=now(), rows=result.rows_read, duration_ms=int(result.total_ms),
-                         every_seconds=source.every_seconds)
+    store.record_success(
+        source.name, now=now(), rows=result.rows_read, duration_ms=int(result.total_ms), every_seconds=source.every_seconds
+    )
     return result
 
 
-def _build_batch(source: SourceSettings, store: Store, procedure_codes: Iterable[str], marks: dict,
-                 raw_cases: pd.DataFrame, raw_events: pd.DataFrame, source_keys: pd.DataFrame | None) -> Batch:
+def _build_batch(
+    source: SourceSettings,
+    store: Store,
+    procedure_codes: Iterable[str],
+    marks: dict,
+    raw_cases: pd.DataFrame,
+    raw_events: pd.DataFrame,
+    source_keys: pd.DataFrame | None,
+) -> Batch:
     fresh_cases = drop_seen(raw_cases, marks["cases"])
     cases, quarantine_cases = normalize_cases(fresh_cases, timezone=source.timezone, procedure_codes=procedure_codes)
     events, quarantine_events = empty_events(), empty_quarantine()
@@ -116,8 +127,9 @@ def _build_batch(source: SourceSettings, store: Store, procedure_codes: Iterable
         fresh_events = drop_seen(raw_events, marks["events"])
         asked = set(fresh_events["case_id"].dropna().astype(str)) - batch_ids if "case_id" in fresh_events else set()
         known = batch_ids | store.known_case_ids(source.name, asked)
-        events, quarantine_events = normalize_events(fresh_events, timezone=source.timezone,
-                                                     status_map=source.status_map, known_case_ids=known)
+        events, quarantine_events = normalize_events(
+            fresh_events, timezone=source.timezone, status_map=source.status_map, known_case_ids=known
+        )
         new_marks["events"] = advance(marks["events"], raw_events)
     retried, resolved = _retry_unknown_cases(source.name, store, batch_ids)
     if not retried.empty:
@@ -131,9 +143,19 @@ def _build_batch(source: SourceSettings, store: Store, procedure_codes: Iterable
         dead = set(stored.loc[stored["deleted"].astype(bool), "case_id"])
         deleted = sorted(live - present - batch_ids)
         restored = sorted(dead & present)
-    quarantine = pd.concat([q for q in (quarantine_cases, quarantine_events) if not q.empty] or [empty_quarantine()], ignore_index=True)
-    return Batch(source=source.name, cases=cases, events=events, quarantine=quarantine, watermarks=new_marks,
-                 resolved_quarantine_ids=resolved, deleted=deleted, restored=restored)
+    quarantine = pd.concat(
+        [q for q in (quarantine_cases, quarantine_events) if not q.empty] or [empty_quarantine()], ignore_index=True
+    )
+    return Batch(
+        source=source.name,
+        cases=cases,
+        events=events,
+        quarantine=quarantine,
+        watermarks=new_marks,
+        resolved_quarantine_ids=resolved,
+        deleted=deleted,
+        restored=restored,
+    )
 
 
 def _retry_unknown_cases(source: str, store: Store, batch_ids: set[str]) -> tuple[pd.DataFrame, list[int]]:
@@ -146,28 +168,43 @@ def _retry_unknown_cases(source: str, store: Store, batch_ids: set[str]) -> tupl
     if ready.empty:
         return empty_events(), []
     canon = [json.loads(p)["canonical"] for p in ready["payload"]]
-    frame = pd.DataFrame({
-        "case_id": [c["case_id"] for c in canon],
-        "status": [c["status"] for c in canon],
-        "at": pd.to_datetime([c["at"] for c in canon], utc=True).astype("datetime64[us, UTC]"),
-        "seq": pd.array([c["seq"] for c in canon], dtype="Int64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "case_id": [c["case_id"] for c in canon],
+            "status": [c["status"] for c in canon],
+            "at": pd.to_datetime([c["at"] for c in canon], utc=True).astype("datetime64[us, UTC]"),
+            "seq": pd.array([c["seq"] for c in canon], dtype="Int64"),
+        }
+    )
     return frame, [int(i) for i in ready["id"]]
 
 
 def empty_events() -> pd.DataFrame:
-    return pd.DataFrame({"case_id": pd.Series(dtype=object), "status": pd.Series(dtype=object),
-                         "at": pd.Series(dtype="datetime64[us, UTC]"), "seq": pd.Series(dtype="Int64")})
+    return pd.DataFrame(
+        {
+            "case_id": pd.Series(dtype=object),
+            "status": pd.Series(dtype=object),
+            "at": pd.Series(dtype="datetime64[us, UTC]"),
+            "seq": pd.Series(dtype="Int64"),
+        }
+    )
 
 
-def _failed(source: SourceSettings, store: Store, result: PollResult, exc: BaseException,
-            at: dt.datetime, started: float) -> PollResult:
+def _failed(
+    source: SourceSettings, store: Store, result: PollResult, exc: BaseException, at: dt.datetime, started: float
+) -> PollResult:
     result.error = describe_error(exc)
     result.total_ms = (time.perf_counter() - started) * 1000
     failures = store.consecutive_failures(source.name) + 1
     delay = backoff_seconds(source.every_seconds, failures, source.max_backoff_seconds)
-    store.record_failure(source.name, now=at, error=result.error, failures=failures,
-                         next_attempt_at=at + dt.timedelta(seconds=delay), every_seconds=source.every_seconds)
+    store.record_failure(
+        source.name,
+        now=at,
+        error=result.error,
+        failures=failures,
+        next_attempt_at=at + dt.timedelta(seconds=delay),
+        every_seconds=source.every_seconds,
+    )
     log.warning("source %s: poll failed (%s); retry in %.0f s", source.name, result.error, delay)
     return result
 

@@ -3,6 +3,7 @@
 The operator's SQL maps a source schema to canonical column names and filters on
 ``:since``; we only wrap it, never edit it, and every value is bound, never formatted.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import TextClause, text

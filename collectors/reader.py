@@ -5,6 +5,7 @@ version and refreshed incrementally (only rows whose ``version`` is newer), and 
 columnar snapshot (Parquet) lets a restarted process load a million cases in about
 a second instead of re-reading the whole store.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,18 @@ from sqlalchemy import Engine, text
 
 log = logging.getLogger(__name__)
 
-CASE_FIELDS = ("source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent",
-               "updated_at", "deleted_at", "version")
+CASE_FIELDS = (
+    "source",
+    "case_id",
+    "procedure_code",
+    "submitted_at",
+    "channel",
+    "region",
+    "agent",
+    "updated_at",
+    "deleted_at",
+    "version",
+)
 EVENT_FIELDS = ("id", "source", "case_id", "status", "at", "seq", "version")
 _TIME_FIELDS = ("submitted_at", "updated_at", "deleted_at", "at")
 _INT_FIELDS = ("id", "version")
@@ -72,10 +83,20 @@ class Reader:
 
     def _apply_delta(self, base: StoreFrames, current: int) -> StoreFrames:
         with self.engine.connect() as conn:
-            cases = _read(conn, f"SELECT {', '.join(CASE_FIELDS)} FROM cases WHERE version > :v AND version <= :c",
-                          base.version, current, CASE_FIELDS)
-            events = _read(conn, f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE version > :v AND version <= :c",
-                           base.version, current, EVENT_FIELDS)
+            cases = _read(
+                conn,
+                f"SELECT {', '.join(CASE_FIELDS)} FROM cases WHERE version > :v AND version <= :c",
+                base.version,
+                current,
+                CASE_FIELDS,
+            )
+            events = _read(
+                conn,
+                f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE version > :v AND version <= :c",
+                base.version,
+                current,
+                EVENT_FIELDS,
+            )
         if not base.cases.empty and not cases.empty:
             cases = pd.concat([base.cases, cases], ignore_index=True).drop_duplicates(["source", "case_id"], keep="last")
         elif cases.empty:
@@ -98,8 +119,11 @@ class Reader:
             meta = json.loads((path / "meta.json").read_text())
             if meta.get("store_id") != self.store_id():
                 return None
-            frames = StoreFrames(int(meta["version"]), pd.read_parquet(path / f"cases-{meta['version']}.parquet"),
-                                 pd.read_parquet(path / f"events-{meta['version']}.parquet"))
+            frames = StoreFrames(
+                int(meta["version"]),
+                pd.read_parquet(path / f"cases-{meta['version']}.parquet"),
+                pd.read_parquet(path / f"events-{meta['version']}.parquet"),
+            )
         except (OSError, ValueError, KeyError) as exc:
             log.warning("snapshot ignored (%s): reloading from the store", exc)
             return None
@@ -109,7 +133,11 @@ class Reader:
     def _maybe_snapshot(self, frames: StoreFrames) -> None:
         path = self._snapshot_path()
         now = dt.datetime.now(dt.UTC).timestamp()
-        if path is None or frames.version == self._snapshot_version or now - self._snapshot_written_at < self.snapshot_every_seconds:
+        if (
+            path is None
+            or frames.version == self._snapshot_version
+            or now - self._snapshot_written_at < self.snapshot_every_seconds
+        ):
             return
         try:
             self.write_snapshot(frames, path)

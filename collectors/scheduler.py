@@ -1,4 +1,5 @@
 """APScheduler wiring only: one job per source, at most one instance, missed runs coalesced."""
+
 from __future__ import annotations
 
 import logging
@@ -15,11 +16,26 @@ log = logging.getLogger(__name__)
 def schedule_collector(scheduler: BaseScheduler, collector: Collector) -> None:
     """Add a polling job per source; the first poll runs at once."""
     for name, runtime in collector.sources.items():
-        scheduler.add_job(_guarded(collector.poll, name), "interval", seconds=runtime.settings.every_seconds,
-                          id=f"poll:{name}", name=f"poll {name}", max_instances=1, coalesce=True,
-                          misfire_grace_time=None, next_run_time=collector.now())
-    scheduler.add_job(collector.store.checkpoint, "interval", seconds=60, id="store-checkpoint",
-                      name="store checkpoint", max_instances=1, coalesce=True)
+        scheduler.add_job(
+            _guarded(collector.poll, name),
+            "interval",
+            seconds=runtime.settings.every_seconds,
+            id=f"poll:{name}",
+            name=f"poll {name}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=collector.now(),
+        )
+    scheduler.add_job(
+        collector.store.checkpoint,
+        "interval",
+        seconds=60,
+        id="store-checkpoint",
+        name="store checkpoint",
+        max_instances=1,
+        coalesce=True,
+    )
 
 
 def schedule_every(scheduler: BaseScheduler, job_id: str, seconds: float, func: Callable[[], object]) -> None:
@@ -32,4 +48,5 @@ def _guarded(poll: Callable[[str], object], name: str) -> Callable[[], None]:
             poll(name)
         except SQLAlchemyError as exc:  # the store itself is unreachable: log, keep the scheduler alive
             log.error("store unavailable while polling %s: %s", name, str(exc).splitlines()[0])
+
     return run

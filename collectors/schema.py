@@ -3,6 +3,7 @@
 Every data row carries ``version``: the data version of the commit that last wrote
 it, so a reader can fetch only what changed since the version it already holds.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -6,6 +6,7 @@ the commit leaves the previous watermark in place, so the batch is replayed, nev
 skipped; and because case writes are upserts and event writes are idempotent, the
 replay duplicates nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,8 +69,10 @@ class Store:
             exists = conn.execute(select(schema.store_meta.c.name).where(schema.store_meta.c.name == "data_version")).first()
             if exists is None:
                 # store_id tells a Parquet snapshot which store it belongs to (a reset store gets a new one).
-                conn.execute(insert(schema.store_meta), [{"name": "data_version", "value": 0},
-                                                         {"name": "store_id", "value": secrets.randbits(62)}])
+                conn.execute(
+                    insert(schema.store_meta),
+                    [{"name": "data_version", "value": 0}, {"name": "store_id", "value": secrets.randbits(62)}],
+                )
 
     def checkpoint(self) -> None:
         """Fold SQLite's write-ahead log into the database, off the polls' critical path."""
@@ -80,7 +83,9 @@ class Store:
     # --- small reads -------------------------------------------------------------------
     def data_version(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(schema.store_meta.c.value).where(schema.store_meta.c.name == "data_version")).scalar_one())
+            return int(
+                conn.execute(select(schema.store_meta.c.value).where(schema.store_meta.c.name == "data_version")).scalar_one()
+            )
 
     def watermarks(self, source: str) -> dict[str, Watermark]:
         w = schema.watermarks
@@ -103,12 +108,16 @@ class Store:
         """Every case key of a source with its tombstone flag: the reconcile's other side."""
         c = schema.cases
         with self.engine.connect() as conn:
-            rows = conn.execute(select(c.c.case_id, c.c.deleted_at.is_not(None).label("deleted")).where(c.c.source == source)).all()
+            rows = conn.execute(
+                select(c.c.case_id, c.c.deleted_at.is_not(None).label("deleted")).where(c.c.source == source)
+            ).all()
         return pd.DataFrame(rows, columns=["case_id", "deleted"])
 
     def open_quarantine(self, source: str, reason: str | None = None) -> pd.DataFrame:
         q = schema.quarantine
-        query = select(q.c.id, q.c.stream, q.c.reason, q.c.case_id, q.c.payload).where(q.c.source == source, q.c.resolved_at.is_(None))
+        query = select(q.c.id, q.c.stream, q.c.reason, q.c.case_id, q.c.payload).where(
+            q.c.source == source, q.c.resolved_at.is_(None)
+        )
         if reason:
             query = query.where(q.c.reason == reason)
         with self.engine.connect() as conn:
@@ -146,8 +155,11 @@ class Store:
         existing = _existing_ids(conn, c, batch.source, ids)
         result.updated_cases = sum(1 for i in ids if i in existing)
         result.new_cases = len(ids) - result.updated_cases
-        frame = batch.cases.assign(source=batch.source, version=version,
-                                   deleted_at=pd.Series(pd.NaT, index=batch.cases.index, dtype="datetime64[us, UTC]"))
+        frame = batch.cases.assign(
+            source=batch.source,
+            version=version,
+            deleted_at=pd.Series(pd.NaT, index=batch.cases.index, dtype="datetime64[us, UTC]"),
+        )
         frame = frame[[col.name for col in c.columns]]
         if existing:
             _upsert(conn, c, frame, ["source", "case_id"])
@@ -167,7 +179,9 @@ class Store:
             return
         q = schema.quarantine
         frame = batch.quarantine.assign(source=batch.source, first_seen_at=pd.Timestamp(now))
-        _insert_ignore(conn, q, frame[["source", "stream", "reason", "case_id", "detail", "payload", "row_hash", "first_seen_at"]])
+        _insert_ignore(
+            conn, q, frame[["source", "stream", "reason", "case_id", "detail", "payload", "row_hash", "first_seen_at"]]
+        )
         result.quarantined = batch.quarantine["reason"].value_counts().to_dict()
 
     def _resolve_quarantine(self, conn: Connection, batch: Batch, now: dt.datetime) -> None:
@@ -178,33 +192,51 @@ class Store:
         if not batch.cases.empty:
             # A case that now ingests cleanly supersedes its earlier quarantined versions.
             for chunk in _chunks(batch.cases["case_id"].tolist(), _IN_CHUNK):
-                conn.execute(update(q).where(q.c.source == batch.source, q.c.stream == "cases", q.c.resolved_at.is_(None),
-                                             q.c.case_id.in_(chunk)).values(resolved_at=now))
+                conn.execute(
+                    update(q)
+                    .where(q.c.source == batch.source, q.c.stream == "cases", q.c.resolved_at.is_(None), q.c.case_id.in_(chunk))
+                    .values(resolved_at=now)
+                )
 
     def _tombstones(self, conn: Connection, batch: Batch, version: int, now: dt.datetime, result: CommitResult) -> None:
         c = schema.cases
         for chunk in _chunks(list(batch.deleted), _IN_CHUNK):
-            result.deleted += conn.execute(update(c).where(c.c.source == batch.source, c.c.case_id.in_(chunk), c.c.deleted_at.is_(None))
-                                           .values(deleted_at=now, version=version)).rowcount
+            result.deleted += conn.execute(
+                update(c)
+                .where(c.c.source == batch.source, c.c.case_id.in_(chunk), c.c.deleted_at.is_(None))
+                .values(deleted_at=now, version=version)
+            ).rowcount
         for chunk in _chunks(list(batch.restored), _IN_CHUNK):
-            result.restored += conn.execute(update(c).where(c.c.source == batch.source, c.c.case_id.in_(chunk), c.c.deleted_at.is_not(None))
-                                            .values(deleted_at=None, version=version)).rowcount
+            result.restored += conn.execute(
+                update(c)
+                .where(c.c.source == batch.source, c.c.case_id.in_(chunk), c.c.deleted_at.is_not(None))
+                .values(deleted_at=None, version=version)
+            ).rowcount
 
     def _write_watermarks(self, conn: Connection, source: str, marks: dict[str, Watermark], now: dt.datetime) -> None:
         rows = []
         for stream, mark in marks.items():
             cursor, boundary = dumps(mark)
-            rows.append({"source": source, "stream": stream, "cursor": cursor, "boundary": boundary,
-                         "updated_at": pd.Timestamp(now)})
+            rows.append(
+                {"source": source, "stream": stream, "cursor": cursor, "boundary": boundary, "updated_at": pd.Timestamp(now)}
+            )
         if rows:
             _upsert(conn, schema.watermarks, pd.DataFrame(rows), ["source", "stream"])
 
     # --- health -------------------------------------------------------------------------
     def record_success(self, source: str, *, now: dt.datetime, rows: int, duration_ms: int, every_seconds: float) -> None:
-        self._health(source, now=now, every_seconds=every_seconds, values={
-            "last_success_at": now, "consecutive_failures": 0, "rows_last_poll": rows,
-            "last_poll_ms": duration_ms, "next_attempt_at": None,
-        })
+        self._health(
+            source,
+            now=now,
+            every_seconds=every_seconds,
+            values={
+                "last_success_at": now,
+                "consecutive_failures": 0,
+                "rows_last_poll": rows,
+                "last_poll_ms": duration_ms,
+                "next_attempt_at": None,
+            },
+        )
 
     def next_attempt_at(self, source: str) -> dt.datetime | None:
         h = schema.source_health
@@ -216,36 +248,53 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(select(h.c.consecutive_failures).where(h.c.source == source)).scalar() or 0)
 
-    def record_failure(self, source: str, *, now: dt.datetime, error: str, failures: int,
-                       next_attempt_at: dt.datetime, every_seconds: float) -> None:
+    def record_failure(
+        self, source: str, *, now: dt.datetime, error: str, failures: int, next_attempt_at: dt.datetime, every_seconds: float
+    ) -> None:
         """Record a failed poll; the last good data stays untouched."""
-        self._health(source, now=now, every_seconds=every_seconds, values={
-            "last_error": error[:2000], "last_error_at": now, "consecutive_failures": failures,
-            "next_attempt_at": next_attempt_at,
-        })
+        self._health(
+            source,
+            now=now,
+            every_seconds=every_seconds,
+            values={
+                "last_error": error[:2000],
+                "last_error_at": now,
+                "consecutive_failures": failures,
+                "next_attempt_at": next_attempt_at,
+            },
+        )
 
     def _health(self, source: str, *, now: dt.datetime, every_seconds: float, values: dict[str, Any]) -> None:
         h = schema.source_health
         with self.engine.begin() as conn:
             exists = conn.execute(select(h.c.polls).where(h.c.source == source)).first()
             if exists is None:
-                conn.execute(insert(h).values({"source": source, "polls": 1, "every_seconds": int(every_seconds),
-                                               "consecutive_failures": 0, **values}))
+                conn.execute(
+                    insert(h).values(
+                        {"source": source, "polls": 1, "every_seconds": int(every_seconds), "consecutive_failures": 0, **values}
+                    )
+                )
             else:
-                conn.execute(update(h).where(h.c.source == source).values(polls=h.c.polls + 1, every_seconds=int(every_seconds), **values))
+                conn.execute(
+                    update(h).where(h.c.source == source).values(polls=h.c.polls + 1, every_seconds=int(every_seconds), **values)
+                )
 
     def quarantine_counts(self) -> pd.DataFrame:
         """Open quarantine rows per source and reason."""
         q = schema.quarantine
-        query = (select(q.c.source, q.c.reason, func.count().label("rows")).where(q.c.resolved_at.is_(None))
-                 .group_by(q.c.source, q.c.reason).order_by(q.c.source, q.c.reason))
+        query = (
+            select(q.c.source, q.c.reason, func.count().label("rows"))
+            .where(q.c.resolved_at.is_(None))
+            .group_by(q.c.source, q.c.reason)
+            .order_by(q.c.source, q.c.reason)
+        )
         with self.engine.connect() as conn:
             return pd.DataFrame(conn.execute(query).all(), columns=["source", "reason", "rows"])
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _existing_ids(conn: Connection, table: Table, source: str, ids: Sequence[str]) -> set[str]:

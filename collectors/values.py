@@ -1,4 +1,5 @@
 """Source values as text, the same way everywhere (mapping, hashing, quarantine)."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -8,6 +8,7 @@ Semantics (written down because ties are where collectors lose rows):
 - the state is a plain JSON-able value, changed only by pure functions here, and it is
   persisted in the same transaction as the rows it covers (see Store.commit_batch).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """The Dash application: ``create_app`` builds it from a reader; nothing runs at import."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Pure: source health rows -> what the room sees (état, retard, message)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,16 +33,18 @@ def health_table(health: pd.DataFrame, quarantine_counts: pd.DataFrame) -> pd.Da
     rows = []
     for h in health.itertuples(index=False):
         state = source_state(h.lag_seconds, h.every_seconds or 30)
-        rows.append({
-            "source": h.source,
-            "state": state,
-            "lag_seconds": h.lag_seconds,
-            "last_success_at": h.last_success_at,
-            "last_error": h.last_error if h.consecutive_failures else None,
-            "consecutive_failures": int(h.consecutive_failures or 0),
-            "rows_last_poll": h.rows_last_poll,
-            "quarantined": int(open_q.get(h.source, 0)),
-        })
+        rows.append(
+            {
+                "source": h.source,
+                "state": state,
+                "lag_seconds": h.lag_seconds,
+                "last_success_at": h.last_success_at,
+                "last_error": h.last_error if h.consecutive_failures else None,
+                "consecutive_failures": int(h.consecutive_failures or 0),
+                "rows_last_poll": h.rows_last_poll,
+                "quarantined": int(open_q.get(h.source, 0)),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -1,4 +1,5 @@
 """Component ids, in one place so layouts, callbacks and browser tests agree."""
+
 SOURCES_TICK = "sources-tick"
 SOURCES_TABLE = "sources-table"
 SOURCES_TOTALS = "sources-totals"

@@ -26,6 +26,7 @@ def catalog() -> pd.DataFrame:
 @pytest.fixture
 def clock() -> Callable[[], dt.datetime]:
     """A controllable UTC clock: tests move ``clock.now`` by hand."""
+
     class Clock:
         now = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 

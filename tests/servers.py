@@ -3,6 +3,7 @@
 Outside CI a missing server skips its tests; in CI (CI=true) it fails them, so a
 green CI always means the tests really ran against both servers.
 """
+
 from __future__ import annotations
 
 import os

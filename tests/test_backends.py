@@ -1,4 +1,5 @@
 """The same collector behaviour against real PostgreSQL and MariaDB servers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,16 +18,18 @@ from tests.factories import add_case, create_source_schema, naive, source_settin
 from tests.servers import PG_ADMIN_URL
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
-                        pytest.param("mariadb", marks=pytest.mark.mariadb)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), pytest.param("mariadb", marks=pytest.mark.mariadb)]
+)
 def source_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'src.db'}"
     return request.getfixturevalue("pg_url" if request.param == "postgres" else "mariadb_url")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
-                        pytest.param("mariadb", marks=pytest.mark.mariadb)])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), pytest.param("mariadb", marks=pytest.mark.mariadb)]
+)
 def store(request, tmp_path) -> Store:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'vigie.db'}"
@@ -51,9 +54,11 @@ def test_naive_source_times_in_a_non_utc_zone_land_as_utc(source_url, sqlite_sto
     cases = frames.cases.set_index("case_id")
     assert cases.loc["W", "submitted_at"] == pd.Timestamp("2026-11-20 09:30", tz="UTC")
     assert cases.loc["S", "submitted_at"] == pd.Timestamp("2026-07-01 08:30", tz="UTC")
-    assert sorted(frames.events["at"]) == [pd.Timestamp("2026-07-01 08:30", tz="UTC"),
-                                           pd.Timestamp("2026-11-20 09:30", tz="UTC"),
-                                           pd.Timestamp("2026-11-20 11:30", tz="UTC")]
+    assert sorted(frames.events["at"]) == [
+        pd.Timestamp("2026-07-01 08:30", tz="UTC"),
+        pd.Timestamp("2026-11-20 09:30", tz="UTC"),
+        pd.Timestamp("2026-11-20 11:30", tz="UTC"),
+    ]
     engine.dispose()
 
 
@@ -132,8 +137,9 @@ def test_postgres_wrong_password_is_reported_without_the_secret(sqlite_store, ca
         with admin.connect() as conn:
             conn.execute(text("DROP ROLE IF EXISTS vigie_pw_test"))
             conn.execute(text("CREATE ROLE vigie_pw_test LOGIN PASSWORD 'right-one'"))
-            method = conn.execute(text("SELECT auth_method FROM pg_hba_file_rules WHERE 'all' = ANY(user_name) "
-                                       "AND address = '127.0.0.1' LIMIT 1")).scalar()
+            method = conn.execute(
+                text("SELECT auth_method FROM pg_hba_file_rules WHERE 'all' = ANY(user_name) AND address = '127.0.0.1' LIMIT 1")
+            ).scalar()
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"PostgreSQL: {exc}")
     url = "postgresql+psycopg://vigie_pw_test:wrong-one@127.0.0.1:5432/postgres"
@@ -154,15 +160,34 @@ def test_replayed_batch_is_idempotent_and_counted_as_nothing_new(store, clock) -
     from collectors.watermark import Watermark
 
     at = pd.Timestamp("2026-11-20 10:00", tz="UTC")
-    cases = pd.DataFrame({"case_id": ["A", "B"], "procedure_code": ["CEET-BT", "MIN-PR"], "submitted_at": [at, at],
-                          "channel": ["online", "counter"], "region": ["Kara", "Savanes"], "agent": [None, "X"],
-                          "updated_at": [at, at]})
-    events = pd.DataFrame({"case_id": ["A", "A", "B"], "status": ["submitted", "in_review", "submitted"],
-                           "at": [at, at + pd.Timedelta(hours=1), at], "seq": pd.array([1, 2, None], dtype="Int64")})
+    cases = pd.DataFrame(
+        {
+            "case_id": ["A", "B"],
+            "procedure_code": ["CEET-BT", "MIN-PR"],
+            "submitted_at": [at, at],
+            "channel": ["online", "counter"],
+            "region": ["Kara", "Savanes"],
+            "agent": [None, "X"],
+            "updated_at": [at, at],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "case_id": ["A", "A", "B"],
+            "status": ["submitted", "in_review", "submitted"],
+            "at": [at, at + pd.Timedelta(hours=1), at],
+            "seq": pd.array([1, 2, None], dtype="Int64"),
+        }
+    )
     from collectors.normalize import empty_quarantine
 
-    batch = Batch(source="s", cases=cases, events=events, quarantine=empty_quarantine(),
-                  watermarks={"cases": Watermark(), "events": Watermark()})
+    batch = Batch(
+        source="s",
+        cases=cases,
+        events=events,
+        quarantine=empty_quarantine(),
+        watermarks={"cases": Watermark(), "events": Watermark()},
+    )
     first = store.commit_batch(batch, clock.now)
     replay = store.commit_batch(batch, clock.now)
     assert (first.new_cases, first.new_events) == (2, 3)

@@ -1,4 +1,5 @@
 """The command line as a new user runs it, in a fresh copy of the project."""
+
 from __future__ import annotations
 
 import shutil
@@ -61,8 +62,10 @@ def test_every_command_has_help(fresh_copy: Path, command: list[str]) -> None:
 
 def test_config_error_stops_start_up_with_a_clear_message(fresh_copy: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('[store]\nurl = "sqlite:///x.db"\n[catalog]\npath = "data/procedures.csv"\n'
-                   '[[sources]]\nname = "legacy"\nurl = "sqlite:///y.db"\ncases_sql = "SELECT 1"\n')
+    bad.write_text(
+        '[store]\nurl = "sqlite:///x.db"\n[catalog]\npath = "data/procedures.csv"\n'
+        '[[sources]]\nname = "legacy"\nurl = "sqlite:///y.db"\ncases_sql = "SELECT 1"\n'
+    )
     result = run(fresh_copy, "collect", "--once", "--config", str(bad), timeout=60)
     assert result.returncode == 2
     assert str(bad) in result.stderr and "legacy" in result.stderr and "cases_sql" in result.stderr
@@ -71,9 +74,11 @@ def test_config_error_stops_start_up_with_a_clear_message(fresh_copy: Path, tmp_
 
 def test_unreachable_source_is_reported_not_raised(fresh_copy: Path, tmp_path: Path) -> None:
     config = tmp_path / "down.toml"
-    config.write_text(f'[store]\nurl = "sqlite:///{tmp_path}/v.db"\n[catalog]\npath = "{ROOT}/data/procedures.csv"\n'
-                      '[[sources]]\nname = "legacy"\nurl = "postgresql+psycopg://nobody@127.0.0.1:1/none"\n'
-                      'timeout_seconds = 2\ncases_sql = "SELECT 1 WHERE 1 >= :since"\n')
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path}/v.db"\n[catalog]\npath = "{ROOT}/data/procedures.csv"\n'
+        '[[sources]]\nname = "legacy"\nurl = "postgresql+psycopg://nobody@127.0.0.1:1/none"\n'
+        'timeout_seconds = 2\ncases_sql = "SELECT 1 WHERE 1 >= :since"\n'
+    )
     checked = run(fresh_copy, "sources", "--config", str(config), timeout=60)
     assert checked.returncode == 1 and "✗ legacy : INDISPONIBLE" in checked.stdout
     collected = run(fresh_copy, "collect", "--once", "--config", str(config), timeout=60)

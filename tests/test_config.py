@@ -52,17 +52,20 @@ def test_demo_config_uses_the_contract_format() -> None:
     assert all(s.events_sql and ":since" in s.cases_sql for s in settings.sources)
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda s: s.replace('name = "portail"\n', ""), ["clé obligatoire manquante : name"]),
-    (lambda s: s.replace('DEPOSE = "submitted"', 'DEPOSE = "filed"'), ["portail", "status_map.DEPOSE", "filed"]),
-    (lambda s: s.replace("WHERE u >= :since\"\nevents", "\"\nevents"), ["portail", "cases_sql", ":since"]),
-    (lambda s: s.replace('every_seconds = 30', 'every_secs = 30'), ["portail", "clé inconnue : every_secs"]),
-    (lambda s: s.replace('timezone = "Africa/Lome"', 'timezone = "Afrique/Lome"'), ["portail", "timezone"]),
-    (lambda s: s.replace('${PORTAIL_DB_URL}', '${NOPE}'), ["portail", "url", "${NOPE}"]),
-    (lambda s: s.replace('[store]\nurl = "sqlite:///data/vigie.db"\n', "[store]\n"), ["[store]", "url"]),
-    (lambda s: s.replace('"2026-06-22"', '"22/06/2026"'), ["extra_closures", "22/06/2026"]),
-    (lambda s: s + '\n[[sources]]\nname = "portail"\nurl = "x"\ncases_sql = "select :since"\n', ["double", "portail"]),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda s: s.replace('name = "portail"\n', ""), ["clé obligatoire manquante : name"]),
+        (lambda s: s.replace('DEPOSE = "submitted"', 'DEPOSE = "filed"'), ["portail", "status_map.DEPOSE", "filed"]),
+        (lambda s: s.replace('WHERE u >= :since"\nevents', '"\nevents'), ["portail", "cases_sql", ":since"]),
+        (lambda s: s.replace("every_seconds = 30", "every_secs = 30"), ["portail", "clé inconnue : every_secs"]),
+        (lambda s: s.replace('timezone = "Africa/Lome"', 'timezone = "Afrique/Lome"'), ["portail", "timezone"]),
+        (lambda s: s.replace("${PORTAIL_DB_URL}", "${NOPE}"), ["portail", "url", "${NOPE}"]),
+        (lambda s: s.replace('[store]\nurl = "sqlite:///data/vigie.db"\n', "[store]\n"), ["[store]", "url"]),
+        (lambda s: s.replace('"2026-06-22"', '"22/06/2026"'), ["extra_closures", "22/06/2026"]),
+        (lambda s: s + '\n[[sources]]\nname = "portail"\nurl = "x"\ncases_sql = "select :since"\n', ["double", "portail"]),
+    ],
+)
 def test_errors_name_file_source_and_key(tmp_path: Path, edit, expected: list[str]) -> None:
     path = write(tmp_path, edit(GOOD))
     with pytest.raises(ConfigError) as err:
@@ -83,17 +86,21 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
 def test_catalogue_ships_29_procedures() -> None:
     catalog = load_catalog(ROOT / "data" / "procedures.csv")
     assert len(catalog) == 29
-    assert {"CEET", "ARSE", "AT2ER", "Direction générale de l'énergie",
-            "Direction générale des mines et de la géologie"} <= set(catalog["service"])
+    assert {"CEET", "ARSE", "AT2ER", "Direction générale de l'énergie", "Direction générale des mines et de la géologie"} <= set(
+        catalog["service"]
+    )
     assert (catalog["sla_days"] > 0).all()
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("code,name,service\nA,x,y\n", "colonnes manquantes"),
-    ("code,name,service,sla_days\nA,x,y,10\nA,z,y,5\n", "en double"),
-    ("code,name,service,sla_days\nA,x,y,dix\n", "ligne 2"),
-    (b"\xff\xfe\x00bad", "illisible"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("code,name,service\nA,x,y\n", "colonnes manquantes"),
+        ("code,name,service,sla_days\nA,x,y,10\nA,z,y,5\n", "en double"),
+        ("code,name,service,sla_days\nA,x,y,dix\n", "ligne 2"),
+        (b"\xff\xfe\x00bad", "illisible"),
+    ],
+)
 def test_unreadable_catalogue_is_a_config_error(tmp_path: Path, body, expected: str) -> None:
     path = tmp_path / "procedures.csv"
     path.write_bytes(body if isinstance(body, bytes) else body.encode())

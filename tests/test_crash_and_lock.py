@@ -1,4 +1,5 @@
 """A collector killed mid-poll, and two collectors on one store: real processes, real signals."""
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,7 @@ def write_config(tmp_path: Path, store_url: str, source_url: str) -> Path:
 [store]
 url = "{store_url}"
 [catalog]
-path = "{ROOT / 'data' / 'procedures.csv'}"
+path = "{ROOT / "data" / "procedures.csv"}"
 [[sources]]
 name = "src"
 url = "{source_url}"
@@ -63,8 +64,9 @@ poll_source(source, SourceReader(create_source_engine(source.url, 5), 5), store,
 
 
 def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+    )
 
 
 def test_kill_between_fetch_and_commit_replays_the_batch(tmp_path, sqlite_source) -> None:
@@ -78,8 +80,9 @@ def test_kill_between_fetch_and_commit_replays_the_batch(tmp_path, sqlite_source
     add_case(engine, "B", later, events=(("DEP", later), ("INS", later)))
     add_case(engine, "A", later, deposited=t, events=(("OK", later),))
 
-    killed = subprocess.run([sys.executable, "-c", KILL_BETWEEN_FETCH_AND_COMMIT, str(config)],
-                            capture_output=True, text=True, timeout=60, cwd=ROOT)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN_FETCH_AND_COMMIT, str(config)], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     assert killed.returncode == -signal.SIGKILL and "fetched" in killed.stdout
     store = Store(create_store_engine(store_url))
     assert sorted(Reader(store.engine).frames().cases["case_id"]) == ["A"]  # nothing half-written
@@ -96,8 +99,13 @@ def test_second_collector_on_a_sqlite_store_says_so_and_exits(tmp_path, sqlite_s
     url, engine = sqlite_source
     add_case(engine, "A", naive(2026, 11, 20, 10))
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url)
-    first = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "collect", "--config", str(config)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    first = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "collect", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         deadline = time.monotonic() + 30
         while not (tmp_path / "vigie.db.collector.lock").exists() or not (tmp_path / "vigie.db.collector.lock").read_text():
@@ -115,8 +123,9 @@ def test_second_collector_on_a_sqlite_store_says_so_and_exits(tmp_path, sqlite_s
     assert run_app("collect", "--once", "--config", str(config)).returncode == 0
 
 
-@pytest.mark.parametrize("backend", [pytest.param("pg_url", marks=pytest.mark.postgres),
-                                     pytest.param("mariadb_url", marks=pytest.mark.mariadb)])
+@pytest.mark.parametrize(
+    "backend", [pytest.param("pg_url", marks=pytest.mark.postgres), pytest.param("mariadb_url", marks=pytest.mark.mariadb)]
+)
 def test_server_store_allows_one_writer(request, backend: str) -> None:
     url = request.getfixturevalue(backend)
     first, second = WriterLock(create_store_engine(url)), WriterLock(create_store_engine(url))
@@ -130,7 +139,11 @@ def test_server_store_allows_one_writer(request, backend: str) -> None:
 
 def test_killed_collector_releases_its_file_lock(tmp_path) -> None:
     store_url = f"sqlite:///{tmp_path / 'vigie.db'}"
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import time
         from collectors.engines import create_store_engine
         from collectors.lock import WriterLock
@@ -138,7 +151,12 @@ def test_killed_collector_releases_its_file_lock(tmp_path) -> None:
         held.acquire()
         print("locked", flush=True)
         time.sleep(60)
-        """)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert holder.stdout.readline().strip() == "locked"
     lock = WriterLock(create_store_engine(store_url))
     with pytest.raises(WriterLockBusy):

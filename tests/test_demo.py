@@ -1,4 +1,5 @@
 """The demo portal: realistic history, two schemas mapped by SQL, and a live simulator."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -61,8 +62,11 @@ def test_some_procedures_are_chronically_late(catalog, history) -> None:
     first = events.groupby("case_id")["at"].min()
     closed = events[events["status"] == "approved"].groupby("case_id")["at"].max()
     both = pd.DataFrame({"start": first, "end": closed}).dropna()
-    both["bd"] = np.busday_count(both["start"].values.astype("datetime64[D]"), both["end"].values.astype("datetime64[D]"),
-                                 holidays=holiday_dates([2025, 2026]))
+    both["bd"] = np.busday_count(
+        both["start"].values.astype("datetime64[D]"),
+        both["end"].values.astype("datetime64[D]"),
+        holidays=holiday_dates([2025, 2026]),
+    )
     both = both.join(history.cases.set_index("case_id")["procedure_code"])
     sla = catalog.set_index("code")["sla_days"]
     ratio = both.groupby("procedure_code")["bd"].median() / sla
@@ -91,7 +95,8 @@ def test_demo_sources_map_into_the_store(demo_settings, catalog, sqlite_store, t
     assert set(frames.cases["region"]) == {"Maritime", "Plateaux", "Centrale", "Kara", "Savanes"}
     assert set(frames.cases["channel"]) == {"online", "counter"}
     assert set(frames.cases.loc[frames.cases["source"] == "ceet", "procedure_code"]) <= set(
-        catalog.loc[catalog["service"] == "CEET", "code"])
+        catalog.loc[catalog["service"] == "CEET", "code"]
+    )
     collector.close()
 
 
@@ -100,8 +105,7 @@ def test_simulator_moves_the_demo_and_the_collector_follows(demo_settings, catal
     collector.poll_all()
     before = Reader(sqlite_store.engine).frames()
     ticks = iter(range(10_000))
-    sim = Simulator(tmp_path / "data" / "demo", catalog, seed=1,
-                    now=lambda: NOW + dt.timedelta(minutes=5, seconds=next(ticks)))
+    sim = Simulator(tmp_path / "data" / "demo", catalog, seed=1, now=lambda: NOW + dt.timedelta(minutes=5, seconds=next(ticks)))
     written = [sim.step() for _ in range(8)]
     assert sum(w["portail"] + w["ceet"] for w in written) > 5
     results = collector.poll_all()

@@ -12,8 +12,15 @@ CODES = ["CEET-BT", "MIN-PR"]
 
 
 def cases(**overrides: list) -> pd.DataFrame:
-    base = {"case_id": ["1"], "procedure_code": ["CEET-BT"], "submitted_at": ["2026-11-20 10:00:00"],
-            "channel": ["online"], "region": ["Maritime"], "agent": [None], "updated_at": ["2026-11-20 10:00:00"]}
+    base = {
+        "case_id": ["1"],
+        "procedure_code": ["CEET-BT"],
+        "submitted_at": ["2026-11-20 10:00:00"],
+        "channel": ["online"],
+        "region": ["Maritime"],
+        "agent": [None],
+        "updated_at": ["2026-11-20 10:00:00"],
+    }
     base.update(overrides)
     return pd.DataFrame(base)
 
@@ -39,15 +46,18 @@ def test_dst_gap_and_overlap_do_not_lose_rows() -> None:
     assert out.notna().all()
 
 
-@pytest.mark.parametrize(("override", "reason"), [
-    ({"case_id": [None]}, "missing_case_id"),
-    ({"submitted_at": [None]}, "bad_submitted_at"),
-    ({"submitted_at": ["hier"]}, "bad_submitted_at"),
-    ({"updated_at": ["??"]}, "bad_updated_at"),
-    ({"procedure_code": ["XX-OLD"]}, "unknown_procedure"),
-    ({"channel": ["fax"]}, "bad_channel"),
-    ({"region": ["Atlantis"]}, "bad_region"),
-])
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"case_id": [None]}, "missing_case_id"),
+        ({"submitted_at": [None]}, "bad_submitted_at"),
+        ({"submitted_at": ["hier"]}, "bad_submitted_at"),
+        ({"updated_at": ["??"]}, "bad_updated_at"),
+        ({"procedure_code": ["XX-OLD"]}, "unknown_procedure"),
+        ({"channel": ["fax"]}, "bad_channel"),
+        ({"region": ["Atlantis"]}, "bad_region"),
+    ],
+)
 def test_each_case_quarantine_reason(override: dict, reason: str) -> None:
     good, bad = normalize_cases(cases(**override), timezone="Africa/Lome", procedure_codes=CODES)
     assert good.empty
@@ -57,9 +67,15 @@ def test_each_case_quarantine_reason(override: dict, reason: str) -> None:
 
 
 def test_duplicates_in_one_batch_keep_the_last_and_quarantine_the_rest() -> None:
-    raw = cases(case_id=["1", "1"], agent=["old", "new"], updated_at=["2026-11-20 10:00", "2026-11-20 11:00"],
-                procedure_code=["CEET-BT"] * 2, submitted_at=["2026-11-20 09:00"] * 2, channel=["online"] * 2,
-                region=["Maritime"] * 2)
+    raw = cases(
+        case_id=["1", "1"],
+        agent=["old", "new"],
+        updated_at=["2026-11-20 10:00", "2026-11-20 11:00"],
+        procedure_code=["CEET-BT"] * 2,
+        submitted_at=["2026-11-20 09:00"] * 2,
+        channel=["online"] * 2,
+        region=["Maritime"] * 2,
+    )
     good, bad = normalize_cases(raw, timezone="Africa/Lome", procedure_codes=CODES)
     assert good["agent"].tolist() == ["new"] and bad["reason"].tolist() == ["duplicate_in_batch"]
 
@@ -83,12 +99,15 @@ def test_inputs_are_never_mutated() -> None:
     pd.testing.assert_frame_equal(events, ev_before)
 
 
-@pytest.mark.parametrize(("row", "reason"), [
-    ({"case_id": "1", "status": "ARCHIVED", "at": "2026-11-20 10:00"}, "unknown_status"),
-    ({"case_id": "1", "status": "DEP", "at": None}, "bad_event_time"),
-    ({"case_id": "9", "status": "DEP", "at": "2026-11-20 10:00"}, "unknown_case"),
-    ({"case_id": None, "status": "DEP", "at": "2026-11-20 10:00"}, "missing_case_id"),
-])
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ({"case_id": "1", "status": "ARCHIVED", "at": "2026-11-20 10:00"}, "unknown_status"),
+        ({"case_id": "1", "status": "DEP", "at": None}, "bad_event_time"),
+        ({"case_id": "9", "status": "DEP", "at": "2026-11-20 10:00"}, "unknown_case"),
+        ({"case_id": None, "status": "DEP", "at": "2026-11-20 10:00"}, "missing_case_id"),
+    ],
+)
 def test_each_event_quarantine_reason(row: dict, reason: str) -> None:
     raw = pd.DataFrame([{**row, "updated_at": "2026-11-20 10:00"}])
     good, bad = normalize_events(raw, timezone="UTC", status_map={"DEP": "submitted"}, known_case_ids={"1"})

@@ -1,4 +1,5 @@
 """Polling one source into the store, end to end, on real SQLite files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,8 +59,14 @@ def test_every_quarantine_reason_is_counted_and_the_rest_lands(sqlite_source, sq
         conn.execute(text("INSERT INTO src_events (ref, st, happened, modified) VALUES ('GHOST', 'DEP', :t, :t)"), {"t": t})
     result = poll(source_settings(url), sqlite_store, catalog, clock)
     assert result.new_cases == 1 and result.new_events == 1
-    assert dict(result.quarantined) == {"unknown_status": 1, "unknown_procedure": 1, "bad_submitted_at": 1,
-                                        "bad_channel": 1, "bad_region": 1, "unknown_case": 1}
+    assert dict(result.quarantined) == {
+        "unknown_status": 1,
+        "unknown_procedure": 1,
+        "bad_submitted_at": 1,
+        "bad_channel": 1,
+        "bad_region": 1,
+        "unknown_case": 1,
+    }
     counts = sqlite_store.quarantine_counts()
     assert counts["rows"].sum() == 6 and set(counts["source"]) == {"src"}
     # Polling again does not count the same bad rows twice.
@@ -120,8 +127,15 @@ def test_reconcile_runs_every_n_polls(sqlite_source, sqlite_store, catalog, cloc
     t = naive(2026, 11, 20, 10)
     add_case(engine, "A", t)
     add_case(engine, "B", t)
-    settings = Settings(path=None, store_url="", snapshot_dir=Path("."), catalog_path=Path("."), country="TG",
-                        extra_closures=(), sources=(source_settings(url, reconcile_every_polls=3),))
+    settings = Settings(
+        path=None,
+        store_url="",
+        snapshot_dir=Path("."),
+        catalog_path=Path("."),
+        country="TG",
+        extra_closures=(),
+        sources=(source_settings(url, reconcile_every_polls=3),),
+    )
     collector = Collector(settings, sqlite_store, catalog, now=clock)
     collector.poll("src")
     with engine.begin() as conn:
@@ -135,8 +149,15 @@ def test_source_down_then_back_catches_up_without_duplicates(sqlite_source, sqli
     t = naive(2026, 11, 20, 10)
     add_case(engine, "A", t, events=(("DEP", t),))
     ro_url = f"sqlite:///file:{tmp_path / 'source.db'}?mode=ro&uri=true"
-    settings = Settings(path=None, store_url="", snapshot_dir=Path("."), catalog_path=Path("."), country="TG",
-                        extra_closures=(), sources=(source_settings(ro_url),))
+    settings = Settings(
+        path=None,
+        store_url="",
+        snapshot_dir=Path("."),
+        catalog_path=Path("."),
+        country="TG",
+        extra_closures=(),
+        sources=(source_settings(ro_url),),
+    )
     collector = Collector(settings, sqlite_store, catalog, now=clock)
     assert collector.poll("src").new_cases == 1
     add_case(engine, "B", t + dt.timedelta(hours=1), events=(("DEP", t + dt.timedelta(hours=1)),))
@@ -179,8 +200,15 @@ def test_other_sources_are_not_blocked_by_a_failing_one(sqlite_source, sqlite_st
     url, engine = sqlite_source
     add_case(engine, "A", naive(2026, 11, 20, 10))
     down = source_settings(f"sqlite:///file:{tmp_path / 'nope.db'}?mode=ro&uri=true", name="down")
-    settings = Settings(path=None, store_url="", snapshot_dir=Path("."), catalog_path=Path("."), country="TG",
-                        extra_closures=(), sources=(down, source_settings(url)))
+    settings = Settings(
+        path=None,
+        store_url="",
+        snapshot_dir=Path("."),
+        catalog_path=Path("."),
+        country="TG",
+        extra_closures=(),
+        sources=(down, source_settings(url)),
+    )
     collector = Collector(settings, sqlite_store, catalog, now=clock)
     results = {r.source: r for r in collector.poll_all()}
     assert results["down"].error and results["src"].new_cases == 1

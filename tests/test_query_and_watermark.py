@@ -12,14 +12,17 @@ from tests.factories import naive
 
 def test_incremental_query_wraps_and_orders_by_cursor_then_key() -> None:
     query = incremental_query("SELECT a AS case_id, b AS updated_at FROM t WHERE b >= :since ;", ("case_id",))
-    assert str(query) == ("SELECT * FROM (SELECT a AS case_id, b AS updated_at FROM t WHERE b >= :since) vigie_src "
-                          "ORDER BY vigie_src.updated_at, vigie_src.case_id")
+    assert str(query) == (
+        "SELECT * FROM (SELECT a AS case_id, b AS updated_at FROM t WHERE b >= :since) vigie_src "
+        "ORDER BY vigie_src.updated_at, vigie_src.case_id"
+    )
     assert set(query.compile().params) == {"since"}
 
 
 def test_keys_query_selects_only_keys() -> None:
     assert str(keys_query("SELECT x AS case_id FROM t WHERE y >= :since")) == (
-        "SELECT vigie_src.case_id FROM (SELECT x AS case_id FROM t WHERE y >= :since) vigie_src")
+        "SELECT vigie_src.case_id FROM (SELECT x AS case_id FROM t WHERE y >= :since) vigie_src"
+    )
 
 
 def frame(rows: list[tuple[str, object]]) -> pd.DataFrame:
@@ -52,8 +55,10 @@ def test_advance_on_empty_keeps_state() -> None:
     assert advance(m, frame([])) is m
 
 
-@pytest.mark.parametrize("cursor", [naive(2026, 11, 20, 10, 0, 0, 123456), dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-                                    "2026-11-20 10:00:00", 1234567890123, 1.5])
+@pytest.mark.parametrize(
+    "cursor",
+    [naive(2026, 11, 20, 10, 0, 0, 123456), dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "2026-11-20 10:00:00", 1234567890123, 1.5],
+)
 def test_watermark_json_round_trip(cursor: object) -> None:
     mark = Watermark(cursor=cursor, boundary=frozenset({"9", "10"}))
     again = loads(*dumps(mark))

@@ -23,18 +23,26 @@ def test_incremental_frames_equal_a_full_reload(sqlite_source, sqlite_store, cat
     fill(engine, 5, naive(2026, 11, 20, 8))
     poll_source(source, reader_for(url), sqlite_store, catalog["code"], now=clock)
     first = live.frames()
-    add_case(engine, "C1", naive(2026, 11, 20, 12), deposited=naive(2026, 11, 20, 8, 1), officer="A. Mensah",
-             events=(("INS", naive(2026, 11, 20, 12)),))
+    add_case(
+        engine,
+        "C1",
+        naive(2026, 11, 20, 12),
+        deposited=naive(2026, 11, 20, 8, 1),
+        officer="A. Mensah",
+        events=(("INS", naive(2026, 11, 20, 12)),),
+    )
     add_case(engine, "NEW", naive(2026, 11, 21, 9), events=(("DEP", naive(2026, 11, 21, 9)),))
     poll_source(source, reader_for(url), sqlite_store, catalog["code"], now=clock)
     incremental = live.frames()
     full = Reader(sqlite_store.engine).frames()
     assert incremental.version == full.version > first.version
     key = ["source", "case_id"]
-    pd.testing.assert_frame_equal(incremental.cases.sort_values(key).reset_index(drop=True),
-                                  full.cases.sort_values(key).reset_index(drop=True))
-    pd.testing.assert_frame_equal(incremental.events.sort_values("id").reset_index(drop=True),
-                                  full.events.sort_values("id").reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        incremental.cases.sort_values(key).reset_index(drop=True), full.cases.sort_values(key).reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(
+        incremental.events.sort_values("id").reset_index(drop=True), full.events.sort_values("id").reset_index(drop=True)
+    )
     assert incremental.cases.set_index("case_id").loc["C1", "agent"] == "A. Mensah"
 
 

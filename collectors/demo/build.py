@@ -1,4 +1,5 @@
 """Write a generated history into the two demo portal databases (``data/demo/`` by default)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,9 @@ from collectors.demo.history import History, generate_history
 TS = "%Y-%m-%d %H:%M:%S"
 
 
-def build_demo(out_dir: Path, catalog: pd.DataFrame, *, now: dt.datetime, seed: int = 2026,
-               n_cases: int = 45_000, reset: bool = False) -> dict[str, int]:
+def build_demo(
+    out_dir: Path, catalog: pd.DataFrame, *, now: dt.datetime, seed: int = 2026, n_cases: int = 45_000, reset: bool = False
+) -> dict[str, int]:
     """Create the demo databases unless present (or ``reset``); returns rows per source."""
     out_dir = Path(out_dir)
     files = [out_dir / portals.PORTAIL_FILE, out_dir / portals.CEET_FILE]
@@ -59,19 +61,33 @@ def _write_portail(path: Path, history: History, now: dt.datetime) -> int:
     c = history.cases
     numero = ("TG-MME-" + pd.to_datetime(c["submitted_at"]).dt.strftime("%Y") + "-" + c["case_id"]).tolist()
     by_id = dict(zip(c["case_id"], numero, strict=True))
-    rows = list(zip(numero, c["procedure_code"], _text(c["submitted_at"]),
-                    c["channel"].map(portals.PORTAIL_CHANNEL), c["region"].map(portals.PORTAIL_REGIONS),
-                    c["agent"], c["status"].map(portals.PORTAIL_STATUS), _text(c["updated_at"]), strict=True))
+    rows = list(
+        zip(
+            numero,
+            c["procedure_code"],
+            _text(c["submitted_at"]),
+            c["channel"].map(portals.PORTAIL_CHANNEL),
+            c["region"].map(portals.PORTAIL_REGIONS),
+            c["agent"],
+            c["status"].map(portals.PORTAIL_STATUS),
+            _text(c["updated_at"]),
+            strict=True,
+        )
+    )
     stamp = now.strftime(TS)
     # Real portals carry a few rows that no mapping can accept; the demo keeps some to show the quarantine.
-    rows += [("TG-MME-2019-ANC0001", "MIN-ANC", "2019-03-04 10:12:00", "GUICHET", "MAR", None, "DEPOSE", stamp),
-             ("TG-MME-2019-ANC0002", "MIN-ANC", "2019-05-16 09:40:00", "GUICHET", "PLA", None, "DEPOSE", stamp),
-             ("TG-MME-0000-SANSDATE", "MIN-EXP", None, "EN_LIGNE", "KAR", None, "DEPOSE", stamp)]
+    rows += [
+        ("TG-MME-2019-ANC0001", "MIN-ANC", "2019-03-04 10:12:00", "GUICHET", "MAR", None, "DEPOSE", stamp),
+        ("TG-MME-2019-ANC0002", "MIN-ANC", "2019-05-16 09:40:00", "GUICHET", "PLA", None, "DEPOSE", stamp),
+        ("TG-MME-0000-SANSDATE", "MIN-EXP", None, "EN_LIGNE", "KAR", None, "DEPOSE", stamp),
+    ]
     conn.executemany("INSERT INTO dossiers VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     e = history.events
     at = _text(e["at"])
-    conn.executemany("INSERT INTO historique_statuts (numero, statut, horodatage, maj_le) VALUES (?, ?, ?, ?)",
-                     zip(e["case_id"].map(by_id), e["status"].map(portals.PORTAIL_STATUS), at, at, strict=True))
+    conn.executemany(
+        "INSERT INTO historique_statuts (numero, statut, horodatage, maj_le) VALUES (?, ?, ?, ?)",
+        zip(e["case_id"].map(by_id), e["status"].map(portals.PORTAIL_STATUS), at, at, strict=True),
+    )
     conn.commit()
     conn.close()
     return len(rows)
@@ -84,9 +100,19 @@ def _write_ceet(path: Path, history: History, now: dt.datetime) -> int:
     agencies = [portals.CEET_AGENCIES[r][int(rng.integers(0, len(portals.CEET_AGENCIES[r])))] for r in c["region"]]
     req_no = list(range(100001, 100001 + len(c)))
     by_id = dict(zip(c["case_id"], req_no, strict=True))
-    rows = list(zip(req_no, c["procedure_code"].map(portals.CEET_SERVICES), _text(c["submitted_at"]),
-                    c["channel"].map(portals.CEET_CHANNEL), agencies, c["agent"],
-                    c["status"].map(portals.CEET_STATUS), _text(c["updated_at"]), strict=True))
+    rows = list(
+        zip(
+            req_no,
+            c["procedure_code"].map(portals.CEET_SERVICES),
+            _text(c["submitted_at"]),
+            c["channel"].map(portals.CEET_CHANNEL),
+            agencies,
+            c["agent"],
+            c["status"].map(portals.CEET_STATUS),
+            _text(c["updated_at"]),
+            strict=True,
+        )
+    )
     conn.executemany("INSERT INTO REQ_MASTER VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     e = history.events
     at = _text(e["at"])

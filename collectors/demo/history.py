@@ -4,6 +4,7 @@ Realism that the dashboard must show: weekday and hour seasonality, quiet public
 holidays, procedure volumes that differ by two orders of magnitude, chronically late
 procedures, clock-stops, rejections, withdrawals and a few reopened cases.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,27 +14,62 @@ import numpy as np
 import pandas as pd
 
 #: Relative yearly volume per procedure (unlisted: 1).
-VOLUME = {"CEET-BT": 40, "CEET-ABO": 28, "CEET-REC": 16, "CEET-PUI": 7, "CEET-RES": 6, "CEET-MT": 2.5,
-          "AT2ER-CHQ": 10, "MIN-EXP": 5, "GEO-DON": 4, "ENE-ELE": 3, "ARSE-PLT": 4, "MIN-ART": 3,
-          "MIN-CAR": 2, "ENE-IMP": 3, "ENE-GPL": 1.5, "MIN-PGE": 0.3, "ENE-LIC": 0.4, "ARSE-LIC": 0.4}
+VOLUME = {
+    "CEET-BT": 40,
+    "CEET-ABO": 28,
+    "CEET-REC": 16,
+    "CEET-PUI": 7,
+    "CEET-RES": 6,
+    "CEET-MT": 2.5,
+    "AT2ER-CHQ": 10,
+    "MIN-EXP": 5,
+    "GEO-DON": 4,
+    "ENE-ELE": 3,
+    "ARSE-PLT": 4,
+    "MIN-ART": 3,
+    "MIN-CAR": 2,
+    "ENE-IMP": 3,
+    "ENE-GPL": 1.5,
+    "MIN-PGE": 0.3,
+    "ENE-LIC": 0.4,
+    "ARSE-LIC": 0.4,
+}
 #: Median processing in multiples of the legal delay: > 1 is chronically late.
 LATENESS = {"MIN-PGE": 1.6, "CEET-MT": 1.5, "ENE-LIC": 1.35, "ARSE-PLT": 1.3, "CEET-BT": 1.1, "MIN-PR": 1.05}
 REGION_WEIGHTS = {"Maritime": 0.46, "Plateaux": 0.2, "Centrale": 0.12, "Kara": 0.12, "Savanes": 0.1}
 ONLINE_HOURS = np.array([1, 1, 0, 0, 0, 1, 3, 6, 10, 12, 12, 11, 9, 8, 9, 9, 8, 7, 7, 8, 8, 6, 4, 2], dtype=float)
 COUNTER_HOURS = np.array([0] * 7 + [4, 12, 12, 11, 9, 5, 6, 9, 8, 3] + [0] * 7, dtype=float)
-AGENTS = ["A. Mensah", "K. Agbeko", "Y. Kodjo", "E. Adjovi", "M. Tchalla", "S. Amouzou", "F. Kpodar",
-          "B. Gnassingbé", "R. Lawson", "P. Akakpo", "C. Sossou", "D. Bawa", "L. Tchamdja", "N. Folly",
-          "T. Djobo", "H. Ayéva", "G. Kossi", "J. Dogbé"]
+AGENTS = [
+    "A. Mensah",
+    "K. Agbeko",
+    "Y. Kodjo",
+    "E. Adjovi",
+    "M. Tchalla",
+    "S. Amouzou",
+    "F. Kpodar",
+    "B. Gnassingbé",
+    "R. Lawson",
+    "P. Akakpo",
+    "C. Sossou",
+    "D. Bawa",
+    "L. Tchamdja",
+    "N. Folly",
+    "T. Djobo",
+    "H. Ayéva",
+    "G. Kossi",
+    "J. Dogbé",
+]
 
 
 @dataclass(frozen=True)
 class History:
-    cases: pd.DataFrame   # case_id, procedure_code, submitted_at, channel, region, agent, status, updated_at
+    cases: pd.DataFrame  # case_id, procedure_code, submitted_at, channel, region, agent, status, updated_at
     events: pd.DataFrame  # case_id, status, at (naive local), ordered as the source would log them
 
 
-def generate_history(catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, holidays: np.ndarray,
-                     seed: int, days: int = 365) -> History:
+def generate_history(
+    catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, holidays: np.ndarray, seed: int, days: int = 365
+) -> History:
     """``n_cases`` case histories over the ``days`` before ``now`` (naive Lomé wall time)."""
     rng = np.random.default_rng(seed)
     codes = catalog["code"].to_numpy()
@@ -53,8 +89,11 @@ def generate_history(catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, h
     day_idx = rng.choice(len(day_np), size=n_cases, p=day_w / day_w.sum())
     quiet = (weekday[day_idx] >= 5) | np.isin(day_np[day_idx], holidays)
     online = (rng.random(n_cases) < 0.62) | quiet  # counters are closed on quiet days
-    hours = np.where(online, rng.choice(24, size=n_cases, p=ONLINE_HOURS / ONLINE_HOURS.sum()),
-                     rng.choice(24, size=n_cases, p=COUNTER_HOURS / COUNTER_HOURS.sum()))
+    hours = np.where(
+        online,
+        rng.choice(24, size=n_cases, p=ONLINE_HOURS / ONLINE_HOURS.sum()),
+        rng.choice(24, size=n_cases, p=COUNTER_HOURS / COUNTER_HOURS.sum()),
+    )
     offsets = hours * 3600 + rng.integers(0, 3600, size=n_cases)
     submitted = day_np[day_idx].astype("datetime64[s]") + offsets.astype("timedelta64[s]")
     now64 = np.datetime64(now.replace(microsecond=0), "s")
@@ -64,7 +103,9 @@ def generate_history(catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, h
     proc, submitted, online = proc[order], submitted[order], online[order]
     regions = rng.choice(list(REGION_WEIGHTS), size=n_cases, p=list(REGION_WEIGHTS.values()))
 
-    agents_by_service = {s: AGENTS[i % len(AGENTS):] + AGENTS[:i % len(AGENTS)] for i, s in enumerate(sorted(set(service.values())))}
+    agents_by_service = {
+        s: AGENTS[i % len(AGENTS) :] + AGENTS[: i % len(AGENTS)] for i, s in enumerate(sorted(set(service.values())))
+    }
     case_rows, event_rows = [], []
     for i in range(n_cases):
         code = proc[i]
@@ -73,12 +114,14 @@ def generate_history(catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, h
         steps = [(s, t) for s, t in steps if t <= now64]
         pool = agents_by_service[service[code]][:4]
         agent = pool[int(rng.integers(0, len(pool)))] if len(steps) > 1 else None
-        case_rows.append((case_id, code, submitted[i], "online" if online[i] else "counter", regions[i], agent,
-                          steps[-1][0], steps[-1][1]))
+        case_rows.append(
+            (case_id, code, submitted[i], "online" if online[i] else "counter", regions[i], agent, steps[-1][0], steps[-1][1])
+        )
         event_rows.extend((case_id, s, t) for s, t in steps)
 
-    cases = pd.DataFrame(case_rows, columns=["case_id", "procedure_code", "submitted_at", "channel", "region",
-                                             "agent", "status", "updated_at"])
+    cases = pd.DataFrame(
+        case_rows, columns=["case_id", "procedure_code", "submitted_at", "channel", "region", "agent", "status", "updated_at"]
+    )
     events = pd.DataFrame(event_rows, columns=["case_id", "status", "at"])
     events = events.sort_values(["at", "case_id"], kind="stable").reset_index(drop=True)
     return History(cases=cases, events=events)
@@ -95,8 +138,9 @@ def _after_bdays(rng: np.random.Generator, t: np.datetime64, n: float, holidays:
     return moment if moment > t else t + np.timedelta64(int(rng.integers(600, 7200)), "s")
 
 
-def _lifecycle(rng: np.random.Generator, t0: np.datetime64, sla: int, lateness: float,
-               holidays: np.ndarray) -> list[tuple[str, np.datetime64]]:
+def _lifecycle(
+    rng: np.random.Generator, t0: np.datetime64, sla: int, lateness: float, holidays: np.ndarray
+) -> list[tuple[str, np.datetime64]]:
     steps: list[tuple[str, np.datetime64]] = [("submitted", t0)]
     t = _after_bdays(rng, t0, rng.uniform(0, 2), holidays)
     steps.append(("in_review", t))

@@ -3,6 +3,7 @@
 They differ on purpose (names, key types, status vocabularies, region coding) so the
 demo exercises the SQL mapping of config/demo.toml for real.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -36,17 +37,33 @@ CREATE INDEX IX_LOG_LAST_MOD ON REQ_STATUS_LOG (LAST_MOD);
 """
 
 #: canonical status -> each source's own word for it.
-PORTAIL_STATUS = {"submitted": "DEPOSE", "in_review": "EN_INSTRUCTION", "awaiting_applicant": "EN_ATTENTE_PIECES",
-                  "approved": "ACCORDE", "rejected": "REFUSE", "withdrawn": "ABANDONNE"}
-CEET_STATUS = {"submitted": "NEW", "in_review": "ASSIGNED", "awaiting_applicant": "HOLD_CUST",
-               "approved": "DONE", "rejected": "DENIED", "withdrawn": "CANCELLED"}
+PORTAIL_STATUS = {
+    "submitted": "DEPOSE",
+    "in_review": "EN_INSTRUCTION",
+    "awaiting_applicant": "EN_ATTENTE_PIECES",
+    "approved": "ACCORDE",
+    "rejected": "REFUSE",
+    "withdrawn": "ABANDONNE",
+}
+CEET_STATUS = {
+    "submitted": "NEW",
+    "in_review": "ASSIGNED",
+    "awaiting_applicant": "HOLD_CUST",
+    "approved": "DONE",
+    "rejected": "DENIED",
+    "withdrawn": "CANCELLED",
+}
 PORTAIL_REGIONS = {"Maritime": "MAR", "Plateaux": "PLA", "Centrale": "CEN", "Kara": "KAR", "Savanes": "SAV"}
 #: CEET codes its agencies by town; the mapping SQL folds towns into regions.
-CEET_AGENCIES = {"Maritime": ["LOME-CENTRE", "LOME-AGOE", "TSEVIE", "ANEHO"], "Plateaux": ["ATAKPAME", "KPALIME"],
-                 "Centrale": ["SOKODE", "TCHAMBA"], "Kara": ["KARA", "BASSAR"], "Savanes": ["DAPAONG", "MANGO"]}
+CEET_AGENCIES = {
+    "Maritime": ["LOME-CENTRE", "LOME-AGOE", "TSEVIE", "ANEHO"],
+    "Plateaux": ["ATAKPAME", "KPALIME"],
+    "Centrale": ["SOKODE", "TCHAMBA"],
+    "Kara": ["KARA", "BASSAR"],
+    "Savanes": ["DAPAONG", "MANGO"],
+}
 #: CEET's own service codes for the catalogue's CEET procedures.
-CEET_SERVICES = {"CEET-BT": "BT01", "CEET-MT": "MT01", "CEET-ABO": "ABN", "CEET-PUI": "PUI",
-                 "CEET-RES": "RES", "CEET-REC": "REC"}
+CEET_SERVICES = {"CEET-BT": "BT01", "CEET-MT": "MT01", "CEET-ABO": "ABN", "CEET-PUI": "PUI", "CEET-RES": "RES", "CEET-REC": "REC"}
 #: a channel per source: portal "EN_LIGNE"/"GUICHET", CEET "W" (web) / "A" (agency).
 PORTAIL_CHANNEL = {"online": "EN_LIGNE", "counter": "GUICHET"}
 CEET_CHANNEL = {"online": "W", "counter": "A"}

@@ -1,4 +1,5 @@
 """The source-health page: each source's state, data age, last error and quarantine."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,28 +8,37 @@ from collections.abc import Callable
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
-
 from collectors.reader import Reader
 from dashboard import ids
 from dashboard.health import STATE_LABELS, ago_fr, health_table, lome_time
 
 
 def layout() -> html.Div:
-    return html.Div(className="page", children=[
-        html.Header(className="header", children=[
-            html.Div("Ministère de l'Énergie et des Mines — Salle de supervision", className="ministry"),
-            html.Div(id=ids.SOURCES_CLOCK, className="clock"),
-        ]),
-        html.H1("Santé des sources de données"),
-        html.Div(id=ids.SOURCES_TOTALS, className="totals"),
-        html.Div(id=ids.SOURCES_TABLE),
-        dcc.Interval(id=ids.SOURCES_TICK, interval=5_000),
-    ])
+    return html.Div(
+        className="page",
+        children=[
+            html.Header(
+                className="header",
+                children=[
+                    html.Div("Ministère de l'Énergie et des Mines — Salle de supervision", className="ministry"),
+                    html.Div(id=ids.SOURCES_CLOCK, className="clock"),
+                ],
+            ),
+            html.H1("Santé des sources de données"),
+            html.Div(id=ids.SOURCES_TOTALS, className="totals"),
+            html.Div(id=ids.SOURCES_TABLE),
+            dcc.Interval(id=ids.SOURCES_TICK, interval=5_000),
+        ],
+    )
 
 
 def register(app: Dash, reader: Reader, now: Callable[[], dt.datetime]) -> None:
-    @app.callback(Output(ids.SOURCES_TABLE, "children"), Output(ids.SOURCES_TOTALS, "children"),
-                  Output(ids.SOURCES_CLOCK, "children"), Input(ids.SOURCES_TICK, "n_intervals"))
+    @app.callback(
+        Output(ids.SOURCES_TABLE, "children"),
+        Output(ids.SOURCES_TOTALS, "children"),
+        Output(ids.SOURCES_CLOCK, "children"),
+        Input(ids.SOURCES_TICK, "n_intervals"),
+    )
     def refresh(_n: int | None) -> tuple[html.Table, list[html.Div], str]:
         return render(reader, now())
 
@@ -53,20 +63,29 @@ def _quarantine_counts(reader: Reader) -> pd.DataFrame:
 
 
 def sources_table(table: pd.DataFrame) -> html.Table:
-    head = html.Tr([html.Th(h) for h in ("Source", "État", "Données à jour", "Dernière réussite", "Lignes lues",
-                                         "Quarantaine", "Dernière erreur")])
+    head = html.Tr(
+        [
+            html.Th(h)
+            for h in ("Source", "État", "Données à jour", "Dernière réussite", "Lignes lues", "Quarantaine", "Dernière erreur")
+        ]
+    )
     body = []
     for row in table.itertuples(index=False):
         icon, label = STATE_LABELS[row.state]
-        body.append(html.Tr(className=f"state-{row.state}", children=[
-            html.Td(row.source),
-            html.Td(f"{icon} {label}", className="state"),
-            html.Td(ago_fr(row.lag_seconds)),
-            html.Td(lome_time(row.last_success_at)),
-            html.Td(_fr_int(row.rows_last_poll) if pd.notna(row.rows_last_poll) else "—"),
-            html.Td(_fr_int(row.quarantined)),
-            html.Td(row.last_error or "—", className="error"),
-        ]))
+        body.append(
+            html.Tr(
+                className=f"state-{row.state}",
+                children=[
+                    html.Td(row.source),
+                    html.Td(f"{icon} {label}", className="state"),
+                    html.Td(ago_fr(row.lag_seconds)),
+                    html.Td(lome_time(row.last_success_at)),
+                    html.Td(_fr_int(row.rows_last_poll) if pd.notna(row.rows_last_poll) else "—"),
+                    html.Td(_fr_int(row.quarantined)),
+                    html.Td(row.last_error or "—", className="error"),
+                ],
+            )
+        )
     if not body:
         body.append(html.Tr(html.Td("Aucune source interrogée pour l'instant.", colSpan=7)))
     return html.Table(className="sources", children=[html.Thead(head), html.Tbody(body)])
@@ -79,6 +98,3 @@ def _tile(label: str, value: str) -> html.Div:
 def _fr_int(n: float) -> str:
     """French thousands separator: a narrow no-break space."""
     return f"{int(n):,}".replace(",", "\u202f")
-
-
-
