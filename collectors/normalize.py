@@ -182,7 +182,7 @@ def normalize_events(
     """
     _require(raw, EVENT_COLUMNS, "events_sql")
     case_id = as_text(raw["case_id"])
-    source_status = as_text(raw["status"])
+    source_status = raw["status"].astype("str")  # status_map matches exactly: no trimming, no case folding
     status = source_status.map(status_map)
     at = to_utc(raw["at"], timezone)
     seq = (

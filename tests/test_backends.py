@@ -195,3 +195,19 @@ def test_replayed_batch_is_idempotent_and_counted_as_nothing_new(store, clock) -
     frames = Reader(store.engine).frames()
     assert len(frames.cases) == 2 and len(frames.events) == 3
     assert frames.events.sort_values("seq")["seq"].tolist()[:2] == [1, 2]
+
+
+@pytest.mark.postgres
+def test_postgres_statement_timeout_is_a_source_failure(pg_url, sqlite_store, catalog, clock) -> None:
+    slow = source_settings(
+        pg_url,
+        timeout_seconds=1,
+        cases_sql="SELECT 'A' AS case_id, now() AS updated_at, pg_sleep(5)::text AS x WHERE now() >= :since",
+    )
+    reader = reader_for(slow.url)
+    reader.timeout_seconds = 1
+    started = dt.datetime.now(dt.UTC)
+    result = poll_source(slow, reader, sqlite_store, catalog["code"], now=clock)
+    assert result.error and "statement timeout" in result.error
+    assert dt.datetime.now(dt.UTC) - started < dt.timedelta(seconds=4)  # bounded by the timeout, not the query
+    reader.close()
