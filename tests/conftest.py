@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from collectors.catalog import load_catalog
@@ -16,6 +18,11 @@ from tests import factories
 from tests.servers import MARIADB_ADMIN_URL, PG_ADMIN_URL, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# CI explores the same examples every run (a red CI must be reproducible); local runs explore freely.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() == "true":
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

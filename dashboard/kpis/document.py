@@ -1,0 +1,65 @@
+"""The /api/kpis document: one JSON contract for the wall, the explorer and the reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from dashboard.calendar import BusinessCalendar
+from dashboard.kpis.case_state import case_state
+from dashboard.kpis.metrics import group_metrics
+
+MAX_WINDOW_DAYS = 3660
+
+
+class KpiParameterError(ValueError):
+    """A bad as_of or days: the message is shown to the user as is (French)."""
+
+
+def parse_as_of(text: str | None, now: dt.datetime) -> pd.Timestamp:
+    """ISO 8601 -> UTC Timestamp; a naive value means UTC; None means now."""
+    if text is None or text == "":
+        return pd.Timestamp(now).tz_convert("UTC")
+    try:
+        stamp = pd.Timestamp(dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except (ValueError, TypeError):
+        raise KpiParameterError(f"as_of invalide : « {text} » (attendu : date ISO 8601, ex. 2026-11-23T00:00:00Z)") from None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def parse_days(text: str | int | None) -> int:
+    if text is None or text == "":
+        return 7
+    try:
+        days = int(text)
+    except (ValueError, TypeError):
+        raise KpiParameterError(f"days invalide : « {text} » (attendu : un nombre entier de jours)") from None
+    if not 1 <= days <= MAX_WINDOW_DAYS:
+        raise KpiParameterError(f"days invalide : {days} (attendu : entre 1 et {MAX_WINDOW_DAYS})")
+    return days
+
+
+def kpi_document(
+    cases: pd.DataFrame,
+    events: pd.DataFrame,
+    catalog: pd.DataFrame,
+    quarantine_counts: dict[str, int],
+    *,
+    as_of: pd.Timestamp,
+    days: int,
+    calendar: BusinessCalendar,
+) -> dict[str, Any]:
+    """The full document at ``as_of`` over the window [as_of - days, as_of)."""
+    state = case_state(cases, events, catalog, as_of, calendar)
+    services = sorted(catalog["service"].unique())
+    procedures = list(catalog["code"])
+    return {
+        "as_of": as_of.isoformat(),
+        "window_days": days,
+        "overall": group_metrics(state, as_of, days, None, None)["__all__"],
+        "by_service": group_metrics(state, as_of, days, state["service"], services),
+        "by_procedure": group_metrics(state, as_of, days, state["procedure_code"], procedures),
+        "quarantined": {str(k): int(v) for k, v in sorted(quarantine_counts.items())},
+    }

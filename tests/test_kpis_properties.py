@@ -1,0 +1,102 @@
+"""Properties of the KPI engine over generated histories (hypothesis)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from collectors.model import CLOSING_STATUSES, STATUSES
+from dashboard.calendar import BusinessCalendar
+from dashboard.kpis.document import kpi_document
+from dashboard.kpis.metrics import COUNT_KEYS
+from tests.kpi_fixtures import CATALOG, frames
+
+BASE = pd.Timestamp("2026-10-01", tz="UTC")
+CAL = BusinessCalendar("TG")
+MINUTES = 60 * 24 * 40
+
+
+@st.composite
+def histories(draw):  # type: ignore[no-untyped-def]
+    cases, events = [], []
+    for i in range(draw(st.integers(0, 20))):
+        submitted = draw(st.integers(0, MINUTES))
+        cases.append(
+            {
+                "case_id": f"k{i}",
+                "procedure_code": draw(st.sampled_from(["P", "Q", "Z"])),
+                "submitted_at": str(BASE + pd.Timedelta(minutes=submitted)),
+                "channel": draw(st.sampled_from(["online", "counter"])),
+                "deleted_at": "2026-11-01" if draw(st.integers(0, 15)) == 0 else None,
+            }
+        )
+        for _ in range(draw(st.integers(0, 6))):
+            at = submitted + draw(st.integers(0, 60 * 24 * 20))
+            event = (
+                f"k{i}",
+                draw(st.sampled_from(STATUSES)),
+                str(BASE + pd.Timedelta(minutes=at)),
+                draw(st.one_of(st.none(), st.integers(0, 5))),
+            )
+            events.append(event)
+            if draw(st.integers(0, 8)) == 0:
+                events.append(event)  # a duplicated event
+    t1 = BASE + pd.Timedelta(minutes=draw(st.integers(0, MINUTES + 60 * 24 * 20)))
+    t2 = t1 + pd.Timedelta(minutes=draw(st.integers(0, 60 * 24 * 20)))
+    return cases, [e if e[3] is not None else e[:3] for e in events], t1, t2
+
+
+def doc(cases: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, days: int = 7) -> dict:
+    return kpi_document(cases, events, CATALOG, {}, as_of=as_of, days=days, calendar=CAL)
+
+
+def transitions(case_rows: pd.DataFrame, events: pd.DataFrame, t1: pd.Timestamp, t2: pd.Timestamp) -> int:
+    """Reference, one case at a time: submissions - closures + reopenings in (t1, t2]."""
+    live = case_rows[case_rows["deleted_at"].isna()]
+    net = int(((live["submitted_at"] > t1) & (live["submitted_at"] <= t2)).sum())
+    for case_id in live["case_id"]:
+        ev = events[events["case_id"] == case_id].sort_values(["at", "seq", "id"], na_position="last", kind="stable")
+        ev = ev.drop_duplicates(["status", "at"])
+        closed = False
+        for row in ev.itertuples():
+            now_closed = row.status in CLOSING_STATUSES
+            if t1 < row.at <= t2 and now_closed != closed:
+                net += -1 if now_closed else 1
+            closed = now_closed
+    return net
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_backlog_moves_by_submissions_minus_closures_plus_reopenings(history) -> None:
+    case_list, event_list, t1, t2 = history
+    cases, events = frames(case_list, event_list)
+    delta = doc(cases, events, t2)["overall"]["backlog"] - doc(cases, events, t1)["overall"]["backlog"]
+    assert delta == transitions(cases, events, t1, t2)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.integers(1, 30))
+def test_groups_add_up_to_overall(history, days) -> None:
+    case_list, event_list, _, t2 = history
+    document = doc(*frames(case_list, event_list), t2, days)
+    for by in ("by_service", "by_procedure"):
+        for key in COUNT_KEYS:
+            assert sum(g[key] for g in document[by].values()) == document["overall"][key], (by, key)
+        for band in document["overall"]["backlog_age"]:
+            assert sum(g["backlog_age"][band] for g in document[by].values()) == document["overall"]["backlog_age"][band]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.randoms(use_true_random=False))
+def test_row_order_changes_nothing_and_inputs_are_not_modified(history, rnd) -> None:
+    case_list, event_list, _, t2 = history
+    cases, events = frames(case_list, event_list)
+    before_cases, before_events = cases.copy(deep=True), events.copy(deep=True)
+    reference = doc(cases, events, t2)
+    pd.testing.assert_frame_equal(cases, before_cases)
+    pd.testing.assert_frame_equal(events, before_events)
+    shuffled_cases = cases.sample(frac=1, random_state=rnd.randint(0, 2**31))
+    shuffled_events = events.sample(frac=1, random_state=rnd.randint(0, 2**31))
+    assert doc(shuffled_cases, shuffled_events, t2) == reference
