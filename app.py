@@ -3,6 +3,7 @@
     python app.py [serve] [--config F] [--host H] [--port P]   run the dashboard (+ collectors)
     python app.py collect [--config F] [--once]                run the collectors alone
     python app.py sources [--config F]                         check each source's mapping
+    python app.py kpis [--config F] [--as-of T] [--days N] [--collect] [--json]   the KPI document
     python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
 
 Without --config, Vigie runs its demo: config/demo.toml over generated portal databases.
@@ -46,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sources = sub.add_parser("sources", help="vérifier chaque source : connexion, volumes, exemple, quarantaine")
     config_arg(sources)
+
+    kpis = sub.add_parser("kpis", help="calculer les indicateurs depuis le magasin (document /api/kpis)")
+    config_arg(kpis)
+    kpis.add_argument("--as-of", help="instant T, ISO 8601 (naïf = UTC ; défaut : maintenant)")
+    kpis.add_argument("--days", default="7", help="fenêtre [T - N jours, T) (défaut 7)")
+    kpis.add_argument("--collect", action="store_true", help="interroger chaque source une fois avant le calcul")
+    kpis.add_argument("--json", action="store_true", help="imprimer le document JSON complet")
 
     demo = sub.add_parser("demo", help="créer les bases du portail de démonstration dans data/demo/")
     demo.add_argument("--reset", action="store_true", help="régénérer la démo (efface aussi le magasin de démo)")
@@ -156,6 +164,62 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
+def _kpi_service(settings, catalog, store):  # type: ignore[no-untyped-def]
+    from collectors.collector import utc_now
+    from collectors.reader import Reader
+    from dashboard.calendar import BusinessCalendar
+    from dashboard.kpis.service import KpiService
+
+    reader = Reader(store.engine, settings.snapshot_dir)
+    return KpiService(reader, catalog, BusinessCalendar(settings.country, settings.extra_closures), utc_now)
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    import json
+
+    from collectors.collector import utc_now
+    from dashboard.kpis.document import KpiParameterError, parse_as_of, parse_days
+
+    try:
+        as_of = parse_as_of(args.as_of, utc_now()) if args.as_of else None
+        days = parse_days(args.days)
+    except KpiParameterError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    settings, catalog = _settings(args.config)
+    if args.config is None:
+        _ensure_demo(catalog)
+    store = _store(settings)
+    if args.collect:
+        from collectors.lock import WriterLock, WriterLockBusy
+
+        logging.getLogger("collectors").setLevel(logging.WARNING)
+        try:
+            with WriterLock(store.engine):
+                collector = _collector(settings, catalog, store, demo=False)
+                collector.poll_all()
+                collector.close()
+        except WriterLockBusy as exc:
+            print(f"Collecte ignorée : {exc}", file=sys.stderr)
+    document = _kpi_service(settings, catalog, store).document(as_of, days)
+    if args.json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        o = document["overall"]
+        print(f"Indicateurs au {document['as_of']} sur {document['window_days']} jours :")
+        for key in (
+            "backlog",
+            "inflow",
+            "outflow",
+            "median_processing_days",
+            "sla_compliance_pct",
+            "breached_open",
+            "at_risk_open",
+        ):
+            print(f"  {key} : {o[key]}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     _, catalog = _settings(None)
     if args.reset:
@@ -174,7 +238,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from collectors.collector import utc_now
     from collectors.lock import WriterLock, WriterLockBusy
-    from collectors.reader import Reader
     from dashboard import create_app
 
     settings, catalog = _settings(args.config)
@@ -191,9 +254,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             scheduler.start()
         except WriterLockBusy as exc:
             log.warning("collecteurs non intégrés : %s", exc)
-    reader = Reader(store.engine, settings.snapshot_dir)
-    threading.Thread(target=reader.frames, name="warm-cache", daemon=True).start()
-    app = create_app(reader, utc_now)
+    kpis = _kpi_service(settings, catalog, store)
+    threading.Thread(target=kpis.reader.frames, name="warm-cache", daemon=True).start()
+    app = create_app(kpis.reader, kpis, utc_now)
     print(f"Vigie sur http://{args.host}:{args.port}/")
     try:
         app.run(host=args.host, port=args.port, debug=False)
@@ -214,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args = _parser().parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
     try:
-        return {"serve": cmd_serve, "collect": cmd_collect, "sources": cmd_sources, "demo": cmd_demo}[command](args)
+        commands = {"serve": cmd_serve, "collect": cmd_collect, "sources": cmd_sources, "kpis": cmd_kpis, "demo": cmd_demo}
+        return commands[command](args)
     except ConfigError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -1,0 +1,127 @@
+"""/api/kpis and `app.py kpis --json`: the same document, cached per data version, friendly errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from collectors.normalize import empty_quarantine
+from collectors.reader import Reader
+from collectors.store import Batch
+from collectors.watermark import Watermark
+from dashboard import create_app
+from dashboard.calendar import BusinessCalendar
+from dashboard.kpis.document import kpi_document
+from dashboard.kpis.service import KpiService
+from tests.kpi_fixtures import frames
+from tests.test_crash_and_lock import write_config
+from tests.test_kpis import CASES, EVENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_fixture(store, clock) -> None:
+    cases, events = frames([c for c in CASES if not c.get("deleted_at")], EVENTS)
+    cases = cases.assign(procedure_code=cases["procedure_code"].map({"P": "CEET-BT", "Q": "MIN-PR", "Z": "MIN-CAR"}))
+    known = set(cases["case_id"])
+    batch = Batch(
+        source="src",
+        cases=cases.drop(columns=["source", "deleted_at", "version"]),
+        events=events.loc[events["case_id"].isin(known), ["case_id", "status", "at", "seq"]],
+        quarantine=empty_quarantine(),
+        watermarks={"cases": Watermark(), "events": Watermark()},
+    )
+    store.commit_batch(batch, clock.now)
+
+
+@pytest.fixture
+def service(sqlite_store, catalog, clock) -> KpiService:
+    load_fixture(sqlite_store, clock)
+    return KpiService(Reader(sqlite_store.engine), catalog, BusinessCalendar("TG"), clock)
+
+
+@pytest.fixture
+def client(service):
+    return create_app(service.reader, service, service.now).server.test_client()
+
+
+def test_api_serves_the_engine_document_and_caches_it(client, service, catalog) -> None:
+    response = client.get("/api/kpis?as_of=2026-11-20T12:00:00Z&days=14")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    frames_ = service.reader.frames()
+    expected = kpi_document(
+        frames_.cases,
+        frames_.events,
+        catalog,
+        {},
+        as_of=pd.Timestamp("2026-11-20 12:00", tz="UTC"),
+        days=14,
+        calendar=BusinessCalendar("TG"),
+    )
+    assert body == json.loads(json.dumps(expected))
+    assert body["by_service"]["CEET"]["backlog"] == 5 and body["overall"]["inflow"] == 8
+    assert set(body["by_procedure"]) == set(catalog["code"])
+    computed = service.computations
+    for _ in range(5):
+        assert client.get("/api/kpis?as_of=2026-11-20T12:00:00Z&days=14").get_json() == body
+    assert service.computations == computed  # unchanged store: served from the cache
+
+
+def test_new_data_version_recomputes(client, service, sqlite_store, clock) -> None:
+    client.get("/api/kpis?as_of=2026-11-20T12:00:00Z")
+    before = service.computations
+    cases, _ = frames([{"case_id": "late", "procedure_code": "P", "submitted_at": "2026-11-19 09:00"}], [])
+    sqlite_store.commit_batch(
+        Batch(
+            source="src",
+            cases=cases.drop(columns=["source", "deleted_at", "version"]).assign(procedure_code="CEET-BT"),
+            events=cases.iloc[0:0],
+            quarantine=empty_quarantine(),
+            watermarks={},
+        ),
+        clock.now,
+    )
+    body = client.get("/api/kpis?as_of=2026-11-20T12:00:00Z").get_json()
+    assert service.computations == before + 1 and body["overall"]["backlog"] == 7
+
+
+@pytest.mark.parametrize(
+    ("query", "word"), [("as_of=demain", "as_of"), ("days=0", "days"), ("days=sept", "days"), ("as_of=2026-02-30", "as_of")]
+)
+def test_bad_parameters_get_a_400_with_a_message(client, query: str, word: str) -> None:
+    response = client.get(f"/api/kpis?{query}")
+    assert response.status_code == 400
+    assert f"{word} invalide" in response.get_json()["error"]
+
+
+def test_default_is_now_and_seven_days(client, clock) -> None:
+    body = client.get("/api/kpis").get_json()
+    assert body["as_of"] == clock.now.isoformat() and body["window_days"] == 7
+
+
+def test_cli_prints_the_same_document(tmp_path, sqlite_store, clock, sqlite_source, service) -> None:
+    url, _ = sqlite_source
+    config = write_config(tmp_path, str(sqlite_store.engine.url), url)
+    result = subprocess.run(
+        [sys.executable, "app.py", "kpis", "--config", str(config), "--as-of", "2026-11-20T12:00:00", "--days", "14", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(json.dumps(service.document(pd.Timestamp("2026-11-20T12:00Z"), 14)))
+    bad = subprocess.run(
+        [sys.executable, "app.py", "kpis", "--config", str(config), "--as-of", "hier", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "as_of invalide" in bad.stderr
