@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pandas as pd
 from flask import Flask, Response, request
 
 from dashboard.kpis.document import KpiParameterError, parse_as_of, parse_days
@@ -24,3 +25,72 @@ def register_api(server: Flask, kpis: KpiService) -> None:
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
         return _json(kpis.document(as_of, days))
+
+    register_series(server, kpis)
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise KpiParameterError(f"{name} invalide : « {text} » (attendu : un nombre entier)") from None
+    if not low <= value <= high:
+        raise KpiParameterError(f"{name} invalide : {value} (attendu : entre {low} et {high})")
+    return value
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    """Frame rows as JSON-able dicts: ISO dates, None for missing."""
+    out = frame.copy()
+    for col in out.columns:
+        if col == "due_date":  # a Lomé calendar date
+            out[col] = out[col].map(lambda v: None if pd.isna(v) else v.date().isoformat())
+        elif str(out[col].dtype).startswith("datetime64"):
+            out[col] = out[col].map(lambda v: None if pd.isna(v) else v.isoformat())
+        elif col == "date":
+            out[col] = out[col].map(str)
+    return json.loads(out.to_json(orient="records", force_ascii=False, date_format="iso"))
+
+
+def register_series(server: Flask, kpis: KpiService) -> None:
+    def params() -> pd.Timestamp | None:
+        return parse_as_of(request.args.get("as_of"), kpis.now()) if request.args.get("as_of") else None
+
+    @server.get("/api/series/daily")
+    def api_daily() -> Response:
+        try:
+            as_of, days = params(), _int_arg("days", 90, 1, 730)
+            by = request.args.get("by", "service")
+            if by not in ("service", "procedure", "overall"):
+                raise KpiParameterError(f"by invalide : « {by} » (attendu : service, procedure ou overall)")
+        except KpiParameterError as exc:
+            return _json({"error": str(exc)}, 400)
+        column = {"service": "service", "procedure": "procedure_code", "overall": None}[by]
+        return _json({"by": by, "days": days, "rows": _records(kpis.daily(as_of, days, column))})
+
+    @server.get("/api/series/processing")
+    def api_processing() -> Response:
+        try:
+            as_of, days = params(), _int_arg("days", 90, 1, 730)
+        except KpiParameterError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"days": days, "by_procedure": kpis.processing(as_of, days)})
+
+    @server.get("/api/cases/at-risk")
+    def api_at_risk() -> Response:
+        try:
+            as_of, horizon = params(), _int_arg("horizon", 5, 1, 60)
+        except KpiParameterError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"horizon_business_days": horizon, "cases": _records(kpis.at_risk(as_of, horizon))})
+
+    @server.get("/api/series/trend")
+    def api_trend() -> Response:
+        try:
+            as_of, weeks = params(), _int_arg("weeks", 4, 1, 26)
+        except KpiParameterError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"weeks": weeks, "rows": kpis.trend(as_of, weeks)})

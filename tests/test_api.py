@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_fixture(store, clock) -> None:
     cases, events = frames([c for c in CASES if not c.get("deleted_at")], EVENTS)
-    cases = cases.assign(procedure_code=cases["procedure_code"].map({"P": "CEET-BT", "Q": "MIN-PR", "Z": "MIN-CAR"}))
+    cases = cases.assign(procedure_code=cases["procedure_code"].map({"P": "CEET-ABO", "Q": "MIN-EXP", "Z": "MIN-CAR"}))
     known = set(cases["case_id"])
     batch = Batch(
         source="src",
@@ -80,7 +80,7 @@ def test_new_data_version_recomputes(client, service, sqlite_store, clock) -> No
     sqlite_store.commit_batch(
         Batch(
             source="src",
-            cases=cases.drop(columns=["source", "deleted_at", "version"]).assign(procedure_code="CEET-BT"),
+            cases=cases.drop(columns=["source", "deleted_at", "version"]).assign(procedure_code="CEET-ABO"),
             events=cases.iloc[0:0],
             quarantine=empty_quarantine(),
             watermarks={},
@@ -125,3 +125,37 @@ def test_cli_prints_the_same_document(tmp_path, sqlite_store, clock, sqlite_sour
         timeout=120,
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "as_of invalide" in bad.stderr
+
+
+def test_series_endpoints(client) -> None:
+    at = "as_of=2026-11-20T12:00:00Z"
+    daily = client.get(f"/api/series/daily?{at}&days=20&by=overall").get_json()
+    last = daily["rows"][-1]
+    assert last == {"date": "2026-11-20", "group": "Tous", "inflow": 0, "outflow": 0, "backlog": 6}  # T itself: next window
+    by_service = client.get(f"/api/series/daily?{at}&days=20").get_json()["rows"]
+    assert {r["group"] for r in by_service} == {"CEET", "Direction générale des mines et de la géologie"}
+    risk = client.get(f"/api/cases/at-risk?{at}").get_json()["cases"]
+    assert [c["case_id"] for c in risk] == ["c9d", "c6", "c3", "c12"]
+    assert risk[0]["breached"] is True and risk[0]["due_date"] == "2026-11-14"
+    assert risk[-1]["due_soon"] is True and risk[-1]["agent"] is None
+    processing = client.get(f"/api/series/processing?{at}&days=14").get_json()["by_procedure"]
+    assert processing["CEET-ABO"]["count"] == 4 and processing["CEET-ABO"]["quantiles"]["p50"] == 2.5
+    assert processing["MIN-CAR"]["quantiles"]["p90"] is None
+    trend = client.get(f"/api/series/trend?{at}&weeks=2").get_json()["rows"]
+    assert [r["period"] for r in trend] == ["current", "current", "previous", "previous"]
+    assert trend[0]["backlog"] == 6
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/series/daily?by=region",
+        "/api/series/daily?days=x",
+        "/api/cases/at-risk?horizon=0",
+        "/api/series/trend?weeks=99",
+        "/api/series/processing?as_of=hier",
+    ],
+)
+def test_series_bad_parameters_get_400(client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 400 and "invalide" in response.get_json()["error"]

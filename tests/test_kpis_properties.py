@@ -100,3 +100,23 @@ def test_row_order_changes_nothing_and_inputs_are_not_modified(history, rnd) -> 
     shuffled_cases = cases.sample(frac=1, random_state=rnd.randint(0, 2**31))
     shuffled_events = events.sample(frac=1, random_state=rnd.randint(0, 2**31))
     assert doc(shuffled_cases, shuffled_events, t2) == reference
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.integers(1, 15))
+def test_daily_backlog_replays_the_state_at_each_day_end(history, back) -> None:
+    from dashboard.kpis.case_state import case_state
+    from dashboard.kpis.series import daily_flows
+
+    case_list, event_list, _, t2 = history
+    cases, events = frames(case_list, event_list)
+    state = case_state(cases, events, CATALOG, t2, CAL)
+    series = daily_flows(state, events, t2, 20, None)
+    day = pd.Timestamp(series["date"].iloc[-1 - back], tz="UTC") if len(series) else None
+    if day is None:
+        assert state["is_open"].sum() == 0
+        return
+    end = day + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    expected = int(case_state(cases, events, CATALOG, end, CAL)["is_open"].sum())
+    assert series["backlog"].iloc[-1 - back] == expected
+    assert series["backlog"].iloc[-1] == int(state["is_open"].sum())

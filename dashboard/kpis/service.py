@@ -19,6 +19,7 @@ from collectors.reader import Reader
 from dashboard.calendar import BusinessCalendar
 from dashboard.kpis.case_state import case_state
 from dashboard.kpis.document import kpi_document
+from dashboard.kpis.series import cases_at_risk, daily_flows, processing_distribution, weekly_trend
 
 #: Without an explicit as_of, "now" moves: a cached answer is reused for this long at most.
 NOW_TTL_SECONDS = 30.0
@@ -32,7 +33,7 @@ class KpiService:
         self.calendar = calendar
         self.now = now
         self._cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a series asks for the state under the same lock
         self.computations = 0  # how many documents were really computed (tests, /metrics)
 
     def document(self, as_of: pd.Timestamp | None, days: int) -> dict[str, Any]:
@@ -46,6 +47,26 @@ class KpiService:
         version = self.reader.version()
         key = ("state", version, None if as_of is None else as_of.isoformat())
         return self._cached(key, as_of, self._state_at)
+
+    def daily(self, as_of: pd.Timestamp | None, days: int, by: str | None) -> pd.DataFrame:
+        version = self.reader.version()
+        key = ("daily", version, None if as_of is None else as_of.isoformat(), days, by)
+        return self._cached(key, as_of, lambda at: daily_flows(self.state(at), self.reader.frames().events, at, days, by))
+
+    def processing(self, as_of: pd.Timestamp | None, days: int) -> dict[str, Any]:
+        version = self.reader.version()
+        key = ("processing", version, None if as_of is None else as_of.isoformat(), days)
+        return self._cached(key, as_of, lambda at: processing_distribution(self.state(at), self.catalog, at, days))
+
+    def at_risk(self, as_of: pd.Timestamp | None, horizon: int) -> pd.DataFrame:
+        version = self.reader.version()
+        key = ("at_risk", version, None if as_of is None else as_of.isoformat(), horizon)
+        return self._cached(key, as_of, lambda at: cases_at_risk(self.state(at), at, self.calendar, horizon))
+
+    def trend(self, as_of: pd.Timestamp | None, weeks: int) -> list[dict[str, Any]]:
+        version = self.reader.version()
+        key = ("trend", version, None if as_of is None else as_of.isoformat(), weeks)
+        return self._cached(key, as_of, lambda at: weekly_trend(at, weeks, self.state))
 
     def _cached(self, key: tuple[Any, ...], as_of: pd.Timestamp | None, compute: Callable[[pd.Timestamp], Any]) -> Any:
         with self._lock:
