@@ -127,13 +127,14 @@ def test_cli_prints_the_same_document(tmp_path, sqlite_store, clock, sqlite_sour
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "as_of invalide" in bad.stderr
 
 
-def test_series_endpoints(client) -> None:
+def test_series_endpoints(client, catalog) -> None:
     at = "as_of=2026-11-20T12:00:00Z"
     daily = client.get(f"/api/series/daily?{at}&days=20&by=overall").get_json()
     last = daily["rows"][-1]
     assert last == {"date": "2026-11-20", "group": "Tous", "inflow": 0, "outflow": 0, "backlog": 6}  # T itself: next window
     by_service = client.get(f"/api/series/daily?{at}&days=20").get_json()["rows"]
-    assert {r["group"] for r in by_service} == {"CEET", "Direction générale des mines et de la géologie"}
+    assert {r["group"] for r in by_service} == set(catalog["service"])  # every service, even without cases
+    assert sum(r["backlog"] for r in by_service if r["date"] == "2026-11-20") == 6
     risk = client.get(f"/api/cases/at-risk?{at}").get_json()["cases"]
     assert [c["case_id"] for c in risk] == ["c9d", "c6", "c3", "c12"]
     assert risk[0]["breached"] is True and risk[0]["due_date"] == "2026-11-14"

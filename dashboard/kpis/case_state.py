@@ -1,16 +1,24 @@
 """Per-case state at an instant T: status, closure, pauses, business days, due date.
 
-This is where the KPI definitions of docs/kpis.md live; every metric is an
-aggregate of this frame. Vectorised throughout: sorts, shifts and group-wise
-reductions, no per-case Python.
-"""
+This is where the KPI definitions of docs/kpis.md live; every metric is an aggregate
+of this state. All stages are vectorised (sorts, shifts, bincounts; no per-case Python):
 
+- ``prepare`` (once per data version): live cases joined to the catalogue with integer
+  group codes, and their events as arrays sorted by case, time, then source order;
+- ``settle`` (once per data version): what the history says when every event is known —
+  status, closure, closed pauses, and, for closed cases, their business days;
+- ``state_at(T)``: for a T after every event (the wall's "now") only the open cases' clocks
+  are advanced from the settled state; for an earlier T the events known at T are replayed.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from collectors.model import CLOSING_STATUSES, PAUSE_STATUS
+from collectors.model import CLOSING_STATUSES, PAUSE_STATUS, STATUSES
 from dashboard.calendar import WEEKMASK, BusinessCalendar
 
 CASE_KEY = ["source", "case_id"]
@@ -19,115 +27,251 @@ STATE_COLUMNS = (
     "status", "is_open", "closed_at", "paused_seconds", "pause_business_days", "admin_bd_now", "admin_bd_at_close",
     "processing_days", "on_time", "due_date", "age_days", "breached", "at_risk",
 )  # fmt: skip
+_STATUS_CODE = {s: i for i, s in enumerate(STATUSES)}
+CLOSING_CODES = np.array([s in CLOSING_STATUSES for s in STATUSES])
+STATUS_NAMES = np.array(STATUSES, dtype=object)
+PAUSE_CODE = _STATUS_CODE[PAUSE_STATUS]
+_SUBMITTED = _STATUS_CODE["submitted"]
+_DAY_US = 86400 * 10**6
 
 
-def case_state(
-    cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, as_of: pd.Timestamp, calendar: BusinessCalendar
-) -> pd.DataFrame:
-    """One row per case submitted at or before ``as_of`` and not deleted, with its state at ``as_of``.
+@dataclass(frozen=True)
+class History:
+    """Live cases (row i is case number i) and their events, sorted by case, time, source order."""
 
-    - status: of the last event with at <= T (ties: the source's order, ``seq``, then ingestion
-      order); ``submitted`` when there is none.
-    - closed_at: first event of the final unbroken run of closing statuses (closed cases only).
-    - pauses: from each awaiting_applicant event to the case's next event, or to T.
-    - admin_bd_now (open) / admin_bd_at_close (closed): bd(submitted, X) minus the business
-      days of the pauses, bd taken on Lomé dates with Togo's holidays.
-    - due_date (open): first Lomé date on which admin business days would exceed sla_days.
-    Inputs are not modified.
+    cases: pd.DataFrame
+    submitted_us: np.ndarray  # int64 microseconds since the epoch, UTC
+    sla: np.ndarray
+    online: np.ndarray
+    service_no: np.ndarray  # index into ``services``
+    procedure_no: np.ndarray  # index into ``procedures`` (catalogue order)
+    services: list[str]
+    procedures: list[str]
+    procedure_sla: np.ndarray  # sla_days per entry of ``procedures``
+    ev_case: np.ndarray
+    ev_at: np.ndarray  # int64 microseconds, UTC
+    ev_status: np.ndarray  # int8 index into STATUSES
+    calendar: BusinessCalendar
+    _settled: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def horizon_us(self) -> int:
+        """The latest instant the history knows of: any T at or after it sees every event."""
+        latest = [int(self.ev_at.max())] if len(self.ev_at) else []
+        latest += [int(self.submitted_us.max())] if len(self.submitted_us) else []
+        return max(latest, default=np.iinfo(np.int64).min)
+
+    @cached_property
+    def holidays(self) -> np.ndarray:
+        """Holidays covering every date the history holds (enough for settled, closed cases)."""
+        return self.holidays_until(pd.Timestamp(max(self.horizon_us, 0) * 1000, tz="UTC"))
+
+    def holidays_until(self, as_of: pd.Timestamp) -> np.ndarray:
+        """Holidays from the first submission to ``as_of``, with margin for due dates (cached by year range)."""
+        first = pd.Timestamp(int(self.submitted_us.min()) * 1000, tz="UTC") if len(self.submitted_us) else as_of
+        return self.calendar.holidays_around(first, as_of, pd.Timestamp(max(self.horizon_us, 0) * 1000, tz="UTC"))
+
+
+def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, calendar: BusinessCalendar) -> History:
+    """Everything about the history that does not depend on T. Inputs are not modified.
+
+    Deleted cases, and cases whose procedure is not in the catalogue, are left out; events
+    of cases not kept are dropped; a repeated (case, status, at) is kept once.
     """
-    live = cases.loc[
-        cases["deleted_at"].isna() & (cases["submitted_at"] <= as_of),
-        ["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent"],
-    ]
-    live = (
-        live.merge(catalog[["code", "service", "sla_days"]], left_on="procedure_code", right_on="code", how="inner")
-        .drop(columns="code")
-        .reset_index(drop=True)
+    live = cases.loc[cases["deleted_at"].isna(),
+                     ["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent"]]
+    live = live.merge(catalog[["code", "service", "sla_days"]], left_on="procedure_code", right_on="code",
+                      how="inner").drop(columns="code").reset_index(drop=True)
+    services = sorted(catalog["service"].unique())
+    procedures = list(catalog["code"])
+    case_no = _case_numbers(live, events)
+    keep = case_no >= 0
+    ev = pd.DataFrame({
+        "case": case_no[keep],
+        "at": _us(events["at"])[keep],
+        "seq": events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep],
+        "id": events["id"].to_numpy(dtype=np.int64)[keep],
+        "status": events["status"].map(_STATUS_CODE).to_numpy(dtype="float64", na_value=-1)[keep].astype(np.int8),
+    })
+    ev = ev[ev["status"] >= 0].sort_values(["case", "at", "seq", "id"], kind="stable")
+    ev = ev.drop_duplicates(["case", "status", "at"], keep="first")
+    return History(
+        cases=live, submitted_us=_us(live["submitted_at"]), sla=live["sla_days"].to_numpy(dtype=np.int64),
+        online=(live["channel"] == "online").to_numpy(dtype=bool),
+        service_no=pd.Categorical(live["service"], categories=services).codes.astype(np.int64),
+        procedure_no=pd.Categorical(live["procedure_code"], categories=procedures).codes.astype(np.int64),
+        services=services, procedures=procedures, procedure_sla=catalog["sla_days"].to_numpy(dtype=np.int64),
+        ev_case=ev["case"].to_numpy(), ev_at=ev["at"].to_numpy(),
+        ev_status=ev["status"].to_numpy(), calendar=calendar,
     )
-    n = len(live)
-    t_us = _utc_us(as_of)
 
-    ev = events.loc[events["at"] <= as_of, ["source", "case_id", "status", "at", "seq", "id"]]
-    ev = ev.merge(live[CASE_KEY].assign(case_no=np.arange(n)), on=CASE_KEY, how="inner")
-    ev = ev.sort_values(["case_no", "at", "seq", "id"], na_position="last", kind="stable")
-    ev = ev.drop_duplicates(["case_no", "status", "at"], keep="first")
-    no = ev["case_no"].to_numpy()
-    at = _naive_us(ev["at"])
-    status = ev["status"].to_numpy(dtype=object)
-    same_next = np.zeros(len(ev), dtype=bool)
-    same_next[:-1] = no[:-1] == no[1:]
-    same_prev = np.zeros(len(ev), dtype=bool)
-    same_prev[1:] = same_next[:-1]
 
-    # Status at T: that of each case's last event (events are sorted), else submitted.
-    last = ~same_next
-    state_status = np.full(n, "submitted", dtype=object)
-    state_status[no[last]] = status[last]
-    is_open = ~np.isin(state_status, list(CLOSING_STATUSES))
+def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
+    """For each event, the row of its case in ``live`` (-1 when the case is not live)."""
+    out = np.full(len(events), -1, dtype=np.int64)
+    for source, rows in live.groupby("source", sort=False).groups.items():
+        index = pd.Index(live["case_id"].to_numpy()[rows])
+        mask = (events["source"] == source).to_numpy()
+        found = index.get_indexer(events["case_id"].to_numpy()[mask])
+        out[np.flatnonzero(mask)] = np.where(found >= 0, np.asarray(rows)[found], -1)
+    return out
 
-    # closed_at: the first event of the final unbroken run of closing statuses.
-    closing = np.isin(status, list(CLOSING_STATUSES))
-    prev_closing = np.zeros(len(ev), dtype=bool)
+
+def _us(values: pd.Series) -> np.ndarray:
+    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]").astype(np.int64)
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """Arrays over History.cases at one T; ``visible`` marks the cases submitted at or before T."""
+
+    history: History
+    as_of: pd.Timestamp
+    visible: np.ndarray
+    status: np.ndarray
+    is_open: np.ndarray
+    closed_at_us: np.ndarray  # 0 for open cases
+    paused_us: np.ndarray
+    pause_bd: np.ndarray
+    admin: np.ndarray  # business days: at T when open, at closure when closed
+    due_day: np.ndarray  # datetime64[D]; meaningful for open cases
+    processing_days: np.ndarray  # NaN for open cases
+    age_days: np.ndarray
+
+    @property
+    def over(self) -> np.ndarray:
+        return self.admin > self.history.sla
+
+    @property
+    def breached(self) -> np.ndarray:
+        return self.visible & self.is_open & self.over
+
+    @property
+    def at_risk(self) -> np.ndarray:
+        return self.visible & self.is_open & ~self.over & (self.admin >= 0.8 * self.history.sla)
+
+    @property
+    def on_time(self) -> np.ndarray:
+        return ~self.is_open & ~self.over
+
+    def frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The visible cases (or ``rows``, positions into History.cases) as a DataFrame of STATE_COLUMNS."""
+        pick = np.flatnonzero(self.visible) if rows is None else rows
+        open_ = self.is_open[pick]
+        frame = self.history.cases.iloc[pick].reset_index(drop=True).assign(
+            status=STATUS_NAMES[self.status[pick]],
+            is_open=open_,
+            closed_at=pd.Series(self.closed_at_us[pick].astype("datetime64[us]")).where(~open_).dt.tz_localize("UTC"),
+            paused_seconds=self.paused_us[pick] / 1e6,
+            pause_business_days=self.pause_bd[pick],
+            admin_bd_now=pd.array(self.admin[pick], dtype="Int64"),
+            admin_bd_at_close=pd.array(self.admin[pick], dtype="Int64"),
+            processing_days=self.processing_days[pick],
+            on_time=self.on_time[pick],
+            due_date=pd.Series(self.due_day[pick].astype("datetime64[s]")).where(open_),
+            age_days=self.age_days[pick],
+            breached=self.breached[pick],
+            at_risk=self.at_risk[pick],
+        )
+        frame["admin_bd_now"] = frame["admin_bd_now"].where(open_)
+        frame["admin_bd_at_close"] = frame["admin_bd_at_close"].where(~open_)
+        return frame[list(STATE_COLUMNS)]
+
+
+def case_state(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, as_of: pd.Timestamp,
+               calendar: BusinessCalendar) -> pd.DataFrame:
+    """One row per live case submitted at or before ``as_of``, with its state then."""
+    return state_at(prepare(cases, events, catalog, calendar), as_of).frame()
+
+
+def state_at(history: History, as_of: pd.Timestamp) -> CaseState:
+    """The state of every case at T (definitions: docs/kpis.md)."""
+    t = int(as_of.tz_convert("UTC").tz_localize(None).to_datetime64().astype("datetime64[us]").astype(np.int64))
+    if t >= history.horizon_us:
+        settled = settle(history)
+    else:
+        known = (history.ev_at <= t) & (history.submitted_us[history.ev_case] <= t)
+        settled = _replay(history, history.ev_case[known], history.ev_at[known], history.ev_status[known])
+    return _advance(history, settled, t, as_of)
+
+
+def settle(history: History) -> dict[str, np.ndarray]:
+    """The history with every event known; computed once per History and kept on it."""
+    if not history._settled:
+        history._settled.update(_replay(history, history.ev_case, history.ev_at, history.ev_status))
+    return history._settled
+
+
+def _replay(history: History, no: np.ndarray, at: np.ndarray, code: np.ndarray) -> dict[str, np.ndarray]:
+    """Status, closure and the pauses that ended, from sorted events; open pauses are left to _advance."""
+    n, m = len(history.cases), len(no)
+    last = np.ones(m, dtype=bool)
+    last[:-1] = no[:-1] != no[1:]
+    first = np.ones(m, dtype=bool)
+    first[1:] = last[:-1]
+    status = np.full(n, _SUBMITTED, dtype=np.int8)
+    status[no[last]] = code[last]
+    is_open = ~CLOSING_CODES[status]
+
+    closing = CLOSING_CODES[code]
+    prev_closing = np.zeros(m, dtype=bool)
     prev_closing[1:] = closing[:-1]
-    run_start = closing & ~(prev_closing & same_prev)
-    closed_at = np.full(n, np.datetime64("NaT", "us"))
-    starts = np.flatnonzero(run_start)
-    closed_at[no[starts]] = at[starts]  # sorted: each case keeps its last run's start
-    closed_at[is_open] = np.datetime64("NaT", "us")
+    run_start = np.flatnonzero(closing & (first | ~prev_closing))
+    closed_at = np.zeros(n, dtype=np.int64)
+    closed_at[no[run_start]] = at[run_start]  # sorted: each case keeps its last run's start
+    closed_at[is_open] = 0
 
-    # Pauses: from awaiting_applicant to the case's next event, or to T.
-    next_at = np.empty_like(at)
+    pause = code == PAUSE_CODE
+    ended = pause & ~last  # a pause followed by another event of its case
+    next_at = np.empty(m, dtype=np.int64)
     next_at[:-1] = at[1:]
-    next_at[last] = t_us
-    pause = status == PAUSE_STATUS
-    p_no, p_start, p_end = no[pause], at[pause], next_at[pause]
-    paused = np.bincount(p_no, weights=_seconds(p_end - p_start), minlength=n)
+    p_no, p_start, p_end = no[ended], at[ended], next_at[ended]
+    holidays = history.holidays
+    paused_us = np.bincount(p_no, weights=(p_end - p_start).astype(np.float64), minlength=n)
+    pause_bd = np.bincount(p_no, weights=_bd(_day(p_start), _day(p_end), holidays), minlength=n).astype(np.int64)
+    open_pause = np.full(n, -1, dtype=np.int64)  # start of a pause still running, else -1
+    running = pause & last
+    open_pause[no[running]] = at[running]
 
-    holidays = calendar.holidays_around(live["submitted_at"], as_of)
-    submitted = _naive_us(live["submitted_at"])
-    # Lomé dates: Africa/Lome is UTC+0 with no daylight saving, so the UTC date is the Lomé date.
-    sub_day = submitted.astype("datetime64[D]")
-    pause_bd = np.bincount(
-        p_no, weights=_bd(p_start.astype("datetime64[D]"), p_end.astype("datetime64[D]"), holidays), minlength=n
-    ).astype(np.int64)
-    end_day = np.where(is_open, t_us.astype("datetime64[D]"), closed_at.astype("datetime64[D]"))
-    admin = _bd(sub_day, end_day, holidays) - pause_bd
-    sla = live["sla_days"].to_numpy()
-    due = np.busday_offset(sub_day, sla + pause_bd, roll="forward", weekmask=WEEKMASK, holidays=holidays) + 1
+    closed = ~is_open
+    admin = np.zeros(n, dtype=np.int64)
+    admin[closed] = _bd(_day(history.submitted_us[closed]), _day(closed_at[closed]), holidays) - pause_bd[closed]
+    processing = np.full(n, np.nan)
+    processing[closed] = (closed_at[closed] - history.submitted_us[closed] - paused_us[closed]) / _DAY_US
+    return {"status": status, "is_open": is_open, "closed_at": closed_at, "paused_us": paused_us,
+            "pause_bd": pause_bd, "open_pause": open_pause, "admin": admin, "processing": processing}
 
-    state = live.assign(
-        status=state_status,
-        is_open=is_open,
-        closed_at=pd.Series(closed_at).dt.tz_localize("UTC"),
-        paused_seconds=paused,
-        pause_business_days=pause_bd,
-        admin_bd_now=pd.array(admin, dtype="Int64"),
-        admin_bd_at_close=pd.array(admin, dtype="Int64"),
-        processing_days=np.where(is_open, np.nan, (_seconds(closed_at - submitted) - paused) / 86400.0),
-        due_date=pd.Series(due.astype("datetime64[s]")).where(is_open),
-        age_days=np.floor(_seconds(t_us - submitted) / 86400.0).astype(np.int64),
+
+def _advance(history: History, settled: dict[str, np.ndarray], t: int, as_of: pd.Timestamp) -> CaseState:
+    """Run the open cases' clocks (and open pauses) up to T; closed cases are already final."""
+    holidays = history.holidays_until(as_of)
+    is_open = settled["is_open"]
+    open_rows = np.flatnonzero(is_open)
+    t_day = _day(np.array([t], dtype=np.int64))[0]
+    paused_us = settled["paused_us"].copy()
+    pause_bd = settled["pause_bd"].copy()
+    running = open_rows[settled["open_pause"][open_rows] >= 0]
+    starts = settled["open_pause"][running]
+    paused_us[running] += t - starts
+    pause_bd[running] += _bd(_day(starts), np.full(len(running), t_day), holidays)
+
+    admin = settled["admin"].copy()
+    sub_day = _day(history.submitted_us[open_rows])
+    admin[open_rows] = _bd(sub_day, np.full(len(open_rows), t_day), holidays) - pause_bd[open_rows]
+    due = np.full(len(is_open), np.datetime64("NaT"), dtype="datetime64[D]")
+    if len(open_rows):
+        due[open_rows] = np.busday_offset(sub_day, history.sla[open_rows] + pause_bd[open_rows], roll="forward",
+                                          weekmask=WEEKMASK, holidays=holidays) + 1
+    return CaseState(
+        history=history, as_of=as_of, visible=history.submitted_us <= t, status=settled["status"], is_open=is_open,
+        closed_at_us=settled["closed_at"], paused_us=paused_us, pause_bd=pause_bd, admin=admin, due_day=due,
+        processing_days=settled["processing"], age_days=(t - history.submitted_us) // _DAY_US,
     )
-    state.loc[~is_open, "admin_bd_now"] = pd.NA
-    state.loc[is_open, "admin_bd_at_close"] = pd.NA
-    state["on_time"] = ~is_open & (state["admin_bd_at_close"] <= state["sla_days"]).fillna(False).to_numpy(dtype=bool)
-    over = (state["admin_bd_now"] > state["sla_days"]).fillna(False).to_numpy(dtype=bool)
-    near = (state["admin_bd_now"] >= 0.8 * state["sla_days"]).fillna(False).to_numpy(dtype=bool)
-    state["breached"] = is_open & over
-    state["at_risk"] = is_open & ~over & near
-    return state[list(STATE_COLUMNS)]
 
 
-def _utc_us(stamp: pd.Timestamp) -> np.datetime64:
-    return np.datetime64(stamp.tz_convert("UTC").tz_localize(None).to_datetime64(), "us")
-
-
-def _naive_us(values: pd.Series) -> np.ndarray:
-    """tz-aware UTC series -> naive datetime64[us] array (UTC wall time)."""
-    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-
-
-def _seconds(delta: np.ndarray) -> np.ndarray:
-    return delta.astype("timedelta64[us]").astype(np.float64) / 1e6
+def _day(us: np.ndarray) -> np.ndarray:
+    """Lomé dates. Africa/Lome is UTC+0 with no daylight saving: the UTC date is the Lomé date."""
+    return us.astype("datetime64[us]").astype("datetime64[D]")
 
 
 def _bd(start: np.ndarray, end: np.ndarray, holidays: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.case_state import case_state
+from dashboard.kpis.case_state import CaseState, prepare, state_at
 from dashboard.kpis.metrics import group_metrics
 
 MAX_WINDOW_DAYS = 3660
@@ -51,15 +51,17 @@ def kpi_document(
     days: int,
     calendar: BusinessCalendar,
 ) -> dict[str, Any]:
-    """The full document at ``as_of`` over the window [as_of - days, as_of)."""
-    state = case_state(cases, events, catalog, as_of, calendar)
-    services = sorted(catalog["service"].unique())
-    procedures = list(catalog["code"])
+    """The full document at ``as_of`` over the window [as_of - days, as_of), from the store's frames."""
+    return document_from_state(state_at(prepare(cases, events, catalog, calendar), as_of), days, quarantine_counts)
+
+
+def document_from_state(state: CaseState, days: int, quarantine_counts: dict[str, int]) -> dict[str, Any]:
+    """The document from an already computed state (the service keeps the prepared history per version)."""
     return {
-        "as_of": as_of.isoformat(),
+        "as_of": state.as_of.isoformat(),
         "window_days": days,
-        "overall": group_metrics(state, as_of, days, None, None)["__all__"],
-        "by_service": group_metrics(state, as_of, days, state["service"], services),
-        "by_procedure": group_metrics(state, as_of, days, state["procedure_code"], procedures),
+        "overall": group_metrics(state, days, None)["__all__"],
+        "by_service": group_metrics(state, days, "service"),
+        "by_procedure": group_metrics(state, days, "procedure"),
         "quarantined": {str(k): int(v) for k, v in sorted(quarantine_counts.items())},
     }
