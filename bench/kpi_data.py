@@ -4,6 +4,7 @@ Vectorised (no per-case Python), so ten million cases build in seconds. The shap
 collectors.reader's frames; the histories follow the demo's lifecycle (review, pauses,
 closures, a few reopenings), spread over two years before ``end``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -55,29 +56,33 @@ def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int
     codes = catalog["code"].to_numpy()
     weights = rng.random(len(codes)) ** 3 + 0.01
     procedure = rng.choice(codes, n, p=weights / weights.sum())
-    cases = pd.DataFrame({
-        "source": "bench",
-        "case_id": case_ids,
-        "procedure_code": procedure,
-        "submitted_at": pd.to_datetime(submitted, unit="us", utc=True),
-        "channel": np.where(rng.random(n) < 0.65, "online", "counter"),
-        "region": rng.choice(["Maritime", "Plateaux", "Centrale", "Kara", "Savanes"], n),
-        "agent": rng.choice(["A. Mensah", "K. Agbeko", "Y. Kodjo"], n),
-        "updated_at": pd.to_datetime(submitted, unit="us", utc=True),
-        "deleted_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]"),
-        "version": 1,
-    })
+    cases = pd.DataFrame(
+        {
+            "source": "bench",
+            "case_id": case_ids,
+            "procedure_code": procedure,
+            "submitted_at": pd.to_datetime(submitted, unit="us", utc=True),
+            "channel": np.where(rng.random(n) < 0.65, "online", "counter"),
+            "region": rng.choice(["Maritime", "Plateaux", "Centrale", "Kara", "Savanes"], n),
+            "agent": rng.choice(["A. Mensah", "K. Agbeko", "Y. Kodjo"], n),
+            "updated_at": pd.to_datetime(submitted, unit="us", utc=True),
+            "deleted_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]"),
+            "version": 1,
+        }
+    )
     for col in ("source", "case_id", "procedure_code", "channel", "region", "agent"):
         cases[col] = cases[col].astype("str")
-    events = pd.DataFrame({
-        "id": np.arange(len(case_no)),
-        "source": "bench",
-        "case_id": case_ids[case_no],
-        "status": status.astype(str),
-        "at": pd.to_datetime(at, unit="us", utc=True),
-        "seq": pd.array(np.full(len(case_no), pd.NA), dtype="Int64"),
-        "version": 1,
-    })
+    events = pd.DataFrame(
+        {
+            "id": np.arange(len(case_no)),
+            "source": "bench",
+            "case_id": case_ids[case_no],
+            "status": status.astype(str),
+            "at": pd.to_datetime(at, unit="us", utc=True),
+            "seq": pd.array(np.full(len(case_no), pd.NA), dtype="Int64"),
+            "version": 1,
+        }
+    )
     for col in ("source", "case_id", "status"):
         events[col] = events[col].astype("str")
     return cases, events

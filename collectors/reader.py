@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ CASE_FIELDS = (
 EVENT_FIELDS = ("id", "source", "case_id", "status", "at", "seq", "version")
 _TIME_FIELDS = ("submitted_at", "updated_at", "deleted_at", "at")
 _INT_FIELDS = ("id", "version")
+_DELTA_ROWS_KEPT = 200_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,25 @@ class Reader:
         self._snapshot_version = -1
         self._snapshot_written_at = 0.0
         self._lock = threading.Lock()
+        #: The last incremental reads: (from version, to version, cases rows, events rows).
+        self._deltas: deque[tuple[int, int, pd.DataFrame, pd.DataFrame]] = deque(maxlen=64)
+
+    def changes_since(self, version: int) -> tuple[int, pd.DataFrame, pd.DataFrame] | None:
+        """Rows written after ``version`` up to the cached frames' version, or None if not all are kept.
+
+        Lets consumers (the KPI engine) update derived state instead of rebuilding it.
+        """
+        with self._lock:
+            if self._frames is None:
+                return None
+            chain = [d for d in self._deltas if d[0] >= version]
+            if not chain or chain[0][0] != version or chain[-1][1] != self._frames.version:
+                return None
+            if any(a[1] != b[0] for a, b in zip(chain, chain[1:], strict=False)):
+                return None
+            cases = pd.concat([d[2] for d in chain], ignore_index=True)
+            events = pd.concat([d[3] for d in chain], ignore_index=True)
+            return self._frames.version, cases, events
 
     def version(self) -> int:
         """The store's data version: one indexed row, cheap enough to poll every second."""
@@ -97,6 +118,10 @@ class Reader:
                 current,
                 EVENT_FIELDS,
             )
+        if len(cases) + len(events) <= _DELTA_ROWS_KEPT:
+            self._deltas.append((base.version, current, cases, events))
+        else:  # a bulk load: consumers rebuild rather than replay it
+            self._deltas.clear()
         if not base.cases.empty and not cases.empty:
             cases = pd.concat([base.cases, cases], ignore_index=True).drop_duplicates(["source", "case_id"], keep="last")
         elif cases.empty:

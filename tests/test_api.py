@@ -160,3 +160,37 @@ def test_series_endpoints(client, catalog) -> None:
 def test_series_bad_parameters_get_400(client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 400 and "invalide" in response.get_json()["error"]
+
+
+def test_a_poll_updates_the_history_without_a_rebuild(service, sqlite_store, clock) -> None:
+    before = service.document(pd.Timestamp("2026-11-30T00:00Z"), 7)
+    assert service.rebuilds == 1
+    cases, events = frames(
+        [{"case_id": "new", "procedure_code": "P", "submitted_at": "2026-11-25 09:00"}],
+        [("new", "submitted", "2026-11-25 09:00"), ("c3", "approved", "2026-11-25 10:00")],
+    )
+    sqlite_store.commit_batch(
+        Batch(
+            source="src",
+            cases=cases.drop(columns=["source", "deleted_at", "version"]).assign(procedure_code="CEET-ABO"),
+            events=events[["case_id", "status", "at", "seq"]],
+            quarantine=empty_quarantine(),
+            watermarks={},
+        ),
+        clock.now,
+    )
+    after = service.document(pd.Timestamp("2026-11-30T00:00Z"), 7)
+    assert service.rebuilds == 1  # updated from the poll's rows
+    assert after["overall"]["inflow"] == before["overall"]["inflow"] + 1
+    assert after["overall"]["outflow"] == before["overall"]["outflow"] + 1
+    frames_ = service.reader.frames()
+    from_scratch = kpi_document(
+        frames_.cases,
+        frames_.events,
+        service.catalog,
+        {},
+        as_of=pd.Timestamp("2026-11-30T00:00Z"),
+        days=7,
+        calendar=BusinessCalendar("TG"),
+    )
+    assert after == from_scratch

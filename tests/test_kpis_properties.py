@@ -118,3 +118,45 @@ def test_daily_backlog_replays_the_state_at_each_day_end(history, back) -> None:
     assert series["backlog"].iloc[-1 - back] == expected
     assert series["backlog"].iloc[-1] == int(state["is_open"].sum())
 
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.integers(0, MINUTES), st.integers(0, 10))
+def test_incremental_update_equals_a_rebuild(history, cut_minutes, deletions) -> None:
+    """A poll's delta (new cases, new later events, deletions) applied to the history = preparing from scratch."""
+    from dashboard.kpis.case_state import prepare, settle, state_at
+    from dashboard.kpis.incremental import apply_changes
+
+    case_list, event_list, _, t2 = history
+    cases, events = frames(case_list, event_list)
+    cut = BASE + pd.Timedelta(minutes=cut_minutes)
+    old_cases = cases[cases["submitted_at"] <= cut]
+    old_events = events[(events["at"] <= cut) & events["case_id"].isin(set(old_cases["case_id"]))]
+    gone = old_cases.head(deletions % 3).assign(deleted_at=cut)  # some cases deleted at the source
+    new_cases = cases[cases["submitted_at"] > cut]
+    after_cases = pd.concat([old_cases[~old_cases["case_id"].isin(set(gone["case_id"]))], gone, new_cases])
+    after_events = events[(events["at"] > cut) | events.index.isin(old_events.index)]
+    after_events = after_events[after_events["case_id"].isin(set(after_cases["case_id"]))]
+    delta_cases = pd.concat([gone, new_cases])
+    delta_events = after_events[~after_events.index.isin(old_events.index)]
+
+    before = prepare(old_cases, old_events, CATALOG, CAL)
+    settle(before)  # the service keeps the settled state: the update must carry it forward correctly
+    updated = apply_changes(before, delta_cases, delta_events, CATALOG)
+    assert updated is not None and (not before._settled or updated._settled)
+    rebuilt = prepare(after_cases, after_events, CATALOG, CAL)
+    for at in (t2, t2 + pd.Timedelta(days=90)):
+        key = ["source", "case_id"]
+        got = state_at(updated, at).frame().sort_values(key).reset_index(drop=True)
+        want = state_at(rebuilt, at).frame().sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+def test_out_of_order_event_asks_for_a_rebuild() -> None:
+    from dashboard.kpis.case_state import prepare
+    from dashboard.kpis.incremental import apply_changes
+
+    cases, events = frames(
+        [{"case_id": "a", "procedure_code": "P", "submitted_at": "2026-10-01 08:00"}], [("a", "in_review", "2026-10-03 08:00")]
+    )
+    _, late = frames([], [("a", "submitted", "2026-10-02 08:00")])
+    assert apply_changes(prepare(cases, events, CATALOG, CAL), cases.iloc[0:0], late, CATALOG) is None

@@ -10,6 +10,7 @@ of this state. All stages are vectorised (sorts, shifts, bincounts; no per-case 
 - ``state_at(T)``: for a T after every event (the wall's "now") only the open cases' clocks
   are advanced from the settled state; for an earlier T the events known at T are replayed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class History:
     """Live cases (row i is case number i) and their events, sorted by case, time, source order."""
 
     cases: pd.DataFrame
+    live: np.ndarray  # False for cases deleted at their source (kept so a restoration is a flag flip)
     submitted_us: np.ndarray  # int64 microseconds since the epoch, UTC
     sla: np.ndarray
     online: np.ndarray
@@ -53,6 +55,19 @@ class History:
     ev_status: np.ndarray  # int8 index into STATUSES
     calendar: BusinessCalendar
     _settled: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _keys: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def case_numbers(self) -> dict[tuple[str, str], int]:
+        """(source, case_id) -> case number; built on first use, then kept up to date by apply_changes."""
+        if not self._keys:
+            self._keys.update(
+                zip(
+                    zip(self.cases["source"].to_numpy(), self.cases["case_id"].to_numpy(), strict=True),
+                    range(len(self.cases)),
+                    strict=True,
+                )
+            )
+        return self._keys
 
     @cached_property
     def horizon_us(self) -> int:
@@ -75,34 +90,47 @@ class History:
 def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, calendar: BusinessCalendar) -> History:
     """Everything about the history that does not depend on T. Inputs are not modified.
 
-    Deleted cases, and cases whose procedure is not in the catalogue, are left out; events
-    of cases not kept are dropped; a repeated (case, status, at) is kept once.
+    Cases whose procedure is not in the catalogue are left out; deleted cases are kept but
+    flagged not live (they count nowhere); a repeated (case, status, at) is kept once.
     """
-    live = cases.loc[cases["deleted_at"].isna(),
-                     ["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent"]]
-    live = live.merge(catalog[["code", "service", "sla_days"]], left_on="procedure_code", right_on="code",
-                      how="inner").drop(columns="code").reset_index(drop=True)
+    live = cases[["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent", "deleted_at"]]
+    live = (
+        live.merge(catalog[["code", "service", "sla_days"]], left_on="procedure_code", right_on="code", how="inner")
+        .drop(columns="code")
+        .reset_index(drop=True)
+    )
     services = sorted(catalog["service"].unique())
     procedures = list(catalog["code"])
     case_no = _case_numbers(live, events)
     keep = case_no >= 0
-    ev = pd.DataFrame({
-        "case": case_no[keep],
-        "at": _us(events["at"])[keep],
-        "seq": events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep],
-        "id": events["id"].to_numpy(dtype=np.int64)[keep],
-        "status": events["status"].map(_STATUS_CODE).to_numpy(dtype="float64", na_value=-1)[keep].astype(np.int8),
-    })
+    ev = pd.DataFrame(
+        {
+            "case": case_no[keep],
+            "at": _us(events["at"])[keep],
+            "seq": events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep],
+            "id": events["id"].to_numpy(dtype=np.int64)[keep],
+            "status": events["status"].map(_STATUS_CODE).to_numpy(dtype="float64", na_value=-1)[keep].astype(np.int8),
+        }
+    )
     ev = ev[ev["status"] >= 0].sort_values(["case", "at", "seq", "id"], kind="stable")
     ev = ev.drop_duplicates(["case", "status", "at"], keep="first")
+    alive = live["deleted_at"].isna().to_numpy()
+    live = live.drop(columns="deleted_at")
     return History(
-        cases=live, submitted_us=_us(live["submitted_at"]), sla=live["sla_days"].to_numpy(dtype=np.int64),
+        cases=live,
+        live=alive,
+        submitted_us=_us(live["submitted_at"]),
+        sla=live["sla_days"].to_numpy(dtype=np.int64),
         online=(live["channel"] == "online").to_numpy(dtype=bool),
         service_no=pd.Categorical(live["service"], categories=services).codes.astype(np.int64),
         procedure_no=pd.Categorical(live["procedure_code"], categories=procedures).codes.astype(np.int64),
-        services=services, procedures=procedures, procedure_sla=catalog["sla_days"].to_numpy(dtype=np.int64),
-        ev_case=ev["case"].to_numpy(), ev_at=ev["at"].to_numpy(),
-        ev_status=ev["status"].to_numpy(), calendar=calendar,
+        services=services,
+        procedures=procedures,
+        procedure_sla=catalog["sla_days"].to_numpy(dtype=np.int64),
+        ev_case=ev["case"].to_numpy(),
+        ev_at=ev["at"].to_numpy(),
+        ev_status=ev["status"].to_numpy(),
+        calendar=calendar,
     )
 
 
@@ -158,28 +186,33 @@ class CaseState:
         """The visible cases (or ``rows``, positions into History.cases) as a DataFrame of STATE_COLUMNS."""
         pick = np.flatnonzero(self.visible) if rows is None else rows
         open_ = self.is_open[pick]
-        frame = self.history.cases.iloc[pick].reset_index(drop=True).assign(
-            status=STATUS_NAMES[self.status[pick]],
-            is_open=open_,
-            closed_at=pd.Series(self.closed_at_us[pick].astype("datetime64[us]")).where(~open_).dt.tz_localize("UTC"),
-            paused_seconds=self.paused_us[pick] / 1e6,
-            pause_business_days=self.pause_bd[pick],
-            admin_bd_now=pd.array(self.admin[pick], dtype="Int64"),
-            admin_bd_at_close=pd.array(self.admin[pick], dtype="Int64"),
-            processing_days=self.processing_days[pick],
-            on_time=self.on_time[pick],
-            due_date=pd.Series(self.due_day[pick].astype("datetime64[s]")).where(open_),
-            age_days=self.age_days[pick],
-            breached=self.breached[pick],
-            at_risk=self.at_risk[pick],
+        frame = (
+            self.history.cases.iloc[pick]
+            .reset_index(drop=True)
+            .assign(
+                status=STATUS_NAMES[self.status[pick]],
+                is_open=open_,
+                closed_at=pd.Series(self.closed_at_us[pick].astype("datetime64[us]")).where(~open_).dt.tz_localize("UTC"),
+                paused_seconds=self.paused_us[pick] / 1e6,
+                pause_business_days=self.pause_bd[pick],
+                admin_bd_now=pd.array(self.admin[pick], dtype="Int64"),
+                admin_bd_at_close=pd.array(self.admin[pick], dtype="Int64"),
+                processing_days=self.processing_days[pick],
+                on_time=self.on_time[pick],
+                due_date=pd.Series(self.due_day[pick].astype("datetime64[s]")).where(open_),
+                age_days=self.age_days[pick],
+                breached=self.breached[pick],
+                at_risk=self.at_risk[pick],
+            )
         )
         frame["admin_bd_now"] = frame["admin_bd_now"].where(open_)
         frame["admin_bd_at_close"] = frame["admin_bd_at_close"].where(~open_)
         return frame[list(STATE_COLUMNS)]
 
 
-def case_state(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, as_of: pd.Timestamp,
-               calendar: BusinessCalendar) -> pd.DataFrame:
+def case_state(
+    cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, as_of: pd.Timestamp, calendar: BusinessCalendar
+) -> pd.DataFrame:
     """One row per live case submitted at or before ``as_of``, with its state then."""
     return state_at(prepare(cases, events, catalog, calendar), as_of).frame()
 
@@ -190,7 +223,7 @@ def state_at(history: History, as_of: pd.Timestamp) -> CaseState:
     if t >= history.horizon_us:
         settled = settle(history)
     else:
-        known = (history.ev_at <= t) & (history.submitted_us[history.ev_case] <= t)
+        known = (history.ev_at <= t) & (history.submitted_us[history.ev_case] <= t) & history.live[history.ev_case]
         settled = _replay(history, history.ev_case[known], history.ev_at[known], history.ev_status[known])
     return _advance(history, settled, t, as_of)
 
@@ -238,8 +271,16 @@ def _replay(history: History, no: np.ndarray, at: np.ndarray, code: np.ndarray) 
     admin[closed] = _bd(_day(history.submitted_us[closed]), _day(closed_at[closed]), holidays) - pause_bd[closed]
     processing = np.full(n, np.nan)
     processing[closed] = (closed_at[closed] - history.submitted_us[closed] - paused_us[closed]) / _DAY_US
-    return {"status": status, "is_open": is_open, "closed_at": closed_at, "paused_us": paused_us,
-            "pause_bd": pause_bd, "open_pause": open_pause, "admin": admin, "processing": processing}
+    return {
+        "status": status,
+        "is_open": is_open,
+        "closed_at": closed_at,
+        "paused_us": paused_us,
+        "pause_bd": pause_bd,
+        "open_pause": open_pause,
+        "admin": admin,
+        "processing": processing,
+    }
 
 
 def _advance(history: History, settled: dict[str, np.ndarray], t: int, as_of: pd.Timestamp) -> CaseState:
@@ -260,12 +301,25 @@ def _advance(history: History, settled: dict[str, np.ndarray], t: int, as_of: pd
     admin[open_rows] = _bd(sub_day, np.full(len(open_rows), t_day), holidays) - pause_bd[open_rows]
     due = np.full(len(is_open), np.datetime64("NaT"), dtype="datetime64[D]")
     if len(open_rows):
-        due[open_rows] = np.busday_offset(sub_day, history.sla[open_rows] + pause_bd[open_rows], roll="forward",
-                                          weekmask=WEEKMASK, holidays=holidays) + 1
+        due[open_rows] = (
+            np.busday_offset(
+                sub_day, history.sla[open_rows] + pause_bd[open_rows], roll="forward", weekmask=WEEKMASK, holidays=holidays
+            )
+            + 1
+        )
     return CaseState(
-        history=history, as_of=as_of, visible=history.submitted_us <= t, status=settled["status"], is_open=is_open,
-        closed_at_us=settled["closed_at"], paused_us=paused_us, pause_bd=pause_bd, admin=admin, due_day=due,
-        processing_days=settled["processing"], age_days=(t - history.submitted_us) // _DAY_US,
+        history=history,
+        as_of=as_of,
+        visible=history.live & (history.submitted_us <= t),
+        status=settled["status"],
+        is_open=is_open,
+        closed_at_us=settled["closed_at"],
+        paused_us=paused_us,
+        pause_bd=pause_bd,
+        admin=admin,
+        due_day=due,
+        processing_days=settled["processing"],
+        age_days=(t - history.submitted_us) // _DAY_US,
     )
 
 

@@ -5,6 +5,7 @@ denominator or sample is empty. Every catalogue procedure and service appears,
 with zeros and Nones when it has no cases. Counting is one bincount per population
 over integer group codes; quantiles use one sort of the (small) outflow.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,11 +16,35 @@ from collectors.model import STATUSES
 from dashboard.kpis.case_state import CaseState
 
 AGE_BANDS = (("0-7", 0, 7), ("8-30", 8, 30), ("31-90", 31, 90), ("91+", 91, None))
-COUNT_KEYS = ("backlog", "backlog_waiting_applicant", "inflow", "outflow", "approved", "rejected", "withdrawn",
-              "breached_open", "at_risk_open")
-METRIC_KEYS = ("backlog", "backlog_waiting_applicant", "backlog_age", "inflow", "outflow", "approved", "rejected",
-               "withdrawn", "median_processing_days", "p90_processing_days", "median_business_days",
-               "sla_compliance_pct", "breached_open", "at_risk_open", "rejection_rate_pct", "online_share_pct")
+COUNT_KEYS = (
+    "backlog",
+    "backlog_waiting_applicant",
+    "inflow",
+    "outflow",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "breached_open",
+    "at_risk_open",
+)
+METRIC_KEYS = (
+    "backlog",
+    "backlog_waiting_applicant",
+    "backlog_age",
+    "inflow",
+    "outflow",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "median_processing_days",
+    "p90_processing_days",
+    "median_business_days",
+    "sla_compliance_pct",
+    "breached_open",
+    "at_risk_open",
+    "rejection_rate_pct",
+    "online_share_pct",
+)
 _CODE = {s: i for i, s in enumerate(STATUSES)}
 
 
@@ -30,7 +55,7 @@ def populations(state: CaseState, days: int) -> dict[str, np.ndarray]:
     start = t - days * 86400 * 10**6
     visible, is_open, status = state.visible, state.is_open, state.status
     backlog = visible & is_open
-    inflow = (h.submitted_us >= start) & (h.submitted_us < t)
+    inflow = visible & (h.submitted_us >= start) & (h.submitted_us < t)
     outflow = visible & ~is_open & (state.closed_at_us >= start) & (state.closed_at_us < t)
     masks = {
         "backlog": backlog,
@@ -94,7 +119,7 @@ def split_sorted(codes: np.ndarray, values: np.ndarray, groups: int) -> list[np.
     order = np.lexsort((values, codes))
     bounds = np.searchsorted(codes[order], np.arange(groups + 1))
     ordered = values[order]
-    return [ordered[bounds[g]:bounds[g + 1]] for g in range(groups)]
+    return [ordered[bounds[g] : bounds[g + 1]] for g in range(groups)]
 
 
 def _quantile(values: np.ndarray, q: float) -> float | None:

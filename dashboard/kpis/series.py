@@ -6,6 +6,7 @@
 - the open cases past or near their legal delay, with due dates;
 - a trend of the headline metrics, week by week, with the previous weeks for comparison.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -63,13 +64,15 @@ def daily_flows(state: CaseState, days: int, by: str | None) -> pd.DataFrame:
     backlog = np.cumsum(per_day(step_times, codes[step_case], step_values), axis=1)[:, 1:]
 
     dates = pd.date_range(end=pd.Timestamp(t // _DAY_US * _DAY_US * 1000), periods=days, freq="D").date
-    return pd.DataFrame({
-        "date": np.tile(dates, len(names)),
-        "group": np.repeat(names, days),
-        "inflow": inflow.ravel().astype(int),
-        "outflow": outflow.ravel().astype(int),
-        "backlog": np.rint(backlog.ravel()).astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "date": np.tile(dates, len(names)),
+            "group": np.repeat(names, days),
+            "inflow": inflow.ravel().astype(int),
+            "outflow": outflow.ravel().astype(int),
+            "backlog": np.rint(backlog.ravel()).astype(int),
+        }
+    )
 
 
 def _backlog_steps(state: CaseState, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,9 +90,11 @@ def _backlog_steps(state: CaseState, t: int) -> tuple[np.ndarray, np.ndarray, np
     shut_before &= ~first
     flip = shut != shut_before
     visible = np.flatnonzero(state.visible)
-    steps = (np.concatenate([visible, no[flip]]),
-             np.concatenate([h.submitted_us[visible], np.maximum(at[flip], h.submitted_us[no[flip]])]),
-             np.concatenate([np.ones(len(visible)), np.where(shut[flip], -1.0, 1.0)]))
+    steps = (
+        np.concatenate([visible, no[flip]]),
+        np.concatenate([h.submitted_us[visible], np.maximum(at[flip], h.submitted_us[no[flip]])]),
+        np.concatenate([np.ones(len(visible)), np.where(shut[flip], -1.0, 1.0)]),
+    )
     if settled:
         h._settled["steps"] = steps  # type: ignore[assignment]
     return steps
@@ -118,14 +123,28 @@ def cases_at_risk(state: CaseState, horizon_business_days: int = 5) -> pd.DataFr
     """Open cases breached, at risk, or due to breach within the horizon; soonest due first."""
     h = state.history
     today = np.datetime64(state.as_of.tz_convert("UTC").date(), "D")
-    limit = np.busday_offset(today, horizon_business_days, roll="forward", weekmask=WEEKMASK,
-                             holidays=h.holidays_until(state.as_of))
+    limit = np.busday_offset(
+        today, horizon_business_days, roll="forward", weekmask=WEEKMASK, holidays=h.holidays_until(state.as_of)
+    )
     open_ = state.visible & state.is_open
     soon = open_ & ~state.breached & (state.due_day <= limit)
     rows = np.flatnonzero(state.breached | state.at_risk | soon)
     frame = state.frame(rows).assign(due_soon=soon[rows])
-    columns = ["source", "case_id", "procedure_code", "service", "status", "submitted_at", "agent", "sla_days",
-               "admin_bd_now", "due_date", "breached", "at_risk", "due_soon"]
+    columns = [
+        "source",
+        "case_id",
+        "procedure_code",
+        "service",
+        "status",
+        "submitted_at",
+        "agent",
+        "sla_days",
+        "admin_bd_now",
+        "due_date",
+        "breached",
+        "at_risk",
+        "due_soon",
+    ]
     return frame.sort_values(["due_date", "submitted_at"], kind="stable")[columns].reset_index(drop=True)
 
 
@@ -135,6 +154,11 @@ def weekly_trend(as_of: pd.Timestamp, weeks: int, state_at: Callable[[pd.Timesta
     for k in range(2 * weeks):
         at = as_of - pd.Timedelta(days=7 * k)
         overall = group_metrics(state_at(at), 7, None)["__all__"]
-        rows.append({"as_of": at.isoformat(), "period": "current" if k < weeks else "previous",
-                     **{key: overall[key] for key in TREND_KEYS}})
+        rows.append(
+            {
+                "as_of": at.isoformat(),
+                "period": "current" if k < weeks else "previous",
+                **{key: overall[key] for key in TREND_KEYS},
+            }
+        )
     return rows

@@ -3,6 +3,7 @@
 Twenty wall screens asking at once cost one computation: callers wait on the lock and
 then read the cached result. The prepared history is kept per data version.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +19,7 @@ from collectors.reader import Reader
 from dashboard.calendar import BusinessCalendar
 from dashboard.kpis.case_state import CaseState, History, prepare, state_at
 from dashboard.kpis.document import document_from_state
+from dashboard.kpis.incremental import apply_changes
 from dashboard.kpis.series import cases_at_risk, daily_flows, processing_distribution, weekly_trend
 
 #: Without an explicit as_of, "now" moves: a cached answer is reused for this long at most.
@@ -26,8 +28,7 @@ _CACHE_SIZE = 64
 
 
 class KpiService:
-    def __init__(self, reader: Reader, catalog: pd.DataFrame, calendar: BusinessCalendar,
-                 now: Callable[[], dt.datetime]) -> None:
+    def __init__(self, reader: Reader, catalog: pd.DataFrame, calendar: BusinessCalendar, now: Callable[[], dt.datetime]) -> None:
         self.reader = reader
         self.catalog = catalog
         self.calendar = calendar
@@ -35,11 +36,27 @@ class KpiService:
         self._cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
         self._lock = threading.RLock()  # re-entrant: a series asks for the state under the same lock
         self.computations = 0  # how many documents were really computed (tests, /metrics)
+        self.rebuilds = 0  # how many times the history was prepared from scratch
+        self._history: History | None = None
+        self._history_version = -1
 
     def history(self) -> History:
+        """The prepared history at the store's current version: updated from the last polls' rows
+        when possible (milliseconds), rebuilt otherwise (seconds for a million cases)."""
         frames = self.reader.frames()
-        return self._cached(("history", frames.version), pd.Timestamp(0, tz="UTC"),
-                            lambda _: prepare(frames.cases, frames.events, self.catalog, self.calendar))
+        with self._lock:
+            if self._history is not None and self._history_version == frames.version:
+                return self._history
+            updated = None
+            if self._history is not None:
+                changes = self.reader.changes_since(self._history_version)
+                if changes is not None and changes[0] == frames.version:
+                    updated = apply_changes(self._history, changes[1], changes[2], self.catalog)
+            if updated is None:
+                updated = prepare(frames.cases, frames.events, self.catalog, self.calendar)
+                self.rebuilds += 1
+            self._history, self._history_version = updated, frames.version
+            return updated
 
     def state(self, as_of: pd.Timestamp | None) -> CaseState:
         return self._get("state", as_of, (), lambda at: state_at(self.history(), at))
@@ -66,13 +83,11 @@ class KpiService:
         self.computations += 1
         return document_from_state(self.state(as_of), days, counts)
 
-    def _get(self, kind: str, as_of: pd.Timestamp | None, params: tuple[Any, ...],
-             compute: Callable[[pd.Timestamp], Any]) -> Any:
+    def _get(self, kind: str, as_of: pd.Timestamp | None, params: tuple[Any, ...], compute: Callable[[pd.Timestamp], Any]) -> Any:
         key = (kind, self.reader.version(), None if as_of is None else as_of.isoformat(), *params)
         return self._cached(key, as_of, compute)
 
-    def _cached(self, key: tuple[Any, ...], as_of: pd.Timestamp | None,
-                compute: Callable[[pd.Timestamp], Any]) -> Any:
+    def _cached(self, key: tuple[Any, ...], as_of: pd.Timestamp | None, compute: Callable[[pd.Timestamp], Any]) -> Any:
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None and (as_of is not None or time.monotonic() - hit[0] < NOW_TTL_SECONDS):
