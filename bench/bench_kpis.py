@@ -96,7 +96,8 @@ def main() -> None:
     settle(history)
     settle_ms = (time.perf_counter() - start) * 1000
     print(
-        f"\nPréparation par version de données (reconstruction complète) : {prepare_s:.2f} s ; état « réglé » : {settle_ms:.0f} ms"
+        f"\nPréparation par version de données (reconstruction complète) : {prepare_s:.2f} s ; "
+        f"état « réglé » : {settle_ms:.0f} ms"
     )
 
     now = T + pd.Timedelta(hours=1)  # "now": after every event, as on the wall
