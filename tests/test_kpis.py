@@ -232,3 +232,15 @@ def test_bad_as_of_is_a_clear_error(text: str) -> None:
 def test_bad_days_is_a_clear_error(text: str) -> None:
     with pytest.raises(KpiParameterError, match="days invalide"):
         parse_days(text)
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 100])
+@pytest.mark.parametrize("q", [0.0, 0.1, 0.5, 0.9, 1.0])
+def test_sorted_quantile_matches_numpy_linear(size: int, q: float) -> None:
+    import numpy as np
+
+    from dashboard.kpis.metrics import quantile_sorted
+
+    values = np.sort(np.random.default_rng(size).normal(10, 3, size))
+    assert quantile_sorted(values, q) == pytest.approx(float(np.quantile(values, q)), abs=1e-12)
+    assert quantile_sorted(values[:0], q) is None

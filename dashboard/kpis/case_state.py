@@ -166,19 +166,19 @@ class CaseState:
     processing_days: np.ndarray  # NaN for open cases
     age_days: np.ndarray
 
-    @property
+    @cached_property
     def over(self) -> np.ndarray:
         return self.admin > self.history.sla
 
-    @property
+    @cached_property
     def breached(self) -> np.ndarray:
         return self.visible & self.is_open & self.over
 
-    @property
+    @cached_property
     def at_risk(self) -> np.ndarray:
         return self.visible & self.is_open & ~self.over & (self.admin >= 0.8 * self.history.sla)
 
-    @property
+    @cached_property
     def on_time(self) -> np.ndarray:
         return ~self.is_open & ~self.over
 

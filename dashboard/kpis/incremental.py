@@ -40,9 +40,15 @@ def apply_changes(
         values = update[_CASE_COLUMNS].assign(
             service=update["procedure_code"].map(service), sla_days=update["procedure_code"].map(sla)
         )
-        cases = cases.copy()
+        cases = cases.copy(deep=False)  # copy-on-write: only the columns written below are copied
+        old = history.cases.iloc[rows]
         for col in cases.columns:
-            cases.iloc[rows, cases.columns.get_loc(col)] = values[col].to_numpy()
+            new = values[col].to_numpy()
+            same = pd.Series(old[col].to_numpy() == new).fillna(False).to_numpy(dtype=bool) | (
+                pd.isna(old[col]).to_numpy() & pd.isna(new)
+            )
+            if not same.all():  # most polls change the agent or nothing: rewriting a million-row column costs
+                cases.iloc[rows, cases.columns.get_loc(col)] = new
     keys = history.case_numbers()
     if len(fresh):
         keys.update(

@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboard.calendar import WEEKMASK
 from dashboard.kpis.case_state import CLOSING_CODES, CaseState
-from dashboard.kpis.metrics import group_metrics, split_sorted
+from dashboard.kpis.metrics import group_metrics, quantile_sorted, split_by_group
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 TREND_KEYS = ("backlog", "inflow", "outflow", "median_processing_days", "sla_compliance_pct", "breached_open")
@@ -105,16 +105,16 @@ def processing_distribution(state: CaseState, days: int) -> dict[str, dict[str, 
     h, t = state.history, _t_us(state)
     out = state.visible & ~state.is_open & (state.closed_at_us >= t - days * _DAY_US) & (state.closed_at_us < t)
     groups = len(h.procedures)
-    processing = split_sorted(h.procedure_no[out], state.processing_days[out], groups)
-    admin = split_sorted(h.procedure_no[out], state.admin[out].astype(np.float64), groups)
+    processing = split_by_group(h.procedure_no[out], state.processing_days[out], groups)
+    admin = split_by_group(h.procedure_no[out], state.admin[out].astype(np.float64), groups)
     result: dict[str, dict[str, Any]] = {}
     for g, code in enumerate(h.procedures):
         values, business = processing[g], admin[g]
         result[code] = {
             "sla_days": int(h.procedure_sla[g]),
             "count": int(len(values)),
-            "quantiles": {f"p{int(q * 100)}": (float(np.quantile(values, q)) if len(values) else None) for q in QUANTILES},
-            "business_days_median": float(np.median(business)) if len(business) else None,
+            "quantiles": {f"p{int(q * 100)}": quantile_sorted(values, q) for q in QUANTILES},
+            "business_days_median": quantile_sorted(business, 0.5),
         }
     return result
 
