@@ -194,3 +194,19 @@ def test_a_poll_updates_the_history_without_a_rebuild(service, sqlite_store, clo
         calendar=BusinessCalendar("TG"),
     )
     assert after == from_scratch
+
+
+def test_cli_collect_polls_sources_before_computing(tmp_path, sqlite_source) -> None:
+    from tests.factories import add_case, naive
+
+    url, engine = sqlite_source
+    t = naive(2026, 11, 20, 10)
+    add_case(engine, "A", t, proc="CEET-ABO", events=(("DEP", t),))
+    add_case(engine, "B", t, proc="CEET-ABO", events=(("DEP", t), ("OK", naive(2026, 11, 21, 10))))
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url)
+    args = [sys.executable, "app.py", "kpis", "--config", str(config), "--as-of", "2026-11-25T00:00:00Z", "--json"]
+    without = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert without.returncode == 0 and json.loads(without.stdout)["overall"]["backlog"] == 0  # nothing collected yet
+    collected = subprocess.run([*args, "--collect"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    overall = json.loads(collected.stdout)["overall"]
+    assert (overall["backlog"], overall["outflow"], overall["approved"]) == (1, 1, 1)
