@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -34,7 +36,11 @@ def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int
     t2 = t + rng.uniform(2, 15, n)
     t3 = t2 + rng.uniform(1, 10, n)
     frames = []
-    case_ids = np.char.add("C", np.arange(n).astype(str))
+    # Arrow strings all along: ten million ids as numpy unicode or Python objects would not fit.
+    case_ids = pc.binary_join_element_wise("C", pa.array(np.arange(n)).cast(pa.string()), "")
+    status_names = np.array(["submitted", "in_review", "awaiting_applicant", "approved", "rejected", "withdrawn"])
+    outcome_code = np.searchsorted(status_names, outcome, sorter=np.argsort(status_names))
+    outcome_code = np.argsort(status_names)[outcome_code]
     for status, offset in steps:
         frames.append((status, offset))
     frames.append(("__outcome__", closing_at))
@@ -45,44 +51,42 @@ def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int
         keep = ~np.isnan(offset)
         at = submitted[keep] + (offset[keep] * day).astype(np.int64)
         rows_case.append(np.flatnonzero(keep))
-        rows_status.append(outcome[keep] if status == "__outcome__" else np.full(keep.sum(), status, dtype=object))
+        code = int(np.flatnonzero(status_names == status)[0]) if status != "__outcome__" else None
+        rows_status.append(outcome_code[keep] if code is None else np.full(int(keep.sum()), code, dtype=np.int8))
         rows_at.append(at)
     case_no = np.concatenate(rows_case)
     at = np.concatenate(rows_at)
     end_us = end.value // 1000
     visible = at <= end_us
     case_no, at = case_no[visible], at[visible]
-    status = np.concatenate(rows_status)[visible]
+    status = np.concatenate(rows_status).astype(np.int8)[visible]
     codes = catalog["code"].to_numpy()
     weights = rng.random(len(codes)) ** 3 + 0.01
     procedure = rng.choice(codes, n, p=weights / weights.sum())
-    cases = pd.DataFrame(
-        {
-            "source": "bench",
-            "case_id": case_ids,
-            "procedure_code": procedure,
-            "submitted_at": pd.to_datetime(submitted, unit="us", utc=True),
-            "channel": np.where(rng.random(n) < 0.65, "online", "counter"),
-            "region": rng.choice(["Maritime", "Plateaux", "Centrale", "Kara", "Savanes"], n),
-            "agent": rng.choice(["A. Mensah", "K. Agbeko", "Y. Kodjo"], n),
-            "updated_at": pd.to_datetime(submitted, unit="us", utc=True),
-            "deleted_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]"),
-            "version": 1,
-        }
-    )
-    for col in ("source", "case_id", "procedure_code", "channel", "region", "agent"):
-        cases[col] = cases[col].astype("str")
-    events = pd.DataFrame(
-        {
-            "id": np.arange(len(case_no)),
-            "source": "bench",
-            "case_id": case_ids[case_no],
-            "status": status.astype(str),
-            "at": pd.to_datetime(at, unit="us", utc=True),
-            "seq": pd.array(np.full(len(case_no), pd.NA), dtype="Int64"),
-            "version": 1,
-        }
-    )
-    for col in ("source", "case_id", "status"):
-        events[col] = events[col].astype("str")
+
+    def text(values: np.ndarray, names: list[str]) -> pd.Series:
+        """Small vocabularies as str columns without one Python object per row."""
+        return pd.Series(pd.Categorical.from_codes(values, names)).astype("str")
+
+    cases = pd.DataFrame({
+        "source": text(np.zeros(n, dtype=np.int8), ["bench"]),
+        "case_id": pd.Series(pd.arrays.ArrowStringArray(case_ids)).astype("str"),
+        "procedure_code": text(np.searchsorted(np.sort(codes), procedure), list(np.sort(codes))),
+        "submitted_at": pd.to_datetime(submitted, unit="us", utc=True),
+        "channel": text((rng.random(n) < 0.65).astype(np.int8), ["counter", "online"]),
+        "region": text(rng.integers(0, 5, n), ["Maritime", "Plateaux", "Centrale", "Kara", "Savanes"]),
+        "agent": text(rng.integers(0, 3, n), ["A. Mensah", "K. Agbeko", "Y. Kodjo"]),
+        "updated_at": pd.to_datetime(submitted, unit="us", utc=True),
+        "deleted_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]"),
+        "version": 1,
+    })  # fmt: skip
+    events = pd.DataFrame({
+        "id": np.arange(len(case_no)),
+        "source": text(np.zeros(len(case_no), dtype=np.int8), ["bench"]),
+        "case_id": pd.Series(pd.arrays.ArrowStringArray(pc.take(case_ids, pa.array(case_no)))).astype("str"),
+        "status": text(status, list(status_names)),
+        "at": pd.to_datetime(at, unit="us", utc=True),
+        "seq": pd.arrays.IntegerArray(np.zeros(len(case_no), dtype=np.int64), np.ones(len(case_no), dtype=bool)),
+        "version": 1,
+    })  # fmt: skip
     return cases, events
