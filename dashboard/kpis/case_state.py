@@ -34,6 +34,7 @@ STATUS_NAMES = np.array(STATUSES, dtype=object)
 PAUSE_CODE = _STATUS_CODE[PAUSE_STATUS]
 _SUBMITTED = _STATUS_CODE["submitted"]
 _DAY_US = 86400 * 10**6
+LABEL_COLUMNS = ("source", "procedure_code", "channel", "region", "agent", "service")
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, ca
     keep = case_no >= 0
     ev = pd.DataFrame(
         {
-            "case": case_no[keep],
+            "case": case_no[keep].astype(np.int32),
             "at": _us(events["at"])[keep],
             "seq": events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep],
             "id": events["id"].to_numpy(dtype=np.int64)[keep],
@@ -116,6 +117,8 @@ def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, ca
     ev = ev.drop_duplicates(["case", "status", "at"], keep="first")
     alive = live["deleted_at"].isna().to_numpy()
     live = live.drop(columns="deleted_at")
+    for col in LABEL_COLUMNS:  # few distinct values: categories keep memory low and make updates O(changed rows)
+        live[col] = live[col].astype("category")
     return History(
         cases=live,
         live=alive,
@@ -207,6 +210,8 @@ class CaseState:
         )
         frame["admin_bd_now"] = frame["admin_bd_now"].where(open_)
         frame["admin_bd_at_close"] = frame["admin_bd_at_close"].where(~open_)
+        for col in LABEL_COLUMNS:
+            frame[col] = frame[col].astype("str")
         return frame[list(STATE_COLUMNS)]
 
 

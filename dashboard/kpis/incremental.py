@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from dashboard.kpis.case_state import _STATUS_CODE, History, _replay, _us
+from dashboard.kpis.case_state import _STATUS_CODE, LABEL_COLUMNS, History, _replay, _us
 
 _CASE_COLUMNS = ["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent"]
 
@@ -44,6 +44,7 @@ def apply_changes(
         old = history.cases.iloc[rows]
         for col in cases.columns:
             new = values[col].to_numpy()
+            _make_room(cases, col, new)
             same = pd.Series(old[col].to_numpy() == new).fillna(False).to_numpy(dtype=bool) | (
                 pd.isna(old[col]).to_numpy() & pd.isna(new)
             )
@@ -61,6 +62,11 @@ def apply_changes(
         added = fresh[_CASE_COLUMNS].assign(
             service=fresh["procedure_code"].map(service), sla_days=fresh["procedure_code"].map(sla)
         )
+        if len(update) == 0:
+            cases = cases.copy(deep=False)
+        for col in LABEL_COLUMNS:
+            _make_room(cases, col, added[col].to_numpy())
+            added[col] = pd.Categorical(added[col], categories=cases[col].cat.categories)
         cases = pd.concat([cases, added[cases.columns]], ignore_index=True)
         live = np.concatenate([live, np.ones(len(fresh), dtype=bool)])
     n_old, n = len(history.cases), len(cases)
@@ -105,6 +111,16 @@ def apply_changes(
         affected = np.union1d(touched, events["case"].to_numpy() if len(events) else np.empty(0, dtype=np.int64))
         updated._settled.update(_resettle(history._settled, updated, affected, n))
     return updated
+
+
+def _make_room(cases: pd.DataFrame, col: str, values: np.ndarray) -> None:
+    """Add to a categorical column the categories ``values`` need (in place on ``cases``)."""
+    if not isinstance(cases[col].dtype, pd.CategoricalDtype):
+        return
+    known = set(cases[col].cat.categories)
+    missing = sorted({v for v in values if not pd.isna(v)} - known)
+    if missing:
+        cases[col] = cases[col].cat.add_categories(missing)
 
 
 def _positions(history: History, sources: pd.Series, case_ids: pd.Series) -> np.ndarray:
