@@ -3,22 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from dash import Dash
+from dash import Dash, Input, Output, dcc, html
 
 from collectors.reader import Reader
+from dashboard import ids
 from dashboard.api import register_api
 from dashboard.kpis.service import KpiService
-from dashboard.pages import sources
+from dashboard.pages import sources, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 def create_app(reader: Reader, kpis: KpiService, now: Callable[[], dt.datetime]) -> Dash:
-    app = Dash(__name__, title="Vigie", assets_folder=str(ASSETS), serve_locally=True, update_title=None)
-    app.layout = sources.layout()
+    app = Dash(
+        __name__,
+        title="Vigie",
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    app.layout = html.Div([dcc.Location(id=ids.URL), html.Div(id=ids.PAGE)])
+    app.validation_layout = html.Div([app.layout, sources.layout(), wall.layout()])
+
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))
+    def route(path: str | None) -> object:
+        if path in ("/wall", "/wall/"):
+            return wall.layout()
+        if path in (None, "/", "/sources"):
+            return sources.layout()
+        return html.Div(
+            className="page",
+            children=[html.H1("Page introuvable"), html.P(f"« {path} » n'existe pas. Essayez /wall ou /sources.")],
+        )
+
     sources.register(app, reader, now)
-    register_api(app.server, kpis)
+    wall.register(app, reader, kpis, now)
+    register_api(app.server, kpis, boot=secrets.token_hex(8))
     return app

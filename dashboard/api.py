@@ -16,7 +16,12 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, allow_nan=False), status=status, mimetype="application/json")
 
 
-def register_api(server: Flask, kpis: KpiService) -> None:
+def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
+    @server.get("/healthz")
+    def healthz() -> Response:
+        """Liveness, and the process's boot id: a wall screen reloads itself when it changes (redeploy)."""
+        return _json({"status": "ok", "boot": boot})
+
     @server.get("/api/kpis")
     def api_kpis() -> Response:
         try:

@@ -115,6 +115,7 @@ def processing_distribution(state: CaseState, days: int) -> dict[str, dict[str, 
             "count": int(len(values)),
             "quantiles": {f"p{int(q * 100)}": quantile_sorted(values, q) for q in QUANTILES},
             "business_days_median": quantile_sorted(business, 0.5),
+            "business_days_p90": quantile_sorted(business, 0.9),
         }
     return result
 

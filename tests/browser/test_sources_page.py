@@ -42,4 +42,5 @@ def test_sources_page_shows_health_and_loads_nothing_external(browser, tmp_path,
         urls = {m["params"]["request"]["url"] for m in requests if m["method"] == "Network.requestWillBeSent"}
         assert urls and all(u.startswith(base) or u.startswith("data:") for u in urls), urls
     finally:
+        browser.get("about:blank")
         stop(proc)

@@ -1,0 +1,34 @@
+"""French number and date formatting for the screens: narrow no-break space for thousands, decimal comma."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+NARROW_NBSP = "\u202f"
+_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def fr_number(value: float | int | None, decimals: int = 0, unit: str = "") -> str:
+    """1234567.8 -> '1 234 567,8' (narrow no-break spaces); None or NaN -> '—'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{value:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", NARROW_NBSP)
+    return f"{text}{NARROW_NBSP}{unit}" if unit else text
+
+
+def fr_delta(value: float | int | None, decimals: int = 0, unit: str = "") -> str:
+    """Signed change: '+12', '−3,5 %', '=' for no change, '—' when unknown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if round(value, decimals) == 0:
+        return "="
+    sign = "+" if value > 0 else "\u2212"
+    return sign + fr_number(abs(value), decimals, unit)
+
+
+def fr_date(day: dt.date | pd.Timestamp) -> str:
+    """'2 déc. 2026'."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -1,0 +1,319 @@
+"""/wall: the chrome-less kiosk view for the supervision room's screens.
+
+The browser asks the server for the data version every few seconds (one indexed row);
+the views are rebuilt only when it changed, from KPIs computed once per version for all
+screens. Views rotate on the client; ``?view=alertes`` pins one, ``?views=...&period=...``
+sets a screen's own playlist. Stale sources are shown, never hidden.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+import pandas as pd
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+
+from collectors.reader import Reader
+from dashboard import ids
+from dashboard.figures import (
+    alerts_by_procedure,
+    backlog_age_by_service,
+    delays_by_procedure,
+    flows_by_service,
+    short_service,
+    sparkline,
+)
+from dashboard.format import fr_date, fr_delta, fr_number
+from dashboard.health import STATE_LABELS, ago_fr, health_table
+from dashboard.kpis.service import KpiService
+
+VIEWS = {"ensemble": "Vue d'ensemble", "structures": "Par structure", "delais": "Délais", "alertes": "Alertes"}
+DEFAULT_PERIOD_SECONDS = 20
+MINISTRY = "Ministère de l'Énergie et des Mines"
+_GRAPH = {"displayModeBar": False, "responsive": True}  # no hover-only information: the figures set hovermode off
+
+
+def layout() -> html.Div:
+    return html.Div(
+        id=ids.WALL,
+        className="wall",
+        children=[
+            dcc.Location(id=ids.WALL_URL),
+            html.Header(
+                className="wall-header",
+                children=[
+                    html.Div(MINISTRY, className="ministry"),
+                    html.Div(id=ids.WALL_VIEW_TITLE, className="view-title"),
+                    html.Div(id=ids.WALL_SOURCES, className="sources"),
+                    html.Div(id=ids.WALL_CLOCK, className="clock"),
+                ],
+            ),
+            html.Div(id=ids.WALL_BANNER, className="banner hidden"),
+            html.Div(id="wall-connection", className="banner connection hidden"),
+            html.Main(
+                id=ids.WALL_BODY,
+                className="wall-body",
+                children=[
+                    html.Section(id=f"view-{key}", className="view", **{"data-title": title}) for key, title in VIEWS.items()
+                ],
+            ),
+            dcc.Store(id=ids.WALL_VERSION),
+            dcc.Store(id=ids.WALL_PLAYLIST),
+            dcc.Interval(id=ids.WALL_TICK, interval=5_000),
+            dcc.Interval(id=ids.WALL_ROTATE, interval=DEFAULT_PERIOD_SECONDS * 1000),
+        ],
+    )
+
+
+def playlist(search: str | None) -> dict[str, Any]:
+    """The screen's views and period from its URL: ?view=alertes pins, ?views=a,b&period=30 rotates."""
+    query = parse_qs((search or "").lstrip("?"))
+    pinned = query.get("view", [None])[0]
+    if pinned in VIEWS:
+        return {"views": [pinned], "period": DEFAULT_PERIOD_SECONDS, "error": None}
+    views = [v for v in query.get("views", [",".join(VIEWS)])[0].split(",") if v in VIEWS] or list(VIEWS)
+    try:
+        period = max(5, int(query.get("period", [DEFAULT_PERIOD_SECONDS])[0]))
+    except ValueError:
+        period = DEFAULT_PERIOD_SECONDS
+    error = f"vue inconnue « {pinned} » : rotation normale" if pinned and pinned not in VIEWS else None
+    return {"views": views, "period": period, "error": error}
+
+
+def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.datetime]) -> None:
+    @app.callback(Output(ids.WALL_PLAYLIST, "data"), Output(ids.WALL_ROTATE, "interval"), Input(ids.WALL_URL, "search"))
+    def set_playlist(search: str | None) -> tuple[dict[str, Any], int]:
+        plan = playlist(search)
+        return plan, plan["period"] * 1000
+
+    @app.callback(
+        Output(ids.WALL_VERSION, "data"),
+        Output(ids.WALL_SOURCES, "children"),
+        Output(ids.WALL_BANNER, "children"),
+        Output(ids.WALL_BANNER, "className"),
+        Output(ids.WALL, "className"),
+        Output(ids.WALL_CLOCK, "children"),
+        Input(ids.WALL_TICK, "n_intervals"),
+        State(ids.WALL_VERSION, "data"),
+    )
+    def tick(_n: int | None, known: int | None) -> tuple[Any, ...]:
+        at = now()
+        version = reader.version()
+        health = health_table(reader.health(at), _quarantine_counts(reader))
+        chips, banner, stale = freshness(health)
+        return (
+            version if version != known else no_update,
+            chips,
+            banner,
+            "banner down" if banner else "banner hidden",
+            "wall stale" if stale else "wall",
+            pd.Timestamp(at).tz_convert("Africa/Lome").strftime("%H:%M"),
+        )
+
+    @app.callback(*[Output(f"view-{key}", "children") for key in VIEWS], Input(ids.WALL_VERSION, "data"))
+    def rebuild(_version: int | None) -> tuple[Any, ...]:
+        return views(kpis)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="vigie", function_name="rotate"),
+        Output(ids.WALL_VIEW_TITLE, "children"),
+        Input(ids.WALL_ROTATE, "n_intervals"),
+        Input(ids.WALL_PLAYLIST, "data"),
+    )
+
+
+def _quarantine_counts(reader: Reader) -> pd.DataFrame:
+    q = reader.quarantine()
+    if q.empty:
+        return pd.DataFrame(columns=["source", "reason", "rows"])
+    return q.groupby(["source", "reason"]).size().rename("rows").reset_index()
+
+
+def freshness(health: pd.DataFrame) -> tuple[list[html.Span], list[Any] | None, bool]:
+    """Per-source chips ('portail ● à jour il y a 4 s'), the red banner (or None), and whether anything is stale."""
+    chips, down = [], []
+    for row in health.itertuples(index=False):
+        icon, label = STATE_LABELS[row.state]
+        chips.append(
+            html.Span(f"{row.source} {icon} {ago_fr(row.lag_seconds)}", className=f"chip state-{row.state}", title=label)
+        )
+        if row.state == "down":
+            since = (
+                "jamais interrogée avec succès"
+                if pd.isna(row.last_success_at)
+                else (
+                    "données figées depuis " + pd.Timestamp(row.last_success_at).tz_convert("Africa/Lome").strftime("%d/%m %H:%M")
+                )
+            )
+            down.append(f"✖ Source « {row.source} » en panne — {since}")
+    stale = bool((health["state"] != "ok").any()) if not health.empty else False
+    banner = [html.Div(text) for text in down] or None
+    return chips, banner, stale
+
+
+def views(kpis: KpiService) -> tuple[Any, ...]:
+    """The four views' content from the KPI service (computed once per data version)."""
+    current = kpis.document(None, 7)
+    as_of = pd.Timestamp(current["as_of"])
+    previous = kpis.document(as_of - pd.Timedelta(days=7), 7)
+    month = kpis.document(as_of, 30)
+    daily = kpis.daily(as_of, 30, None)
+    trend = kpis.trend(as_of, 4)
+    processing = kpis.processing(as_of, 90)
+    at_risk = kpis.at_risk(as_of, 5)
+    names = dict(zip(kpis.catalog["code"], kpis.catalog["name"], strict=True))
+    return (
+        overview(current, previous, daily, trend),
+        [
+            html.Div(
+                className="grid-2",
+                children=[
+                    _graph(flows_by_service(current["by_service"], 7)),
+                    _graph(flows_by_service(month["by_service"], 30)),
+                    _graph(backlog_age_by_service(current["by_service"]), wide=True),
+                ],
+            )
+        ],
+        [_graph(delays_by_procedure(processing, names), wide=True, height="80vh")],
+        alerts(current, at_risk),
+    )
+
+
+def _graph(figure: Any, wide: bool = False, height: str = "38vh") -> dcc.Graph:
+    return dcc.Graph(figure=figure, config=_GRAPH, className="panel wide" if wide else "panel", style={"height": height})
+
+
+def overview(current: dict[str, Any], previous: dict[str, Any], daily: pd.DataFrame, trend: list[dict[str, Any]]) -> html.Div:
+    o, p = current["overall"], previous["overall"]
+    today = daily.iloc[-1] if len(daily) else None
+    weekly = list(reversed([r for r in trend if r["period"] == "current"]))
+
+    def change(key: str, decimals: int = 0) -> float | None:
+        return None if o[key] is None or p[key] is None else o[key] - p[key]
+
+    tiles = [
+        _tile(
+            "backlog",
+            "Stock de dossiers",
+            fr_number(o["backlog"]),
+            fr_delta(change("backlog")),
+            daily["backlog"].tolist(),
+            f"dont {fr_number(o['backlog_waiting_applicant'])} en attente du demandeur",
+        ),
+        _tile(
+            "inflow",
+            "Entrées 7 jours",
+            fr_number(o["inflow"]),
+            fr_delta(change("inflow")),
+            daily["inflow"].tolist(),
+            f"aujourd'hui : {fr_number(today['inflow']) if today is not None else '—'}",
+        ),
+        _tile(
+            "outflow",
+            "Sorties 7 jours",
+            fr_number(o["outflow"]),
+            fr_delta(change("outflow")),
+            daily["outflow"].tolist(),
+            f"aujourd'hui : {fr_number(today['outflow']) if today is not None else '—'}",
+        ),
+        _tile(
+            "median",
+            "Délai médian",
+            fr_number(o["median_processing_days"], 1, "j"),
+            fr_delta(change("median_processing_days"), 1, "j"),
+            [r["median_processing_days"] or 0 for r in weekly],
+            "jours calendaires, suspensions déduites",
+        ),
+        _tile(
+            "sla",
+            "Dans les délais",
+            fr_number(o["sla_compliance_pct"], 0, "%"),
+            fr_delta(change("sla_compliance_pct"), 0, "pts"),
+            [r["sla_compliance_pct"] or 0 for r in weekly],
+            "des dossiers clos en 7 jours",
+        ),
+        _tile(
+            "breached",
+            "Hors délai en cours",
+            fr_number(o["breached_open"]),
+            fr_delta(change("breached_open")),
+            [r["breached_open"] for r in weekly],
+            f"et {fr_number(o['at_risk_open'])} à risque",
+            alert=o["breached_open"] > 0,
+        ),
+    ]
+    return html.Div(className="tiles", children=tiles)
+
+
+def _tile(key: str, label: str, value: str, delta: str, spark: list[float], note: str, alert: bool = False) -> html.Div:
+    return html.Div(
+        className="tile alert" if alert else "tile",
+        id=f"tile-{key}",
+        children=[
+            html.Div(label, className="label"),
+            html.Div(value, className="value"),
+            html.Div([html.Span(delta, className="delta"), html.Span(" vs 7 jours précédents", className="muted")]),
+            dcc.Graph(figure=sparkline(spark), config=_GRAPH, className="spark", style={"height": "4.5vw"}),
+            html.Div(note, className="note"),
+        ],
+    )
+
+
+def alerts(current: dict[str, Any], at_risk: pd.DataFrame) -> html.Div:
+    soon = at_risk[at_risk["due_soon"]].head(8)
+    by_service = sorted(current["by_service"].items(), key=lambda kv: -kv[1]["breached_open"])
+    rows = [
+        html.Tr(
+            [
+                html.Td(r.procedure_code),
+                html.Td(short_service(r.service)),
+                html.Td(fr_date(r.due_date)),
+                html.Td(f"{r.admin_bd_now} / {r.sla_days} j"),
+            ]
+        )
+        for r in soon.itertuples()
+    ]
+    return html.Div(
+        className="grid-2",
+        children=[
+            _graph(alerts_by_procedure(current["by_procedure"]), height="80vh"),
+            html.Div(
+                className="panel",
+                children=[
+                    html.H2("Par structure"),
+                    html.Table(
+                        className="counts",
+                        children=[
+                            html.Tbody(
+                                [
+                                    html.Tr(
+                                        [
+                                            html.Td(short_service(s)),
+                                            html.Td(f"✖ {fr_number(m['breached_open'])}", className="bad"),
+                                            html.Td(f"▲ {fr_number(m['at_risk_open'])}", className="warn"),
+                                        ]
+                                    )
+                                    for s, m in by_service
+                                ]
+                            )
+                        ],
+                    ),
+                    html.H2(f"Échéance dans les 5 jours ouvrés ({fr_number(int(at_risk['due_soon'].sum()))})"),
+                    html.Table(
+                        className="due",
+                        children=[
+                            html.Thead(
+                                html.Tr(
+                                    [html.Th("Procédure"), html.Th("Structure"), html.Th("Dépassé le"), html.Th("Jours ouvrés")]
+                                )
+                            ),
+                            html.Tbody(rows or [html.Tr(html.Td("Aucun dossier", colSpan=4))]),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )

@@ -1,0 +1,91 @@
+"""The wall in a real browser: numbers equal /api/kpis, a down source is bannered, a lost server is survived."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboard.format import fr_number
+from tests.browser.conftest import ROOT, screenshot, serve, stop
+from tests.factories import add_case, naive
+from tests.test_crash_and_lock import write_config
+
+
+def wall_config(tmp_path, sqlite_source):  # type: ignore[no-untyped-def]
+    url, engine = sqlite_source
+    t = naive(2026, 11, 20, 10)
+    for i, proc in enumerate(["CEET-ABO", "CEET-BT", "MIN-EXP", "ARSE-PLT"]):
+        add_case(engine, f"W{i}", t, proc=proc, events=(("DEP", t),))
+    add_case(engine, "W9", t, proc="CEET-ABO", events=(("DEP", t), ("OK", naive(2026, 11, 21, 10))))
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url)
+    config.write_text(
+        config.read_text() + '\n[[sources]]\nname = "hors-ligne"\n'
+        'url = "postgresql+psycopg://nobody@127.0.0.1:1/none"\nevery_seconds = 1\ntimeout_seconds = 1\n'
+        'cases_sql = "SELECT 1 WHERE 1 >= :since"\n'
+    )
+    return config
+
+
+def test_wall_views_numbers_and_down_source(browser, tmp_path, sqlite_source) -> None:
+    proc, base = serve(wall_config(tmp_path, sqlite_source))
+    browser.get("about:blank")
+    browser.get_log("browser")  # drop what earlier pages logged
+    try:
+        for width, height in ((1920, 1080), (3840, 2160)):
+            browser.set_window_size(width, height)
+            for view in ("ensemble", "structures", "delais", "alertes"):
+                browser.get(f"{base}/wall?view={view}")
+                WebDriverWait(browser, 30).until(
+                    lambda b, v=view: (
+                        b.find_element(By.ID, f"view-{v}").is_displayed()
+                        and b.find_elements(By.CSS_SELECTOR, f"#view-{v} .panel, #view-{v} .tile")
+                    )
+                )
+                time.sleep(1)
+                screenshot(browser, f"wall-{view}-{width}x{height}")
+                errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+                assert not errors, errors
+        browser.set_window_size(1920, 1080)
+        browser.get(f"{base}/wall?view=ensemble")
+        wait = WebDriverWait(browser, 30)
+        wait.until(lambda b: "en panne" in b.find_element(By.ID, "wall-banner").text)
+        assert "« hors-ligne »" in browser.find_element(By.ID, "wall-banner").text
+        assert "stale" in browser.find_element(By.ID, "wall").get_attribute("class")  # numbers dimmed, still shown
+        document = json.loads(urllib.request.urlopen(f"{base}/api/kpis", timeout=10).read())
+        tile = browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value")
+        assert tile.text == fr_number(document["overall"]["backlog"]) == "4"
+        breached = browser.find_element(By.CSS_SELECTOR, "#tile-breached .value").text
+        assert breached == fr_number(document["overall"]["breached_open"])
+    finally:
+        stop(proc)
+
+
+def test_wall_survives_a_server_restart(browser, tmp_path, sqlite_source) -> None:
+    config = wall_config(tmp_path, sqlite_source)
+    proc, base = serve(config)
+    port = base.rsplit(":", 1)[1]
+    browser.get(f"{base}/wall?view=ensemble")
+    wait = WebDriverWait(browser, 40)
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))
+    before = browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value").text
+    stop(proc)
+    wait.until(lambda b: "Connexion perdue depuis" in b.find_element(By.ID, "wall-connection").text)
+    assert browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value").text == before  # last values kept
+    restarted = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "serve", "--config", str(config), "--port", port],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait.until(lambda b: "hidden" in b.find_element(By.ID, "wall-connection").get_attribute("class"))
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))
+        assert browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value").text == before
+    finally:
+        stop(restarted)

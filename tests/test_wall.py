@@ -1,0 +1,106 @@
+"""The wall's callbacks and figure builders, called as plain functions."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from collectors.reader import Reader
+from dashboard.calendar import BusinessCalendar
+from dashboard.figures import alerts_by_procedure, backlog_age_by_service, delays_by_procedure, flows_by_service
+from dashboard.format import fr_number
+from dashboard.kpis.service import KpiService
+from dashboard.pages.wall import VIEWS, freshness, overview, playlist, views
+from tests.test_api import load_fixture
+
+
+@pytest.fixture
+def service(sqlite_store, catalog, clock) -> KpiService:
+    load_fixture(sqlite_store, clock)
+    return KpiService(Reader(sqlite_store.engine), catalog, BusinessCalendar("TG"), clock)
+
+
+@pytest.mark.parametrize(
+    ("search", "views_", "period", "error"),
+    [
+        ("", list(VIEWS), 20, None),
+        ("?view=alertes", ["alertes"], 20, None),
+        ("?views=delais,ensemble&period=45", ["delais", "ensemble"], 45, None),
+        ("?views=nope&period=2", list(VIEWS), 5, None),
+        ("?view=inconnue", list(VIEWS), 20, "vue inconnue « inconnue » : rotation normale"),
+        ("?period=abc", list(VIEWS), 20, None),
+    ],
+)
+def test_playlist_from_the_screen_url(search, views_, period, error) -> None:
+    assert playlist(search) == {"views": views_, "period": period, "error": error}
+
+
+def test_freshness_chips_banner_and_staleness() -> None:
+    health = pd.DataFrame(
+        {
+            "source": ["a", "b", "c"],
+            "state": ["ok", "stale", "down"],
+            "lag_seconds": [3.0, 200.0, math.nan],
+            "last_success_at": [pd.Timestamp("2026-11-20 10:00", tz="UTC")] * 2 + [pd.NaT],
+        }
+    )
+    chips, banner, stale = freshness(health)
+    assert [c.children for c in chips] == ["a ● il y a 3 s", "b ▲ il y a 3 min", "c ✖ jamais"]
+    assert [c.className for c in chips] == ["chip state-ok", "chip state-stale", "chip state-down"]
+    assert stale and len(banner) == 1 and "« c » en panne" in banner[0].children
+    _, no_banner, fresh = freshness(health.iloc[:1])
+    assert no_banner is None and not fresh
+
+
+def test_views_show_the_engine_numbers(service) -> None:
+    ensemble, structures, delais, alertes = views(service)
+    doc = service.document(None, 7)
+    backlog_tile = ensemble.children[0]
+    assert backlog_tile.id == "tile-backlog" and backlog_tile.children[1].children == fr_number(doc["overall"]["backlog"])
+    assert "Agent" not in str(alertes) and "A. Mensah" not in str(alertes)  # no personal data on the wall
+    assert len(structures[0].children) == 3 and len(delais) == 1
+
+
+def test_overview_compares_with_the_previous_window() -> None:
+    metrics = {
+        "backlog": 10,
+        "backlog_waiting_applicant": 2,
+        "inflow": 5,
+        "outflow": 4,
+        "median_processing_days": 3.5,
+        "sla_compliance_pct": 80.0,
+        "breached_open": 1,
+        "at_risk_open": 2,
+    }
+    before = dict(metrics, backlog=7, median_processing_days=None)
+    daily = pd.DataFrame({"inflow": [1, 2], "outflow": [0, 1], "backlog": [9, 10]})
+    tiles = overview({"overall": metrics}, {"overall": before}, daily, [])
+    assert tiles.children[0].children[2].children[0].children == "+3"
+    assert tiles.children[3].children[2].children[0].children == "—"  # nothing to compare with
+    assert "alert" in tiles.children[5].className
+
+
+def test_figures_carry_labels_not_only_colours() -> None:
+    by_service = {
+        "CEET": {"inflow": 10, "outflow": 7, "backlog": 5, "backlog_age": {"0-7": 3, "8-30": 2, "31-90": 0, "91+": 0}},
+        "Direction générale de l'énergie": {
+            "inflow": 2,
+            "outflow": 3,
+            "backlog": 1,
+            "backlog_age": {"0-7": 1, "8-30": 0, "31-90": 0, "91+": 0},
+        },
+    }
+    flows = flows_by_service(by_service, 7)
+    assert [t.name for t in flows.data] == ["Entrées", "Sorties"] and list(flows.data[0].y) == ["DG Énergie", "CEET"]
+    assert list(flows.data[0].text) == ["2", "10"]
+    assert [t.name for t in backlog_age_by_service(by_service).data] == ["0-7 j", "8-30 j", "31-90 j", "91+ j"]
+    processing = {
+        "P": {"count": 4, "business_days_median": 6.0, "business_days_p90": 9.0, "sla_days": 5},
+        "Q": {"count": 0, "business_days_median": None, "business_days_p90": None, "sla_days": 10},
+    }
+    delays = delays_by_procedure(processing, {"P": "Procédure P"})
+    assert delays.data[2].marker.symbol == "diamond" and list(delays.data[2].x) == [5]
+    alerts = alerts_by_procedure({"P": {"breached_open": 2, "at_risk_open": 1}, "Q": {"breached_open": 0, "at_risk_open": 0}})
+    assert list(alerts.data[0].y) == ["P"] and alerts.data[0].name.startswith("✖")
