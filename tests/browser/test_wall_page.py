@@ -63,6 +63,7 @@ def test_wall_views_numbers_and_down_source(browser, tmp_path, sqlite_source) ->
         breached = browser.find_element(By.CSS_SELECTOR, "#tile-breached .value").text
         assert breached == fr_number(document["overall"]["breached_open"])
     finally:
+        browser.get("about:blank")
         stop(proc)
 
 
@@ -88,4 +89,34 @@ def test_wall_survives_a_server_restart(browser, tmp_path, sqlite_source) -> Non
         wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))
         assert browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value").text == before
     finally:
+        browser.get("about:blank")
         stop(restarted)
+
+
+def test_stale_banner_appears_when_a_source_stops_and_leaves_when_it_returns(browser, tmp_path, sqlite_source) -> None:
+    import shutil
+
+    url, engine = sqlite_source
+    t = naive(2026, 11, 20, 10)
+    add_case(engine, "S1", t, proc="CEET-ABO", events=(("DEP", t),))
+    engine.dispose()
+    source_file = tmp_path / "source.db"
+    ro_url = f"sqlite:///file:{source_file}?mode=ro&uri=true"
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", ro_url)
+    config.write_text(config.read_text().replace("every_seconds = 1", "every_seconds = 1\nmax_backoff_seconds = 1"))
+    proc, base = serve(config)
+    try:
+        browser.get(f"{base}/wall?view=ensemble")
+        wait = WebDriverWait(browser, 60)
+        wait.until(lambda b: "src ● il y a" in b.find_element(By.ID, "wall-sources").text)
+        shutil.move(source_file, tmp_path / "away.db")  # the source stops answering
+        wait.until(lambda b: "en panne" in b.find_element(By.ID, "wall-banner").text)
+        assert "« src »" in browser.find_element(By.ID, "wall-banner").text
+        assert browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value").text == "1"  # still shown, dimmed
+        screenshot(browser, "wall-source-down")
+        shutil.move(tmp_path / "away.db", source_file)  # and comes back
+        wait.until(lambda b: "hidden" in b.find_element(By.ID, "wall-banner").get_attribute("class"))
+        assert "stale" not in browser.find_element(By.ID, "wall").get_attribute("class")
+    finally:
+        browser.get("about:blank")
+        stop(proc)
