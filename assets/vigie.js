@@ -1,9 +1,23 @@
 /* Vigie wall: view rotation, and a connection watchdog that survives server restarts. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   vigie: {
-    rotate: function (n, plan) {
+    rotate: function (n, plan, takeover) {
       if (!plan || !plan.views || !plan.views.length) { return window.dash_clientside.no_update; }
-      var key = plan.views[(n || 0) % plan.views.length];
+      var state = window.vigieTakeover = window.vigieTakeover || { shown: null, offset: 0 };
+      var key;
+      var triggered = (window.dash_clientside.callback_context.triggered || []).map(function (t) { return t.prop_id; });
+      if (takeover && takeover.id !== state.shown && triggered.indexOf("wall-takeover.data") >= 0) {
+        /* A procedure newly crossed into breach: show Alertes now, highlighted, then resume the rotation. */
+        state.shown = takeover.id;
+        key = "alertes";
+        state.offset = -((n || 0) % plan.views.length);
+      } else {
+        key = plan.views[((n || 0) + state.offset + plan.views.length * 1000) % plan.views.length];
+      }
+      document.querySelectorAll("section.view").forEach(function (el) {
+        el.classList.toggle("takeover", key === "alertes" && el.id === "view-alertes" && state.shown !== null &&
+                            triggered.indexOf("wall-takeover.data") >= 0);
+      });
       var title = "";
       document.querySelectorAll("section.view").forEach(function (el) {
         var active = el.id === "view-" + key;

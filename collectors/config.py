@@ -183,7 +183,7 @@ def _expand(value: str, env: dict[str, str], where: str) -> str:
 def _absolute_sqlite(url: str, base_dir: Path) -> str:
     """``sqlite:///data/x.db`` -> an absolute path under ``base_dir``; other URLs unchanged."""
     prefix = "sqlite:///"
-    rest = url[len(prefix):]
+    rest = url[len(prefix) :]
     if url.startswith(prefix) and not rest.startswith(("/", ":memory:", "file:")):  # file: URIs name their own path
         return prefix + str(base_dir / url[len(prefix) :])
     return url

@@ -32,7 +32,7 @@ def _layout(fig: go.Figure, title: str | None = None, **extra: Any) -> go.Figure
         plot_bgcolor="rgba(0,0,0,0)",
         font=_FONT,
         margin={"l": 10, "r": 20, "t": 60 if title else 10, "b": 10},
-        legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom", "font": {"size": 20}},
+        legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "font": {"size": 20}},
         separators=", ",
         hovermode=False,
         **extra,

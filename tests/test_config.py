@@ -109,12 +109,15 @@ def test_unreadable_catalogue_is_a_config_error(tmp_path: Path, body, expected: 
     assert str(path) in str(err.value)
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("sqlite:///data/x.db", "sqlite:////base/data/x.db"),
-    ("sqlite:////abs/x.db", "sqlite:////abs/x.db"),
-    ("sqlite:///file:/abs/x.db?mode=ro&uri=true", "sqlite:///file:/abs/x.db?mode=ro&uri=true"),
-    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///data/x.db", "sqlite:////base/data/x.db"),
+        ("sqlite:////abs/x.db", "sqlite:////abs/x.db"),
+        ("sqlite:///file:/abs/x.db?mode=ro&uri=true", "sqlite:///file:/abs/x.db?mode=ro&uri=true"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ],
+)
 def test_relative_sqlite_paths_are_read_from_the_base_dir(url: str, expected: str) -> None:
     from collectors.config import _absolute_sqlite
 

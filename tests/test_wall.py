@@ -104,3 +104,18 @@ def test_figures_carry_labels_not_only_colours() -> None:
     assert delays.data[2].marker.symbol == "diamond" and list(delays.data[2].x) == [5]
     alerts = alerts_by_procedure({"P": {"breached_open": 2, "at_risk_open": 1}, "Q": {"breached_open": 0, "at_risk_open": 0}})
     assert list(alerts.data[0].y) == ["P"] and alerts.data[0].name.startswith("✖")
+
+
+def test_new_breaches_are_the_procedures_that_got_worse() -> None:
+    from dashboard.pages.wall import new_breaches
+
+    assert new_breaches(None, {"A": 3}) == []  # a screen's first load is not news
+    assert new_breaches({"A": 3, "B": 0}, {"A": 3, "B": 1, "C": 2}) == ["B", "C"]
+    assert new_breaches({"A": 3}, {"A": 2}) == []
+
+
+def test_alerts_view_highlights_new_breaches(service) -> None:
+    *_, alertes = views(service, ["CEET-ABO"])
+    assert "⚠ Nouveaux dépassements : CEET-ABO" in str(alertes)
+    *_, calm = views(service, [])
+    assert "Nouveaux dépassements" not in str(calm)

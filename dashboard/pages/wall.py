@@ -61,6 +61,10 @@ def layout() -> html.Div:
                 ],
             ),
             dcc.Store(id=ids.WALL_VERSION),
+            dcc.Store(id=ids.WALL_BREACHES),
+            dcc.Store(id=ids.WALL_TAKEOVER),
+            dcc.Store(id=ids.WALL_BREACHES),
+            dcc.Store(id=ids.WALL_TAKEOVER),
             dcc.Store(id=ids.WALL_PLAYLIST),
             dcc.Interval(id=ids.WALL_TICK, interval=5_000),
             dcc.Interval(id=ids.WALL_ROTATE, interval=DEFAULT_PERIOD_SECONDS * 1000),
@@ -113,16 +117,33 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
             pd.Timestamp(at).tz_convert("Africa/Lome").strftime("%H:%M"),
         )
 
-    @app.callback(*[Output(f"view-{key}", "children") for key in VIEWS], Input(ids.WALL_VERSION, "data"))
-    def rebuild(_version: int | None) -> tuple[Any, ...]:
-        return views(kpis)
+    @app.callback(
+        *[Output(f"view-{key}", "children") for key in VIEWS],
+        Output(ids.WALL_BREACHES, "data"),
+        Output(ids.WALL_TAKEOVER, "data"),
+        Input(ids.WALL_VERSION, "data"),
+        State(ids.WALL_BREACHES, "data"),
+    )
+    def rebuild(version: int | None, known: dict[str, int] | None) -> tuple[Any, ...]:
+        current = kpis.document(None, 7)
+        breaches = {code: m["breached_open"] for code, m in current["by_procedure"].items()}
+        fresh = new_breaches(known, breaches)
+        return (*views(kpis, fresh), breaches, {"id": version, "procedures": fresh} if fresh else no_update)
 
     app.clientside_callback(
         ClientsideFunction(namespace="vigie", function_name="rotate"),
         Output(ids.WALL_VIEW_TITLE, "children"),
         Input(ids.WALL_ROTATE, "n_intervals"),
         Input(ids.WALL_PLAYLIST, "data"),
+        Input(ids.WALL_TAKEOVER, "data"),
     )
+
+
+def new_breaches(known: dict[str, int] | None, current: dict[str, int]) -> list[str]:
+    """Procedures with more breached open cases than the screen last saw (none on a screen's first load)."""
+    if known is None:
+        return []
+    return sorted(code for code, n in current.items() if n > known.get(code, 0))
 
 
 def _quarantine_counts(reader: Reader) -> pd.DataFrame:
@@ -154,8 +175,11 @@ def freshness(health: pd.DataFrame) -> tuple[list[html.Span], list[Any] | None, 
     return chips, banner, stale
 
 
-def views(kpis: KpiService) -> tuple[Any, ...]:
-    """The four views' content from the KPI service (computed once per data version)."""
+def views(kpis: KpiService, fresh: list[str] | None = None) -> tuple[Any, ...]:
+    """The four views' content from the KPI service (computed once per data version).
+
+    ``fresh``: procedures that newly crossed into breach, highlighted on the Alertes view.
+    """
     current = kpis.document(None, 7)
     as_of = pd.Timestamp(current["as_of"])
     previous = kpis.document(as_of - pd.Timedelta(days=7), 7)
@@ -178,7 +202,7 @@ def views(kpis: KpiService) -> tuple[Any, ...]:
             )
         ],
         [_graph(delays_by_procedure(processing, names), wide=True, height="80vh")],
-        alerts(current, at_risk),
+        alerts(current, at_risk, fresh or []),
     )
 
 
@@ -262,7 +286,7 @@ def _tile(key: str, label: str, value: str, delta: str, spark: list[float], note
     )
 
 
-def alerts(current: dict[str, Any], at_risk: pd.DataFrame) -> html.Div:
+def alerts(current: dict[str, Any], at_risk: pd.DataFrame, fresh: list[str] | None = None) -> html.Div:
     soon = at_risk[at_risk["due_soon"]].head(8)
     by_service = sorted(current["by_service"].items(), key=lambda kv: -kv[1]["breached_open"])
     rows = [
@@ -276,10 +300,11 @@ def alerts(current: dict[str, Any], at_risk: pd.DataFrame) -> html.Div:
         )
         for r in soon.itertuples()
     ]
+    note = html.Div(f"⚠ Nouveaux dépassements : {', '.join(fresh)}", className="takeover-note") if fresh else None
     return html.Div(
         className="grid-2",
         children=[
-            _graph(alerts_by_procedure(current["by_procedure"]), height="80vh"),
+            html.Div([note, _graph(alerts_by_procedure(current["by_procedure"]), height="72vh" if fresh else "80vh")]),
             html.Div(
                 className="panel",
                 children=[

@@ -120,3 +120,30 @@ def test_stale_banner_appears_when_a_source_stops_and_leaves_when_it_returns(bro
     finally:
         browser.get("about:blank")
         stop(proc)
+
+
+def test_alert_takeover_jumps_to_alertes_when_a_procedure_newly_breaches(browser, tmp_path, sqlite_source) -> None:
+    url, engine = sqlite_source
+    t = naive(2026, 11, 20, 10)
+    add_case(engine, "T1", t, proc="CEET-ABO", events=(("DEP", t),))
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url)
+    proc, base = serve(config)
+    try:
+        browser.get(f"{base}/wall?views=ensemble,structures&period=600")
+        wait = WebDriverWait(browser, 60)
+        wait.until(
+            lambda b: (
+                b.find_element(By.ID, "view-ensemble").is_displayed() and b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value")
+            )
+        )
+        time.sleep(6)  # the screen has seen the current breaches
+        # Deposited months ago, entered in the source now: past any legal delay, a new breach for MIN-EXP.
+        entered = naive(2026, 11, 21, 9)
+        add_case(engine, "T2", entered, deposited=naive(2026, 1, 5, 9), proc="MIN-EXP", events=(("DEP", entered),))
+        wait.until(lambda b: b.find_element(By.ID, "view-alertes").is_displayed())
+        assert "Nouveaux dépassements : MIN-EXP" in browser.find_element(By.ID, "view-alertes").text
+        assert browser.find_element(By.ID, "wall-view-title").text == "Alertes"
+        screenshot(browser, "wall-takeover")
+    finally:
+        browser.get("about:blank")
+        stop(proc)
