@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--collect", action="store_true", help="interroger chaque source une fois avant le calcul")
     kpis.add_argument("--json", action="store_true", help="imprimer le document JSON complet")
 
+    screens = sub.add_parser("screens", help="écrans muraux : lesquels se sont tus")
+    screens.add_argument("action", choices=["list"], help="list : chaque écran, sa vue, sa dernière nouvelle")
+    config_arg(screens)
+
     demo = sub.add_parser("demo", help="créer les bases du portail de démonstration dans data/demo/")
     demo.add_argument("--reset", action="store_true", help="régénérer la démo (efface aussi le magasin de démo)")
     demo.add_argument("--seed", type=int, default=2026, help="graine : même graine, même démo (défaut 2026)")
@@ -220,6 +224,25 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screens(args: argparse.Namespace) -> int:
+    from collectors.collector import utc_now
+    from dashboard.health import ago_fr
+    from dashboard.screens import list_screens
+
+    settings, _ = _settings(args.config)
+    frame = list_screens(_store(settings).engine, utc_now())
+    if frame.empty:
+        print("Aucun écran ne s'est encore annoncé.")
+        return 0
+    for row in frame.itertuples(index=False):
+        state = "SILENCIEUX" if row.silent else "actif"
+        print(
+            f"{row.name:<24} {state:<11} vue « {row.view} », version {row.data_version}, "
+            f"dernière nouvelle {ago_fr(row.seconds_ago)} ({row.address})"
+        )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     _, catalog = _settings(None)
     if args.reset:
@@ -277,7 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         args = _parser().parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
     try:
-        commands = {"serve": cmd_serve, "collect": cmd_collect, "sources": cmd_sources, "kpis": cmd_kpis, "demo": cmd_demo}
+        commands = {
+            "serve": cmd_serve,
+            "collect": cmd_collect,
+            "sources": cmd_sources,
+            "kpis": cmd_kpis,
+            "screens": cmd_screens,
+            "demo": cmd_demo,
+        }
         return commands[command](args)
     except ConfigError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)

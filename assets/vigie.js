@@ -53,4 +53,25 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   }
   setInterval(check, 5000);
   check();
+
+  /* Screen health: every 30 s, tell the server which screen this is, what it shows, and which data version. */
+  function screenName() {
+    var named = new URLSearchParams(window.location.search).get("screen");
+    if (named) { return named; }
+    var kept = window.localStorage.getItem("vigie-screen");
+    if (!kept) { kept = "ecran-" + Math.random().toString(36).slice(2, 8); window.localStorage.setItem("vigie-screen", kept); }
+    return kept;
+  }
+  function heartbeat() {
+    var title = document.getElementById("wall-view-title");
+    if (!title) { return; }  /* only wall screens report */
+    var version = document.getElementById("wall-version-text");
+    fetch("/api/screens/heartbeat", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ screen: screenName(), view: title.textContent,
+                             version: version && version.textContent ? parseInt(version.textContent, 10) : null })
+    }).catch(function () { /* the connection banner already says so */ });
+  }
+  setInterval(heartbeat, 30000);
+  setTimeout(heartbeat, 3000);
 })();

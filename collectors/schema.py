@@ -142,3 +142,14 @@ store_meta = Table(
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
+
+screens = Table(
+    "screens",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("view", String(32)),
+    Column("data_version", BigInteger),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("address", String(64)),
+    Column("user_agent", String(256)),
+)

@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 
 from dashboard.kpis.document import KpiParameterError, parse_as_of, parse_days
 from dashboard.kpis.service import KpiService
+from dashboard.screens import HeartbeatError, list_screens, record_heartbeat
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -17,6 +18,25 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
+    @server.post("/api/screens/heartbeat")
+    def heartbeat() -> Response:
+        try:
+            record_heartbeat(
+                kpis.reader.engine,
+                request.get_json(silent=True) or {},
+                now=kpis.now(),
+                address=request.remote_addr,
+                user_agent=request.headers.get("User-Agent"),
+            )
+        except HeartbeatError as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json({"status": "ok"})
+
+    @server.get("/api/screens")
+    def screens() -> Response:
+        frame = list_screens(kpis.reader.engine, kpis.now())
+        return _json({"screens": _records(frame.drop(columns=["user_agent"], errors="ignore"))})
+
     @server.get("/healthz")
     def healthz() -> Response:
         """Liveness, and the process's boot id: a wall screen reloads itself when it changes (redeploy)."""

@@ -119,3 +119,34 @@ def test_alerts_view_highlights_new_breaches(service) -> None:
     assert "⚠ Nouveaux dépassements : CEET-ABO" in str(alertes)
     *_, calm = views(service, [])
     assert "Nouveaux dépassements" not in str(calm)
+
+
+def test_heartbeats_are_recorded_and_silent_screens_listed(sqlite_store, clock) -> None:
+    import datetime as dt
+
+    from dashboard.screens import HeartbeatError, list_screens, record_heartbeat
+
+    record_heartbeat(sqlite_store.engine, {"screen": "salle-1", "view": "Alertes", "version": 7}, now=clock.now,
+                     address="10.0.0.8", user_agent="TV")
+    record_heartbeat(sqlite_store.engine, {"screen": "salle-2", "view": "Délais", "version": 7},
+                     now=clock.now - dt.timedelta(minutes=5), address=None, user_agent=None)
+    record_heartbeat(sqlite_store.engine, {"screen": "salle-1", "view": "Délais", "version": 8}, now=clock.now,
+                     address="10.0.0.8", user_agent="TV")
+    screens = list_screens(sqlite_store.engine, clock.now + dt.timedelta(seconds=10)).set_index("name")
+    assert list(screens.index) == ["salle-1", "salle-2"]
+    assert (screens.loc["salle-1", "view"], screens.loc["salle-1", "data_version"]) == ("Délais", 8)
+    assert not screens.loc["salle-1", "silent"] and screens.loc["salle-2", "silent"]
+    for bad in ({"screen": ""}, {"screen": "<script>"}, {"screen": "ok", "version": "7"}):
+        with pytest.raises(HeartbeatError):
+            record_heartbeat(sqlite_store.engine, bad, now=clock.now, address=None, user_agent=None)
+
+
+def test_heartbeat_endpoint(service) -> None:
+    from dashboard import create_app
+
+    client = create_app(service.reader, service, service.now).server.test_client()
+    assert client.post("/api/screens/heartbeat", json={"screen": "hall", "view": "Alertes", "version": 1}).status_code == 200
+    assert client.post("/api/screens/heartbeat", json={"screen": ""}).status_code == 400
+    assert client.post("/api/screens/heartbeat", data="pas du json").status_code == 400
+    listed = client.get("/api/screens").get_json()["screens"]
+    assert [s["name"] for s in listed] == ["hall"] and listed[0]["silent"] is False

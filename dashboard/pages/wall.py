@@ -49,6 +49,7 @@ def layout() -> html.Div:
                     html.Div(id=ids.WALL_VIEW_TITLE, className="view-title"),
                     html.Div(id=ids.WALL_SOURCES, className="sources"),
                     html.Div(id=ids.WALL_CLOCK, className="clock"),
+                    html.Span(id=ids.WALL_VERSION_TEXT, hidden=True),
                 ],
             ),
             html.Div(id=ids.WALL_BANNER, className="banner hidden"),
@@ -121,6 +122,7 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         *[Output(f"view-{key}", "children") for key in VIEWS],
         Output(ids.WALL_BREACHES, "data"),
         Output(ids.WALL_TAKEOVER, "data"),
+        Output(ids.WALL_VERSION_TEXT, "children"),
         Input(ids.WALL_VERSION, "data"),
         State(ids.WALL_BREACHES, "data"),
     )
@@ -128,7 +130,8 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         current = kpis.document(None, 7)
         breaches = {code: m["breached_open"] for code, m in current["by_procedure"].items()}
         fresh = new_breaches(known, breaches)
-        return (*views(kpis, fresh), breaches, {"id": version, "procedures": fresh} if fresh else no_update)
+        takeover = {"id": version, "procedures": fresh} if fresh else no_update
+        return (*views(kpis, fresh), breaches, takeover, "" if version is None else str(version))
 
     app.clientside_callback(
         ClientsideFunction(namespace="vigie", function_name="rotate"),

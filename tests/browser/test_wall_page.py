@@ -129,7 +129,7 @@ def test_alert_takeover_jumps_to_alertes_when_a_procedure_newly_breaches(browser
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url)
     proc, base = serve(config)
     try:
-        browser.get(f"{base}/wall?views=ensemble,structures&period=600")
+        browser.get(f"{base}/wall?views=ensemble,structures&period=600&screen=salle-test")
         wait = WebDriverWait(browser, 60)
         wait.until(
             lambda b: (
@@ -144,6 +144,8 @@ def test_alert_takeover_jumps_to_alertes_when_a_procedure_newly_breaches(browser
         assert "Nouveaux dépassements : MIN-EXP" in browser.find_element(By.ID, "view-alertes").text
         assert browser.find_element(By.ID, "wall-view-title").text == "Alertes"
         screenshot(browser, "wall-takeover")
+        screens = json.loads(urllib.request.urlopen(f"{base}/api/screens", timeout=10).read())["screens"]
+        assert [(s["name"], s["silent"]) for s in screens] == [("salle-test", False)]  # its heartbeat arrived
     finally:
         browser.get("about:blank")
         stop(proc)
