@@ -34,7 +34,8 @@ def service(sqlite_store, catalog, clock) -> KpiService:
     ],
 )
 def test_playlist_from_the_screen_url(search, views_, period, error) -> None:
-    assert playlist(search) == {"views": views_, "period": period, "error": error}
+    assert playlist(search) == {"views": views_, "period": period, "tick": 5, "error": error}
+    assert playlist(search + "&tick=1")["tick"] == 1 and playlist("?tick=0")["tick"] == 1
 
 
 def test_freshness_chips_banner_and_staleness() -> None:
@@ -126,12 +127,27 @@ def test_heartbeats_are_recorded_and_silent_screens_listed(sqlite_store, clock) 
 
     from dashboard.screens import HeartbeatError, list_screens, record_heartbeat
 
-    record_heartbeat(sqlite_store.engine, {"screen": "salle-1", "view": "Alertes", "version": 7}, now=clock.now,
-                     address="10.0.0.8", user_agent="TV")
-    record_heartbeat(sqlite_store.engine, {"screen": "salle-2", "view": "Délais", "version": 7},
-                     now=clock.now - dt.timedelta(minutes=5), address=None, user_agent=None)
-    record_heartbeat(sqlite_store.engine, {"screen": "salle-1", "view": "Délais", "version": 8}, now=clock.now,
-                     address="10.0.0.8", user_agent="TV")
+    record_heartbeat(
+        sqlite_store.engine,
+        {"screen": "salle-1", "view": "Alertes", "version": 7},
+        now=clock.now,
+        address="10.0.0.8",
+        user_agent="TV",
+    )
+    record_heartbeat(
+        sqlite_store.engine,
+        {"screen": "salle-2", "view": "Délais", "version": 7},
+        now=clock.now - dt.timedelta(minutes=5),
+        address=None,
+        user_agent=None,
+    )
+    record_heartbeat(
+        sqlite_store.engine,
+        {"screen": "salle-1", "view": "Délais", "version": 8},
+        now=clock.now,
+        address="10.0.0.8",
+        user_agent="TV",
+    )
     screens = list_screens(sqlite_store.engine, clock.now + dt.timedelta(seconds=10)).set_index("name")
     assert list(screens.index) == ["salle-1", "salle-2"]
     assert (screens.loc["salle-1", "view"], screens.loc["salle-1", "data_version"]) == ("Délais", 8)

@@ -32,6 +32,7 @@ from dashboard.kpis.service import KpiService
 
 VIEWS = {"ensemble": "Vue d'ensemble", "structures": "Par structure", "delais": "Délais", "alertes": "Alertes"}
 DEFAULT_PERIOD_SECONDS = 20
+DEFAULT_TICK_SECONDS = 5  # how often a screen asks for the data version (?tick= for soak tests)
 MINISTRY = "Ministère de l'Énergie et des Mines"
 _GRAPH = {"displayModeBar": False, "responsive": True}  # no hover-only information: the figures set hovermode off
 
@@ -77,22 +78,32 @@ def playlist(search: str | None) -> dict[str, Any]:
     """The screen's views and period from its URL: ?view=alertes pins, ?views=a,b&period=30 rotates."""
     query = parse_qs((search or "").lstrip("?"))
     pinned = query.get("view", [None])[0]
+    tick = _bounded(query.get("tick", [None])[0], DEFAULT_TICK_SECONDS, 1, 60)
     if pinned in VIEWS:
-        return {"views": [pinned], "period": DEFAULT_PERIOD_SECONDS, "error": None}
+        return {"views": [pinned], "period": DEFAULT_PERIOD_SECONDS, "tick": tick, "error": None}
     views = [v for v in query.get("views", [",".join(VIEWS)])[0].split(",") if v in VIEWS] or list(VIEWS)
-    try:
-        period = max(5, int(query.get("period", [DEFAULT_PERIOD_SECONDS])[0]))
-    except ValueError:
-        period = DEFAULT_PERIOD_SECONDS
+    period = _bounded(query.get("period", [None])[0], DEFAULT_PERIOD_SECONDS, 5, 3600)
     error = f"vue inconnue « {pinned} » : rotation normale" if pinned and pinned not in VIEWS else None
-    return {"views": views, "period": period, "error": error}
+    return {"views": views, "period": period, "tick": tick, "error": error}
+
+
+def _bounded(text: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(high, max(low, int(text))) if text is not None else default
+    except ValueError:
+        return default
 
 
 def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.datetime]) -> None:
-    @app.callback(Output(ids.WALL_PLAYLIST, "data"), Output(ids.WALL_ROTATE, "interval"), Input(ids.WALL_URL, "search"))
-    def set_playlist(search: str | None) -> tuple[dict[str, Any], int]:
+    @app.callback(
+        Output(ids.WALL_PLAYLIST, "data"),
+        Output(ids.WALL_ROTATE, "interval"),
+        Output(ids.WALL_TICK, "interval"),
+        Input(ids.WALL_URL, "search"),
+    )
+    def set_playlist(search: str | None) -> tuple[dict[str, Any], int, int]:
         plan = playlist(search)
-        return plan, plan["period"] * 1000
+        return plan, plan["period"] * 1000, plan["tick"] * 1000
 
     @app.callback(
         Output(ids.WALL_VERSION, "data"),
