@@ -20,21 +20,13 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, text
 
+from collectors import schema
+
 log = logging.getLogger(__name__)
 
-CASE_FIELDS = (
-    "source",
-    "case_id",
-    "procedure_code",
-    "submitted_at",
-    "channel",
-    "region",
-    "agent",
-    "updated_at",
-    "deleted_at",
-    "version",
-)
-EVENT_FIELDS = ("id", "source", "case_id", "status", "at", "seq", "version")
+# Column lists come from the schema: one place declares them.
+CASE_FIELDS = tuple(c.name for c in schema.cases.columns)
+EVENT_FIELDS = tuple(c.name for c in schema.events.columns)
 _TIME_FIELDS = ("submitted_at", "updated_at", "deleted_at", "at")
 _INT_FIELDS = ("id", "version")
 _DELTA_ROWS_KEPT = 200_000
