@@ -48,7 +48,8 @@ def _every_label(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def sparkline(values: list[float], colour: str = INFLOW) -> go.Figure:
+def sparkline(values: list[float | None], colour: str = INFLOW) -> go.Figure:
+    """A bare trend line; None leaves a gap (a week with nothing to measure is not a zero)."""
     fig = go.Figure(
         go.Scatter(y=values, mode="lines", line={"color": colour, "width": 3}, fill="tozeroy", fillcolor="rgba(86,180,233,0.15)")
     )

@@ -262,7 +262,7 @@ def overview(current: dict[str, Any], previous: dict[str, Any], daily: pd.DataFr
             "Délai médian",
             fr_number(o["median_processing_days"], 1, "j"),
             fr_delta(change("median_processing_days"), 1, "j"),
-            [r["median_processing_days"] or 0 for r in weekly],
+            [r["median_processing_days"] for r in weekly],
             "jours calendaires, suspensions déduites",
         ),
         _tile(
@@ -270,7 +270,7 @@ def overview(current: dict[str, Any], previous: dict[str, Any], daily: pd.DataFr
             "Dans les délais",
             fr_number(o["sla_compliance_pct"], 0, "%"),
             fr_delta(change("sla_compliance_pct"), 0, "pts"),
-            [r["sla_compliance_pct"] or 0 for r in weekly],
+            [r["sla_compliance_pct"] for r in weekly],
             "des dossiers clos en 7 jours",
         ),
         _tile(
