@@ -45,8 +45,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var el = banner();
       if (el) {
         /* Lomé is UTC+0: the UTC wall time is the Lomé time. */
-        el.textContent = "Connexion perdue depuis " + pad(lostSince.getUTCHours()) + ":" + pad(lostSince.getUTCMinutes()) +
-          " — dernières valeurs affichées, reconnexion automatique";
+        var hhmm = pad(lostSince.getUTCHours()) + ":" + pad(lostSince.getUTCMinutes());
+        var english = new URLSearchParams(window.location.search).get("lang") === "en";
+        el.textContent = english ? "Connection lost since " + hhmm + " — showing the last values, reconnecting by itself"
+          : "Connexion perdue depuis " + hhmm + " — dernières valeurs affichées, reconnexion automatique";
         el.className = "banner connection";
       }
     });

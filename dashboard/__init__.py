@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 
 from collectors.reader import Reader
 from dashboard import ids
@@ -30,10 +30,10 @@ def create_app(reader: Reader, kpis: KpiService, now: Callable[[], dt.datetime])
     app.layout = html.Div([dcc.Location(id=ids.URL), html.Div(id=ids.PAGE)])
     app.validation_layout = html.Div([app.layout, sources.layout(), wall.layout()])
 
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))
-    def route(path: str | None) -> object:
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
+    def route(path: str | None, search: str | None) -> object:
         if path in ("/wall", "/wall/"):
-            return wall.layout()
+            return wall.layout(wall.language(search))
         if path in (None, "/", "/sources"):
             return sources.layout()
         return html.Div(

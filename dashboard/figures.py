@@ -11,6 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from dashboard.format import fr_number
+from dashboard.i18n import tr
 
 INFLOW, OUTFLOW, BREACHED, AT_RISK, SLA = "#56B4E9", "#E69F00", "#D55E00", "#F0E442", "#FFFFFF"
 AGE_COLOURS = {"0-7": "#009E73", "8-30": "#56B4E9", "31-90": "#E69F00", "91+": "#D55E00"}
@@ -25,7 +26,7 @@ def short_service(name: str) -> str:
     return SHORT_SERVICES.get(name, name)
 
 
-def _layout(fig: go.Figure, title: str | None = None, **extra: Any) -> go.Figure:
+def _layout(fig: go.Figure, title: str | None = None, lang: str = "fr", **extra: Any) -> go.Figure:
     fig.update_layout(
         title={"text": title, "font": {"size": 26}} if title else None,
         paper_bgcolor="rgba(0,0,0,0)",
@@ -33,7 +34,7 @@ def _layout(fig: go.Figure, title: str | None = None, **extra: Any) -> go.Figure
         font=_FONT,
         margin={"l": 10, "r": 20, "t": 60 if title else 10, "b": 10},
         legend={"orientation": "h", "y": -0.08, "x": 0, "yanchor": "top", "font": {"size": 20}},
-        separators=", ",
+        separators=".," if lang == "en" else ", ",  # plotly's (decimal, thousands) characters
         hovermode=False,
         **extra,
     )
@@ -60,7 +61,7 @@ def sparkline(values: list[float | None], colour: str = INFLOW) -> go.Figure:
     return fig
 
 
-def flows_by_service(by_service: dict[str, dict[str, Any]], days: int) -> go.Figure:
+def flows_by_service(by_service: dict[str, dict[str, Any]], days: int, lang: str = "fr") -> go.Figure:
     """Inflow against outflow per service over a window, labelled on the bars."""
     names = sorted(by_service, key=lambda s: by_service[s]["inflow"])
     labels = [short_service(s) for s in names]
@@ -70,17 +71,17 @@ def flows_by_service(by_service: dict[str, dict[str, Any]], days: int) -> go.Fig
         fig.add_bar(
             y=labels,
             x=values,
-            name=label,
+            name=tr(label, lang),
             orientation="h",
             marker_color=colour,
-            text=[fr_number(v) for v in values],
+            text=[fr_number(v, lang=lang) for v in values],
             textposition="outside",
             cliponaxis=False,
         )
-    return _every_label(_layout(fig, f"Entrées et sorties — {days} jours", barmode="group"))
+    return _every_label(_layout(fig, tr("Entrées et sorties — {days} jours", lang, days=days), lang=lang, barmode="group"))
 
 
-def backlog_age_by_service(by_service: dict[str, dict[str, Any]]) -> go.Figure:
+def backlog_age_by_service(by_service: dict[str, dict[str, Any]], lang: str = "fr") -> go.Figure:
     names = sorted(by_service, key=lambda s: by_service[s]["backlog"])
     labels = [short_service(s) for s in names]
     fig = go.Figure()
@@ -89,16 +90,18 @@ def backlog_age_by_service(by_service: dict[str, dict[str, Any]]) -> go.Figure:
         fig.add_bar(
             y=labels,
             x=values,
-            name=f"{band} j",
+            name=f"{band} {'d' if lang == 'en' else 'j'}",
             orientation="h",
             marker_color=colour,
-            text=[fr_number(v) if v else "" for v in values],
+            text=[fr_number(v, lang=lang) if v else "" for v in values],
             textposition="inside",
         )
-    return _every_label(_layout(fig, "Stock par ancienneté", barmode="stack"))
+    return _every_label(_layout(fig, tr("Stock par ancienneté", lang), lang=lang, barmode="stack"))
 
 
-def delays_by_procedure(processing: dict[str, dict[str, Any]], names: dict[str, str], top: int = 12) -> go.Figure:
+def delays_by_procedure(
+    processing: dict[str, dict[str, Any]], names: dict[str, str], top: int = 12, lang: str = "fr"
+) -> go.Figure:
     """Median and p90 business days per procedure against its legal delay (a white diamond)."""
     rows = [(code, p) for code, p in processing.items() if p["count"] and p["business_days_median"] is not None]
     rows.sort(key=lambda r: r[1]["business_days_median"] / r[1]["sla_days"])
@@ -114,36 +117,41 @@ def delays_by_procedure(processing: dict[str, dict[str, Any]], names: dict[str, 
         name="p90",
         orientation="h",
         marker_color="#0072B2",
-        text=[fr_number(v) for v in p90],
+        text=[fr_number(v, lang=lang) for v in p90],
         textposition="outside",
         cliponaxis=False,
     )
     fig.add_bar(
         y=labels,
         x=median,
-        name="médiane",
+        name=tr("médiane", lang),
         orientation="h",
         marker_color=INFLOW,
-        text=[fr_number(v) for v in median],
+        text=[fr_number(v, lang=lang) for v in median],
         textposition="inside",
     )
     fig.add_scatter(
         y=labels,
         x=sla,
-        name="délai légal",
+        name=tr("délai légal", lang),
         mode="markers",
         marker={"symbol": "diamond", "size": 20, "color": SLA, "line": {"color": "#000", "width": 2}},
     )
-    return _every_label(_layout(fig, "Jours ouvrés de traitement (90 jours) face au délai légal", barmode="overlay"))
+    return _every_label(
+        _layout(fig, tr("Jours ouvrés de traitement (90 jours) face au délai légal", lang), lang=lang, barmode="overlay")
+    )
 
 
-def alerts_by_procedure(by_procedure: dict[str, dict[str, Any]], top: int = 12) -> go.Figure:
+def alerts_by_procedure(by_procedure: dict[str, dict[str, Any]], top: int = 12, lang: str = "fr") -> go.Figure:
     rows = [(c, m) for c, m in by_procedure.items() if m["breached_open"] or m["at_risk_open"]]
     rows.sort(key=lambda r: (r[1]["breached_open"], r[1]["at_risk_open"]))
     rows = rows[-top:]
     labels = [code for code, _ in rows]
     fig = go.Figure()
-    for key, label, colour in (("breached_open", "✖ hors délai", BREACHED), ("at_risk_open", "▲ à risque", AT_RISK)):
+    for key, label, colour in (
+        ("breached_open", tr("✖ hors délai", lang), BREACHED),
+        ("at_risk_open", tr("▲ à risque", lang), AT_RISK),
+    ):
         values = [m[key] for _, m in rows]
         fig.add_bar(
             y=labels,
@@ -151,8 +159,10 @@ def alerts_by_procedure(by_procedure: dict[str, dict[str, Any]], top: int = 12) 
             name=label,
             orientation="h",
             marker_color=colour,
-            text=[fr_number(v) if v else "" for v in values],
+            text=[fr_number(v, lang=lang) if v else "" for v in values],
             textposition="inside",
             textfont={"color": "#000"},
         )
-    return _every_label(_layout(fig, "Dossiers en cours hors délai et à risque, par procédure", barmode="stack"))
+    return _every_label(
+        _layout(fig, tr("Dossiers en cours hors délai et à risque, par procédure", lang), lang=lang, barmode="stack")
+    )

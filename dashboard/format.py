@@ -11,24 +11,30 @@ NARROW_NBSP = "\u202f"
 _MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
-def fr_number(value: float | int | None, decimals: int = 0, unit: str = "") -> str:
-    """1234567.8 -> '1 234 567,8' (narrow no-break spaces); None or NaN -> '—'."""
+def fr_number(value: float | int | None, decimals: int = 0, unit: str = "", lang: str = "fr") -> str:
+    """1234567.8 -> '1 234 567,8' (narrow no-break spaces; '1,234,567.8' in English); None or NaN -> '—'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    text = f"{value:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", NARROW_NBSP)
+    text = f"{value:,.{decimals}f}"
+    if lang != "en":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", NARROW_NBSP)
+    if unit == "j" and lang == "en":
+        unit = "d"
     return f"{text}{NARROW_NBSP}{unit}" if unit else text
 
 
-def fr_delta(value: float | int | None, decimals: int = 0, unit: str = "") -> str:
+def fr_delta(value: float | int | None, decimals: int = 0, unit: str = "", lang: str = "fr") -> str:
     """Signed change: '+12', '−3,5 %', '=' for no change, '—' when unknown."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if round(value, decimals) == 0:
         return "="
     sign = "+" if value > 0 else "\u2212"
-    return sign + fr_number(abs(value), decimals, unit)
+    return sign + fr_number(abs(value), decimals, unit, lang)
 
 
-def fr_date(day: dt.date | pd.Timestamp) -> str:
-    """'2 déc. 2026'."""
+def fr_date(day: dt.date | pd.Timestamp, lang: str = "fr") -> str:
+    """'2 déc. 2026' ('2 Dec 2026' in English)."""
+    if lang == "en":
+        return f"{day.day} {day.strftime('%b')} {day.year}"
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"

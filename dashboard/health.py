@@ -48,18 +48,20 @@ def health_table(health: pd.DataFrame, quarantine_counts: pd.DataFrame) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def ago_fr(seconds: float) -> str:
-    """'il y a 12 s', 'il y a 3 min', 'il y a 2 h' — 'jamais' when there was no success."""
+def ago_fr(seconds: float, lang: str = "fr") -> str:
+    """'il y a 12 s', 'il y a 3 min', 'il y a 2 h' — 'jamais' when there was no success ('12 s ago' in English)."""
     if seconds is None or math.isnan(seconds):
-        return "jamais"
+        return "never" if lang == "en" else "jamais"
     seconds = max(0, int(seconds))
     if seconds < 120:
-        return f"il y a {seconds} s"
-    if seconds < 7200:
-        return f"il y a {seconds // 60} min"
-    if seconds < 172800:
-        return f"il y a {seconds // 3600} h"
-    return f"il y a {seconds // 86400} j"
+        amount = f"{seconds} s"
+    elif seconds < 7200:
+        amount = f"{seconds // 60} min"
+    elif seconds < 172800:
+        amount = f"{seconds // 3600} h"
+    else:
+        amount = f"{seconds // 86400} {'d' if lang == 'en' else 'j'}"
+    return f"{amount} ago" if lang == "en" else f"il y a {amount}"
 
 
 def lome_time(at: dt.datetime | pd.Timestamp | None, fmt: str = "%d/%m/%Y %H:%M:%S") -> str:

@@ -34,7 +34,7 @@ def service(sqlite_store, catalog, clock) -> KpiService:
     ],
 )
 def test_playlist_from_the_screen_url(search, views_, period, error) -> None:
-    assert playlist(search) == {"views": views_, "period": period, "tick": 5, "error": error}
+    assert playlist(search) == {"views": views_, "period": period, "tick": 5, "lang": "fr", "error": error}
     assert playlist(search + "&tick=1")["tick"] == 1 and playlist("?tick=0")["tick"] == 1
 
 
@@ -166,3 +166,44 @@ def test_heartbeat_endpoint(service) -> None:
     assert client.post("/api/screens/heartbeat", data="pas du json").status_code == 400
     listed = client.get("/api/screens").get_json()["screens"]
     assert [s["name"] for s in listed] == ["hall"] and listed[0]["silent"] is False
+
+
+def test_english_on_request() -> None:
+    from dashboard.format import fr_delta, fr_number
+    from dashboard.health import ago_fr
+    from dashboard.pages.wall import language
+
+    assert (language("?lang=en"), language("?lang=de"), language("")) == ("en", "fr", "fr")
+    assert fr_number(1234.5, 1, "j", lang="en") == "1,234.5\u202fd" and fr_delta(-2, lang="en") == "\u22122"
+    assert ago_fr(5, "en") == "5 s ago"
+    tiles = overview(
+        {
+            "overall": {
+                "backlog": 1200,
+                "backlog_waiting_applicant": 2,
+                "inflow": 5,
+                "outflow": 4,
+                "median_processing_days": 3.5,
+                "sla_compliance_pct": 80.0,
+                "breached_open": 0,
+                "at_risk_open": 2,
+            }
+        },
+        {
+            "overall": {
+                "backlog": 1000,
+                "backlog_waiting_applicant": 0,
+                "inflow": 5,
+                "outflow": 4,
+                "median_processing_days": 3.0,
+                "sla_compliance_pct": 80.0,
+                "breached_open": 0,
+                "at_risk_open": 0,
+            }
+        },
+        pd.DataFrame({"inflow": [1], "outflow": [1], "backlog": [1]}),
+        [],
+        "en",
+    )
+    text = str(tiles)
+    assert "Open cases" in text and "1,200" in text and "vs previous 7 days" in text and "Stock" not in text

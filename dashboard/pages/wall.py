@@ -28,6 +28,7 @@ from dashboard.figures import (
 )
 from dashboard.format import fr_date, fr_delta, fr_number
 from dashboard.health import STATE_LABELS, ago_fr, health_table
+from dashboard.i18n import LANGS, tr
 from dashboard.kpis.service import KpiService
 
 VIEWS = {"ensemble": "Vue d'ensemble", "structures": "Par structure", "delais": "Délais", "alertes": "Alertes"}
@@ -37,7 +38,7 @@ MINISTRY = "Ministère de l'Énergie et des Mines"
 _GRAPH = {"displayModeBar": False, "responsive": True}  # no hover-only information: the figures set hovermode off
 
 
-def layout() -> html.Div:
+def layout(lang: str = "fr") -> html.Div:
     return html.Div(
         id=ids.WALL,
         className="wall",
@@ -46,7 +47,7 @@ def layout() -> html.Div:
             html.Header(
                 className="wall-header",
                 children=[
-                    html.Div(MINISTRY, className="ministry"),
+                    html.Div(tr(MINISTRY, lang), className="ministry"),
                     html.Div(id=ids.WALL_VIEW_TITLE, className="view-title"),
                     html.Div(id=ids.WALL_SOURCES, className="sources"),
                     html.Div(id=ids.WALL_CLOCK, className="clock"),
@@ -59,12 +60,11 @@ def layout() -> html.Div:
                 id=ids.WALL_BODY,
                 className="wall-body",
                 children=[
-                    html.Section(id=f"view-{key}", className="view", **{"data-title": title}) for key, title in VIEWS.items()
+                    html.Section(id=f"view-{key}", className="view", **{"data-title": tr(title, lang)})
+                    for key, title in VIEWS.items()
                 ],
             ),
             dcc.Store(id=ids.WALL_VERSION),
-            dcc.Store(id=ids.WALL_BREACHES),
-            dcc.Store(id=ids.WALL_TAKEOVER),
             dcc.Store(id=ids.WALL_BREACHES),
             dcc.Store(id=ids.WALL_TAKEOVER),
             dcc.Store(id=ids.WALL_PLAYLIST),
@@ -79,12 +79,19 @@ def playlist(search: str | None) -> dict[str, Any]:
     query = parse_qs((search or "").lstrip("?"))
     pinned = query.get("view", [None])[0]
     tick = _bounded(query.get("tick", [None])[0], DEFAULT_TICK_SECONDS, 1, 60)
+    lang = language(search)
     if pinned in VIEWS:
-        return {"views": [pinned], "period": DEFAULT_PERIOD_SECONDS, "tick": tick, "error": None}
+        return {"views": [pinned], "period": DEFAULT_PERIOD_SECONDS, "tick": tick, "lang": lang, "error": None}
     views = [v for v in query.get("views", [",".join(VIEWS)])[0].split(",") if v in VIEWS] or list(VIEWS)
     period = _bounded(query.get("period", [None])[0], DEFAULT_PERIOD_SECONDS, 5, 3600)
     error = f"vue inconnue « {pinned} » : rotation normale" if pinned and pinned not in VIEWS else None
-    return {"views": views, "period": period, "tick": tick, "error": error}
+    return {"views": views, "period": period, "tick": tick, "lang": lang, "error": error}
+
+
+def language(search: str | None) -> str:
+    """French unless the URL asks for English (?lang=en)."""
+    asked = parse_qs((search or "").lstrip("?")).get("lang", ["fr"])[0]
+    return asked if asked in LANGS else "fr"
 
 
 def _bounded(text: str | None, default: int, low: int, high: int) -> int:
@@ -114,12 +121,13 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         Output(ids.WALL_CLOCK, "children"),
         Input(ids.WALL_TICK, "n_intervals"),
         State(ids.WALL_VERSION, "data"),
+        State(ids.WALL_PLAYLIST, "data"),
     )
-    def tick(_n: int | None, known: int | None) -> tuple[Any, ...]:
+    def tick(_n: int | None, known: int | None, plan: dict[str, Any] | None) -> tuple[Any, ...]:
         at = now()
         version = reader.version()
         health = health_table(reader.health(at), _quarantine_counts(reader))
-        chips, banner, stale = freshness(health)
+        chips, banner, stale = freshness(health, (plan or {}).get("lang", "fr"))
         return (
             version if version != known else no_update,
             chips,
@@ -136,13 +144,15 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         Output(ids.WALL_VERSION_TEXT, "children"),
         Input(ids.WALL_VERSION, "data"),
         State(ids.WALL_BREACHES, "data"),
+        State(ids.WALL_PLAYLIST, "data"),
     )
-    def rebuild(version: int | None, known: dict[str, int] | None) -> tuple[Any, ...]:
+    def rebuild(version: int | None, known: dict[str, int] | None, plan: dict[str, Any] | None) -> tuple[Any, ...]:
         current = kpis.document(None, 7)
         breaches = {code: m["breached_open"] for code, m in current["by_procedure"].items()}
         fresh = new_breaches(known, breaches)
         takeover = {"id": version, "procedures": fresh} if fresh else no_update
-        return (*views(kpis, fresh), breaches, takeover, "" if version is None else str(version))
+        lang = (plan or {}).get("lang", "fr")
+        return (*views(kpis, fresh, lang), breaches, takeover, "" if version is None else str(version))
 
     app.clientside_callback(
         ClientsideFunction(namespace="vigie", function_name="rotate"),
@@ -167,29 +177,26 @@ def _quarantine_counts(reader: Reader) -> pd.DataFrame:
     return q.groupby(["source", "reason"]).size().rename("rows").reset_index()
 
 
-def freshness(health: pd.DataFrame) -> tuple[list[html.Span], list[Any] | None, bool]:
-    """Per-source chips ('portail ● à jour il y a 4 s'), the red banner (or None), and whether anything is stale."""
+def freshness(health: pd.DataFrame, lang: str = "fr") -> tuple[list[html.Span], list[Any] | None, bool]:
+    """Per-source chips ('portail ● il y a 4 s'), the red banner (or None), and whether anything is stale."""
     chips, down = [], []
     for row in health.itertuples(index=False):
         icon, label = STATE_LABELS[row.state]
-        chips.append(
-            html.Span(f"{row.source} {icon} {ago_fr(row.lag_seconds)}", className=f"chip state-{row.state}", title=label)
-        )
+        text = f"{row.source} {icon} {ago_fr(row.lag_seconds, lang)}"
+        chips.append(html.Span(text, className=f"chip state-{row.state}", title=tr(label, lang)))
         if row.state == "down":
-            since = (
-                "jamais interrogée avec succès"
-                if pd.isna(row.last_success_at)
-                else (
-                    "données figées depuis " + pd.Timestamp(row.last_success_at).tz_convert("Africa/Lome").strftime("%d/%m %H:%M")
-                )
-            )
-            down.append(f"✖ Source « {row.source} » en panne — {since}")
+            if pd.isna(row.last_success_at):
+                since = tr("jamais interrogée avec succès", lang)
+            else:
+                when = pd.Timestamp(row.last_success_at).tz_convert("Africa/Lome").strftime("%d/%m %H:%M")
+                since = tr("données figées depuis {when}", lang, when=when)
+            down.append(tr("✖ Source « {source} » en panne — {since}", lang, source=row.source, since=since))
     stale = bool((health["state"] != "ok").any()) if not health.empty else False
     banner = [html.Div(text) for text in down] or None
     return chips, banner, stale
 
 
-def views(kpis: KpiService, fresh: list[str] | None = None) -> tuple[Any, ...]:
+def views(kpis: KpiService, fresh: list[str] | None = None, lang: str = "fr") -> tuple[Any, ...]:
     """The four views' content from the KPI service (computed once per data version).
 
     ``fresh``: procedures that newly crossed into breach, highlighted on the Alertes view.
@@ -203,156 +210,102 @@ def views(kpis: KpiService, fresh: list[str] | None = None) -> tuple[Any, ...]:
     processing = kpis.processing(as_of, 90)
     at_risk = kpis.at_risk(as_of, 5)
     names = dict(zip(kpis.catalog["code"], kpis.catalog["name"], strict=True))
+    by_service = current["by_service"]
     return (
-        overview(current, previous, daily, trend),
-        [
-            html.Div(
-                className="grid-2",
-                children=[
-                    _graph(flows_by_service(current["by_service"], 7)),
-                    _graph(flows_by_service(month["by_service"], 30)),
-                    _graph(backlog_age_by_service(current["by_service"]), wide=True),
-                ],
-            )
-        ],
-        [_graph(delays_by_procedure(processing, names), wide=True, height="80vh")],
-        alerts(current, at_risk, fresh or []),
-    )
+        overview(current, previous, daily, trend, lang),
+        [html.Div(className="grid-2", children=[
+            _graph(flows_by_service(by_service, 7, lang)),
+            _graph(flows_by_service(month["by_service"], 30, lang)),
+            _graph(backlog_age_by_service(by_service, lang), wide=True),
+        ])],
+        [_graph(delays_by_procedure(processing, names, lang=lang), wide=True, height="80vh")],
+        alerts(current, at_risk, fresh or [], lang),
+    )  # fmt: skip
 
 
 def _graph(figure: Any, wide: bool = False, height: str = "38vh") -> dcc.Graph:
     return dcc.Graph(figure=figure, config=_GRAPH, className="panel wide" if wide else "panel", style={"height": height})
 
 
-def overview(current: dict[str, Any], previous: dict[str, Any], daily: pd.DataFrame, trend: list[dict[str, Any]]) -> html.Div:
+def overview(
+    current: dict[str, Any], previous: dict[str, Any], daily: pd.DataFrame, trend: list[dict[str, Any]], lang: str = "fr"
+) -> html.Div:
+    """Six tiles: value, change against the previous 7 days, a trend line (30 days, or weekly) and a note."""
     o, p = current["overall"], previous["overall"]
     today = daily.iloc[-1] if len(daily) else None
     weekly = list(reversed([r for r in trend if r["period"] == "current"]))
 
-    def change(key: str, decimals: int = 0) -> float | None:
-        return None if o[key] is None or p[key] is None else o[key] - p[key]
+    def n(value: float | None, decimals: int = 0, unit: str = "") -> str:
+        return fr_number(value, decimals, unit, lang)
+
+    def change(key: str, decimals: int = 0, unit: str = "") -> str:
+        delta = None if o[key] is None or p[key] is None else o[key] - p[key]
+        return fr_delta(delta, decimals, unit, lang)
+
+    def today_count(key: str) -> str:
+        return tr("aujourd'hui : {n}", lang, n=n(today[key]) if today is not None else "—")
 
     tiles = [
-        _tile(
-            "backlog",
-            "Stock de dossiers",
-            fr_number(o["backlog"]),
-            fr_delta(change("backlog")),
-            daily["backlog"].tolist(),
-            f"dont {fr_number(o['backlog_waiting_applicant'])} en attente du demandeur",
-        ),
-        _tile(
-            "inflow",
-            "Entrées 7 jours",
-            fr_number(o["inflow"]),
-            fr_delta(change("inflow")),
-            daily["inflow"].tolist(),
-            f"aujourd'hui : {fr_number(today['inflow']) if today is not None else '—'}",
-        ),
-        _tile(
-            "outflow",
-            "Sorties 7 jours",
-            fr_number(o["outflow"]),
-            fr_delta(change("outflow")),
-            daily["outflow"].tolist(),
-            f"aujourd'hui : {fr_number(today['outflow']) if today is not None else '—'}",
-        ),
-        _tile(
-            "median",
-            "Délai médian",
-            fr_number(o["median_processing_days"], 1, "j"),
-            fr_delta(change("median_processing_days"), 1, "j"),
-            [r["median_processing_days"] for r in weekly],
-            "jours calendaires, suspensions déduites",
-        ),
-        _tile(
-            "sla",
-            "Dans les délais",
-            fr_number(o["sla_compliance_pct"], 0, "%"),
-            fr_delta(change("sla_compliance_pct"), 0, "pts"),
-            [r["sla_compliance_pct"] for r in weekly],
-            "des dossiers clos en 7 jours",
-        ),
-        _tile(
-            "breached",
-            "Hors délai en cours",
-            fr_number(o["breached_open"]),
-            fr_delta(change("breached_open")),
-            [r["breached_open"] for r in weekly],
-            f"et {fr_number(o['at_risk_open'])} à risque",
-            alert=o["breached_open"] > 0,
-        ),
-    ]
-    return html.Div(className="tiles", children=tiles)
+        ("backlog", "Stock de dossiers", n(o["backlog"]), change("backlog"), daily["backlog"].tolist(),
+         tr("dont {n} en attente du demandeur", lang, n=n(o["backlog_waiting_applicant"]))),
+        ("inflow", "Entrées 7 jours", n(o["inflow"]), change("inflow"), daily["inflow"].tolist(), today_count("inflow")),
+        ("outflow", "Sorties 7 jours", n(o["outflow"]), change("outflow"), daily["outflow"].tolist(), today_count("outflow")),
+        ("median", "Délai médian", n(o["median_processing_days"], 1, "j"), change("median_processing_days", 1, "j"),
+         [r["median_processing_days"] for r in weekly], tr("jours calendaires, suspensions déduites", lang)),
+        ("sla", "Dans les délais", n(o["sla_compliance_pct"], 0, "%"), change("sla_compliance_pct", 0, "pts"),
+         [r["sla_compliance_pct"] for r in weekly], tr("des dossiers clos en 7 jours", lang)),
+        ("breached", "Hors délai en cours", n(o["breached_open"]), change("breached_open"),
+         [r["breached_open"] for r in weekly], tr("et {n} à risque", lang, n=n(o["at_risk_open"]))),
+    ]  # fmt: skip
+    return html.Div(className="tiles", children=[
+        _tile(key, tr(label, lang), value, delta, spark, note, lang, alert=key == "breached" and o["breached_open"] > 0)
+        for key, label, value, delta, spark, note in tiles
+    ])  # fmt: skip
 
 
-def _tile(key: str, label: str, value: str, delta: str, spark: list[float], note: str, alert: bool = False) -> html.Div:
-    return html.Div(
-        className="tile alert" if alert else "tile",
-        id=f"tile-{key}",
-        children=[
-            html.Div(label, className="label"),
-            html.Div(value, className="value"),
-            html.Div([html.Span(delta, className="delta"), html.Span(" vs 7 jours précédents", className="muted")]),
-            dcc.Graph(figure=sparkline(spark), config=_GRAPH, className="spark", style={"height": "4.5vw"}),
-            html.Div(note, className="note"),
-        ],
-    )
+def _tile(
+    key: str, label: str, value: str, delta: str, spark: list[float | None], note: str, lang: str, alert: bool = False
+) -> html.Div:
+    return html.Div(className="tile alert" if alert else "tile", id=f"tile-{key}", children=[
+        html.Div(label, className="label"),
+        html.Div(value, className="value"),
+        html.Div([html.Span(delta, className="delta"), html.Span(tr(" vs 7 jours précédents", lang), className="muted")]),
+        dcc.Graph(figure=sparkline(spark), config=_GRAPH, className="spark", style={"height": "4.5vw"}),
+        html.Div(note, className="note"),
+    ])  # fmt: skip
 
 
-def alerts(current: dict[str, Any], at_risk: pd.DataFrame, fresh: list[str] | None = None) -> html.Div:
+def alerts(current: dict[str, Any], at_risk: pd.DataFrame, fresh: list[str] | None = None, lang: str = "fr") -> html.Div:
+    """Breached and at-risk counts by procedure and by body, and what falls due within 5 business days."""
     soon = at_risk[at_risk["due_soon"]].head(8)
     by_service = sorted(current["by_service"].items(), key=lambda kv: -kv[1]["breached_open"])
     rows = [
-        html.Tr(
-            [
-                html.Td(r.procedure_code),
-                html.Td(short_service(r.service)),
-                html.Td(fr_date(r.due_date)),
-                html.Td(f"{r.admin_bd_now} / {r.sla_days} j"),
-            ]
-        )
+        html.Tr([html.Td(r.procedure_code), html.Td(short_service(r.service)), html.Td(fr_date(r.due_date, lang)),
+                 html.Td(f"{r.admin_bd_now} / {r.sla_days} {'d' if lang == 'en' else 'j'}")])
         for r in soon.itertuples()
-    ]
-    note = html.Div(f"⚠ Nouveaux dépassements : {', '.join(fresh)}", className="takeover-note") if fresh else None
-    return html.Div(
-        className="grid-2",
-        children=[
-            html.Div([note, _graph(alerts_by_procedure(current["by_procedure"]), height="72vh" if fresh else "80vh")]),
-            html.Div(
-                className="panel",
-                children=[
-                    html.H2("Par structure"),
-                    html.Table(
-                        className="counts",
-                        children=[
-                            html.Tbody(
-                                [
-                                    html.Tr(
-                                        [
-                                            html.Td(short_service(s)),
-                                            html.Td(f"✖ {fr_number(m['breached_open'])}", className="bad"),
-                                            html.Td(f"▲ {fr_number(m['at_risk_open'])}", className="warn"),
-                                        ]
-                                    )
-                                    for s, m in by_service
-                                ]
-                            )
-                        ],
-                    ),
-                    html.H2(f"Échéance dans les 5 jours ouvrés ({fr_number(int(at_risk['due_soon'].sum()))})"),
-                    html.Table(
-                        className="due",
-                        children=[
-                            html.Thead(
-                                html.Tr(
-                                    [html.Th("Procédure"), html.Th("Structure"), html.Th("Dépassé le"), html.Th("Jours ouvrés")]
-                                )
-                            ),
-                            html.Tbody(rows or [html.Tr(html.Td("Aucun dossier", colSpan=4))]),
-                        ],
-                    ),
-                ],
-            ),
-        ],
+    ]  # fmt: skip
+    note = (
+        html.Div(tr("⚠ Nouveaux dépassements : {codes}", lang, codes=", ".join(fresh)), className="takeover-note")
+        if fresh
+        else None
     )
+    counts = [
+        html.Tr([html.Td(short_service(s)), html.Td(f"✖ {fr_number(m['breached_open'], lang=lang)}", className="bad"),
+                 html.Td(f"▲ {fr_number(m['at_risk_open'], lang=lang)}", className="warn")])
+        for s, m in by_service
+    ]  # fmt: skip
+    due_title = tr("Échéance dans les 5 jours ouvrés ({n})", lang, n=fr_number(int(at_risk["due_soon"].sum()), lang=lang))
+    header = html.Tr([html.Th(tr(h, lang)) for h in ("Procédure", "Structure", "Dépassé le", "Jours ouvrés")])
+    chart = _graph(alerts_by_procedure(current["by_procedure"], lang=lang), height="72vh" if fresh else "80vh")
+    return html.Div(className="grid-2", children=[
+        html.Div([note, chart]),
+        html.Div(className="panel", children=[
+            html.H2(tr("Par structure", lang)),
+            html.Table(className="counts", children=[html.Tbody(counts)]),
+            html.H2(due_title),
+            html.Table(className="due", children=[
+                html.Thead(header),
+                html.Tbody(rows or [html.Tr(html.Td(tr("Aucun dossier", lang), colSpan=4))]),
+            ]),
+        ]),
+    ])  # fmt: skip
