@@ -207,3 +207,21 @@ def test_english_on_request() -> None:
     )
     text = str(tiles)
     assert "Open cases" in text and "1,200" in text and "vs previous 7 days" in text and "Stock" not in text
+
+
+def test_screens_page_flags_silent_screens(sqlite_store, clock) -> None:
+    import datetime as dt
+
+    from dashboard.pages.screens import screens_table
+    from dashboard.screens import list_screens, record_heartbeat
+
+    record_heartbeat(
+        sqlite_store.engine,
+        {"screen": "hall", "view": "Alertes", "version": 3},
+        now=clock.now,
+        address="10.0.0.9",
+        user_agent=None,
+    )
+    table = str(screens_table(list_screens(sqlite_store.engine, clock.now + dt.timedelta(minutes=3))))
+    assert "hall" in table and "✖ silencieux" in table and "il y a 3 min" in table
+    assert "Aucun écran" in str(screens_table(list_screens(sqlite_store.engine, clock.now).iloc[0:0]))
