@@ -9,12 +9,15 @@ sets a screen's own playlist. Stale sources are shown, never hidden.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 import pandas as pd
-from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+import plotly.utils
+from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html, no_update
 
 from collectors.reader import Reader
 from dashboard import ids
@@ -67,6 +70,7 @@ def layout(lang: str = "fr") -> html.Div:
             dcc.Store(id=ids.WALL_VERSION),
             dcc.Store(id=ids.WALL_BREACHES),
             dcc.Store(id=ids.WALL_TAKEOVER),
+            dcc.Store(id=ids.WALL_DIGESTS),
             dcc.Store(id=ids.WALL_PLAYLIST),
             dcc.Interval(id=ids.WALL_TICK, interval=5_000),
             dcc.Interval(id=ids.WALL_ROTATE, interval=DEFAULT_PERIOD_SECONDS * 1000),
@@ -142,17 +146,22 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         Output(ids.WALL_BREACHES, "data"),
         Output(ids.WALL_TAKEOVER, "data"),
         Output(ids.WALL_VERSION_TEXT, "children"),
+        Output(ids.WALL_DIGESTS, "data"),
         Input(ids.WALL_VERSION, "data"),
         State(ids.WALL_BREACHES, "data"),
         State(ids.WALL_PLAYLIST, "data"),
+        State(ids.WALL_DIGESTS, "data"),
     )
-    def rebuild(version: int | None, known: dict[str, int] | None, plan: dict[str, Any] | None) -> tuple[Any, ...]:
+    def rebuild(
+        version: int | None, known: dict[str, int] | None, plan: dict[str, Any] | None, digests: dict[str, str] | None
+    ) -> tuple[Any, ...]:
         current = kpis.document(None, 7)
         breaches = {code: m["breached_open"] for code, m in current["by_procedure"].items()}
         fresh = new_breaches(known, breaches)
         takeover = {"id": version, "procedures": fresh} if fresh else no_update
         lang = (plan or {}).get("lang", "fr")
-        return (*views(kpis, fresh, lang), breaches, takeover, "" if version is None else str(version))
+        updates, digests = changes(views(kpis, fresh, lang), digests)
+        return (*updates, breaches, takeover, "" if version is None else str(version), digests)
 
     app.clientside_callback(
         ClientsideFunction(namespace="vigie", function_name="rotate"),
@@ -161,6 +170,45 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         Input(ids.WALL_PLAYLIST, "data"),
         Input(ids.WALL_TAKEOVER, "data"),
     )
+
+
+def changes(content: tuple[Any, ...], digests: dict[str, str] | None) -> tuple[list[Any], dict[str, str]]:
+    """What to send for each view: nothing if unchanged, a Patch of the tiles' values and trend
+    lines for the overview, the whole view otherwise (a chart's bars or a table's rows changed)."""
+    new_digests = {key: _digest(part) for key, part in zip(VIEWS, content, strict=True)}
+    updates: list[Any] = []
+    for key, part in zip(VIEWS, content, strict=True):
+        if digests and digests.get(key) == new_digests[key]:
+            updates.append(no_update)
+        elif digests and key == "ensemble" and digests.get("ensemble-shape") == _shape(part):
+            updates.append(_patch_tiles(part))
+        else:
+            updates.append(part)
+    new_digests["ensemble-shape"] = _shape(content[0])
+    return updates, new_digests
+
+
+def _digest(part: Any) -> str:
+    return hashlib.sha1(json.dumps(part, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True).encode()).hexdigest()
+
+
+def _shape(overview_part: html.Div) -> str:
+    """The overview's structure without its values: same shape, so a Patch can update it in place."""
+    return ",".join(tile.id for tile in overview_part.children)
+
+
+def _patch_tiles(overview_part: html.Div) -> Patch:
+    """Only the tiles' texts and sparkline values: a few hundred bytes instead of six figures."""
+    patch = Patch()
+    for i, tile in enumerate(overview_part.children):
+        label, value, delta, spark, note = tile.children
+        target = patch["props"]["children"][i]
+        target["props"]["className"] = tile.className
+        target["props"]["children"][1]["props"]["children"] = value.children
+        target["props"]["children"][2]["props"]["children"][0]["props"]["children"] = delta.children[0].children
+        target["props"]["children"][3]["props"]["figure"]["data"][0]["y"] = list(spark.figure.data[0].y)
+        target["props"]["children"][4]["props"]["children"] = note.children
+    return patch
 
 
 def new_breaches(known: dict[str, int] | None, current: dict[str, int]) -> list[str]:

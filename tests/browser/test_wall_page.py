@@ -143,6 +143,8 @@ def test_alert_takeover_jumps_to_alertes_when_a_procedure_newly_breaches(browser
         wait.until(lambda b: b.find_element(By.ID, "view-alertes").is_displayed())
         assert "Nouveaux dépassements : MIN-EXP" in browser.find_element(By.ID, "view-alertes").text
         assert browser.find_element(By.ID, "wall-view-title").text == "Alertes"
+        # The overview, patched in place while hidden, counts the new case too.
+        assert browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value").get_attribute("textContent") == "2"
         screenshot(browser, "wall-takeover")
         screens = json.loads(urllib.request.urlopen(f"{base}/api/screens", timeout=10).read())["screens"]
         assert [(s["name"], s["silent"]) for s in screens] == [("salle-test", False)]  # its heartbeat arrived
