@@ -50,10 +50,9 @@ def _every_label(fig: go.Figure) -> go.Figure:
 
 
 def sparkline(values: list[float | None], colour: str = INFLOW) -> go.Figure:
-    """A bare trend line; None leaves a gap (a week with nothing to measure is not a zero)."""
-    fig = go.Figure(
-        go.Scatter(y=values, mode="lines", line={"color": colour, "width": 3}, fill="tozeroy", fillcolor="rgba(86,180,233,0.15)")
-    )
+    """A bare trend line scaled to its own range (a flat area from zero would hide the trend);
+    None leaves a gap: a week with nothing to measure is not a zero."""
+    fig = go.Figure(go.Scatter(y=values, mode="lines", line={"color": colour, "width": 4}))
     fig = _layout(fig, height=70)
     fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0})
     fig.update_xaxes(visible=False)

@@ -237,10 +237,17 @@ def test_changes_send_nothing_a_patch_or_the_whole_view(service) -> None:
     assert all(part is not no_update for part in first)  # a screen's first load gets everything
     same, _ = changes(content, digests)
     assert all(part is no_update for part in same)  # nothing changed: nothing sent
-    tiles = overview({"overall": dict(service.document(None, 7)["overall"], backlog=999)},
-                     service.document(None, 7), service.daily(None, 30, None), [])
+    tiles = overview(
+        {"overall": dict(service.document(None, 7)["overall"], backlog=999)},
+        service.document(None, 7),
+        service.daily(None, 30, None),
+        [],
+    )
     moved, _ = changes((tiles, *content[1:]), digests)
     assert isinstance(moved[0], Patch) and all(part is no_update for part in moved[1:])
     patched = moved[0].to_plotly_json()["operations"]
-    assert {"operation": "Assign", "location": ["props", "children", 0, "props", "children", 1, "props", "children"],
-            "params": {"value": "999"}} in patched
+    assert {
+        "operation": "Assign",
+        "location": ["props", "children", 0, "props", "children", 1, "props", "children"],
+        "params": {"value": "999"},
+    } in patched

@@ -318,7 +318,7 @@ def _tile(
         html.Div(label, className="label"),
         html.Div(value, className="value"),
         html.Div([html.Span(delta, className="delta"), html.Span(tr(" vs 7 jours précédents", lang), className="muted")]),
-        dcc.Graph(figure=sparkline(spark), config=_GRAPH, className="spark", style={"height": "4.5vw"}),
+        dcc.Graph(figure=sparkline(spark), config=_GRAPH, className="spark", style={"height": "12vh"}),
         html.Div(note, className="note"),
     ])  # fmt: skip
 
