@@ -131,7 +131,19 @@ def test_series_endpoints(client, catalog) -> None:
     at = "as_of=2026-11-20T12:00:00Z"
     daily = client.get(f"/api/series/daily?{at}&days=20&by=overall").get_json()
     last = daily["rows"][-1]
-    assert last == {"date": "2026-11-20", "group": "Tous", "inflow": 0, "outflow": 0, "backlog": 6}  # T itself: next window
+    assert last == {
+        "date": "2026-11-20",
+        "group": "Tous",
+        "inflow": 0,
+        "outflow": 0,
+        "backlog": 6,  # T itself: next window
+        "median_processing_days": None,
+        "sla_compliance_pct": None,
+    }
+    by_day = {r["date"]: r for r in daily["rows"]}
+    # 10/11: c2 closed (8.0 days, late); 12/11: c1 closed (3.0 days, on time)
+    assert (by_day["2026-11-10"]["median_processing_days"], by_day["2026-11-10"]["sla_compliance_pct"]) == (8.0, 0.0)
+    assert (by_day["2026-11-12"]["median_processing_days"], by_day["2026-11-12"]["sla_compliance_pct"]) == (3.0, 100.0)
     by_service = client.get(f"/api/series/daily?{at}&days=20").get_json()["rows"]
     assert {r["group"] for r in by_service} == set(catalog["service"])  # every service, even without cases
     assert sum(r["backlog"] for r in by_service if r["date"] == "2026-11-20") == 6

@@ -76,7 +76,15 @@ def test_overview_compares_with_the_previous_window() -> None:
         "at_risk_open": 2,
     }
     before = dict(metrics, backlog=7, median_processing_days=None)
-    daily = pd.DataFrame({"inflow": [1, 2], "outflow": [0, 1], "backlog": [9, 10]})
+    daily = pd.DataFrame(
+        {
+            "inflow": [1, 2],
+            "outflow": [0, 1],
+            "backlog": [9, 10],
+            "median_processing_days": [None, 2.0],
+            "sla_compliance_pct": [None, 100.0],
+        }
+    )
     tiles = overview({"overall": metrics}, {"overall": before}, daily, [])
     assert tiles.children[0].children[2].children[0].children == "+3"
     assert tiles.children[3].children[2].children[0].children == "—"  # nothing to compare with
@@ -201,7 +209,9 @@ def test_english_on_request() -> None:
                 "at_risk_open": 0,
             }
         },
-        pd.DataFrame({"inflow": [1], "outflow": [1], "backlog": [1]}),
+        pd.DataFrame(
+            {"inflow": [1], "outflow": [1], "backlog": [1], "median_processing_days": [2.0], "sla_compliance_pct": [100.0]}
+        ),
         [],
         "en",
     )

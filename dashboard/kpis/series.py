@@ -40,7 +40,8 @@ def _groups(state: CaseState, by: str | None) -> tuple[np.ndarray, list[str]]:
 def daily_flows(state: CaseState, days: int, by: str | None) -> pd.DataFrame:
     """One row per (Lomé date, group) over the ``days`` dates ending on T's date.
 
-    inflow and outflow count submissions and closures (those that count at T) before T;
+    inflow and outflow count submissions and closures (those that count at T) before T, and
+    median_processing_days / sla_compliance_pct describe that day's closures;
     backlog is the number of open cases at the end of each date (at T for the last one),
     replayed exactly from the status events: +1 at submission, then one step per
     open/closed flip.
@@ -63,14 +64,23 @@ def daily_flows(state: CaseState, days: int, by: str | None) -> pd.DataFrame:
     step_case, step_times, step_values = _backlog_steps(state, t)
     backlog = np.cumsum(per_day(step_times, codes[step_case], step_values), axis=1)[:, 1:]
 
+    # Of each day's closures: median processing time and the share on time (None on a day without closures).
+    on_time = per_day(state.closed_at_us[closed], codes[closed], state.on_time[closed].astype(float))[:, 1:]
+    in_window = closed & (state.closed_at_us >= first_day)
+    cell = codes[in_window] * days + (state.closed_at_us[in_window] - first_day) // _DAY_US
+    medians = [quantile_sorted(v, 0.5) for v in split_by_group(cell, state.processing_days[in_window], len(names) * days)]
+
     dates = pd.date_range(end=pd.Timestamp(t // _DAY_US * _DAY_US * 1000), periods=days, freq="D").date
+    closures = outflow.ravel()
     return pd.DataFrame(
         {
             "date": np.tile(dates, len(names)),
             "group": np.repeat(names, days),
             "inflow": inflow.ravel().astype(int),
-            "outflow": outflow.ravel().astype(int),
+            "outflow": closures.astype(int),
             "backlog": np.rint(backlog.ravel()).astype(int),
+            "median_processing_days": medians,
+            "sla_compliance_pct": [None if n == 0 else 100.0 * k / n for k, n in zip(on_time.ravel(), closures, strict=True)],
         }
     )
 

@@ -299,9 +299,9 @@ def overview(
         ("inflow", "Entrées 7 jours", n(o["inflow"]), change("inflow"), daily["inflow"].tolist(), today_count("inflow")),
         ("outflow", "Sorties 7 jours", n(o["outflow"]), change("outflow"), daily["outflow"].tolist(), today_count("outflow")),
         ("median", "Délai médian", n(o["median_processing_days"], 1, "j"), change("median_processing_days", 1, "j"),
-         [r["median_processing_days"] for r in weekly], tr("jours calendaires, suspensions déduites", lang)),
+         daily["median_processing_days"].tolist(), tr("jours calendaires, suspensions déduites", lang)),
         ("sla", "Dans les délais", n(o["sla_compliance_pct"], 0, "%"), change("sla_compliance_pct", 0, "pts"),
-         [r["sla_compliance_pct"] for r in weekly], tr("des dossiers clos en 7 jours", lang)),
+         daily["sla_compliance_pct"].tolist(), tr("des dossiers clos en 7 jours", lang)),
         ("breached", "Hors délai en cours", n(o["breached_open"]), change("breached_open"),
          [r["breached_open"] for r in weekly], tr("et {n} à risque", lang, n=n(o["at_risk_open"]))),
     ]  # fmt: skip
