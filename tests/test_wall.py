@@ -28,8 +28,18 @@ def service(sqlite_store, catalog, clock) -> KpiService:
         ("", list(VIEWS), 20, None),
         ("?view=alertes", ["alertes"], 20, None),
         ("?views=delais,ensemble&period=45", ["delais", "ensemble"], 45, None),
-        ("?views=nope&period=2", list(VIEWS), 5, None),
-        ("?view=inconnue", list(VIEWS), 20, "vue inconnue « inconnue » : rotation normale"),
+        (
+            "?views=nope&period=2",
+            list(VIEWS),
+            5,
+            "vue inconnue « nope » (vues : ensemble, structures, delais, alertes) : rotation normale",
+        ),
+        (
+            "?view=inconnue",
+            list(VIEWS),
+            20,
+            "vue inconnue « inconnue » (vues : ensemble, structures, delais, alertes) : rotation normale",
+        ),
         ("?period=abc", list(VIEWS), 20, None),
     ],
 )

@@ -88,7 +88,10 @@ def playlist(search: str | None) -> dict[str, Any]:
         return {"views": [pinned], "period": DEFAULT_PERIOD_SECONDS, "tick": tick, "lang": lang, "error": None}
     views = [v for v in query.get("views", [",".join(VIEWS)])[0].split(",") if v in VIEWS] or list(VIEWS)
     period = _bounded(query.get("period", [None])[0], DEFAULT_PERIOD_SECONDS, 5, 3600)
-    error = f"vue inconnue « {pinned} » : rotation normale" if pinned and pinned not in VIEWS else None
+    unknown = [v for v in query.get("views", [""])[0].split(",") if v and v not in VIEWS]
+    if pinned and pinned not in VIEWS:
+        unknown.insert(0, pinned)
+    error = f"vue inconnue « {', '.join(unknown)} » (vues : {', '.join(VIEWS)}) : rotation normale" if unknown else None
     return {"views": views, "period": period, "tick": tick, "lang": lang, "error": error}
 
 
@@ -132,11 +135,14 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         version = reader.version()
         health = health_table(reader.health(at), _quarantine_counts(reader))
         chips, banner, stale = freshness(health, (plan or {}).get("lang", "fr"))
+        notice = (plan or {}).get("error")
+        if notice:  # a mistyped screen URL: say so on the screen itself, and keep rotating
+            banner = [*(banner or []), html.Div(f"⚠ {notice}")]
         return (
             version if version != known else no_update,
             chips,
             banner,
-            "banner down" if banner else "banner hidden",
+            "banner down" if banner and not (notice and len(banner) == 1) else ("banner notice" if notice else "banner hidden"),
             "wall stale" if stale else "wall",
             pd.Timestamp(at).tz_convert("Africa/Lome").strftime("%H:%M"),
         )

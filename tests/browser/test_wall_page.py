@@ -62,6 +62,11 @@ def test_wall_views_numbers_and_down_source(browser, tmp_path, sqlite_source) ->
         assert tile.text == fr_number(document["overall"]["backlog"]) == "4"
         breached = browser.find_element(By.CSS_SELECTOR, "#tile-breached .value").text
         assert breached == fr_number(document["overall"]["breached_open"])
+        # Bad URLs get a friendly word, never a traceback.
+        browser.get(f"{base}/wall?view=nimportequoi")
+        wait.until(lambda b: "vue inconnue « nimportequoi »" in b.find_element(By.ID, "wall-banner").text)
+        browser.get(f"{base}/pas-ici")
+        wait.until(lambda b: "Page introuvable" in b.find_element(By.TAG_NAME, "body").text)
     finally:
         browser.get("about:blank")
         stop(proc)
