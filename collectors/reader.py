@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from collectors import schema
+from collectors.store import open_quarantine_counts
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,10 @@ class Reader:
             frame[col] = _utc(frame[col])
         frame["lag_seconds"] = (pd.Timestamp(now) - frame["last_success_at"]).dt.total_seconds()
         return frame
+
+    def quarantine_counts(self) -> pd.DataFrame:
+        """Open quarantine rows per source and reason (columns source, reason, rows)."""
+        return open_quarantine_counts(self.engine)
 
     def quarantine(self, open_only: bool = True) -> pd.DataFrame:
         sql = "SELECT id, source, stream, reason, case_id, detail, payload, first_seen_at, resolved_at FROM quarantine"

@@ -281,15 +281,20 @@ class Store:
 
     def quarantine_counts(self) -> pd.DataFrame:
         """Open quarantine rows per source and reason."""
-        q = schema.quarantine
-        query = (
-            select(q.c.source, q.c.reason, func.count().label("rows"))
-            .where(q.c.resolved_at.is_(None))
-            .group_by(q.c.source, q.c.reason)
-            .order_by(q.c.source, q.c.reason)
-        )
-        with self.engine.connect() as conn:
-            return pd.DataFrame(conn.execute(query).all(), columns=["source", "reason", "rows"])
+        return open_quarantine_counts(self.engine)
+
+
+def open_quarantine_counts(engine: Engine) -> pd.DataFrame:
+    """Open (unresolved) quarantine rows per source and reason: one GROUP BY, cheap enough for every tick."""
+    q = schema.quarantine
+    query = (
+        select(q.c.source, q.c.reason, func.count().label("rows"))
+        .where(q.c.resolved_at.is_(None))
+        .group_by(q.c.source, q.c.reason)
+        .order_by(q.c.source, q.c.reason)
+    )
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=["source", "reason", "rows"])
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

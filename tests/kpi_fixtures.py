@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from collectors.reader import CASE_FIELDS
+
 CATALOG = pd.DataFrame(
     {
         "code": ["P", "Q", "Z"],
@@ -36,19 +38,7 @@ def frames(cases: list[dict], events: list[tuple]) -> tuple[pd.DataFrame, pd.Dat
                 "version": 1,
             }
         )
-    columns = [
-        "source",
-        "case_id",
-        "procedure_code",
-        "submitted_at",
-        "channel",
-        "region",
-        "agent",
-        "updated_at",
-        "deleted_at",
-        "version",
-    ]
-    case_frame = pd.DataFrame(rows, columns=columns)
+    case_frame = pd.DataFrame(rows, columns=list(CASE_FIELDS))
     for col in ("submitted_at", "updated_at", "deleted_at"):
         case_frame[col] = pd.to_datetime(case_frame[col], utc=True).astype("datetime64[us, UTC]")
     ev_rows = [

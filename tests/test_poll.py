@@ -17,6 +17,13 @@ from tests.conftest import reader_for
 from tests.factories import add_case, naive, source_settings
 
 
+def settings_for(*sources) -> Settings:
+    """Settings holding only ``sources``: the collector needs nothing else from them."""
+    return Settings(
+        path=None, store_url="", snapshot_dir=Path("."), catalog_path=Path("."), country="TG", extra_closures=(), sources=sources
+    )
+
+
 def poll(source, store, catalog, clock, **kw):
     return poll_source(source, reader_for(source.url), store, catalog["code"], now=clock, **kw)
 
@@ -127,15 +134,7 @@ def test_reconcile_runs_every_n_polls(sqlite_source, sqlite_store, catalog, cloc
     t = naive(2026, 11, 20, 10)
     add_case(engine, "A", t)
     add_case(engine, "B", t)
-    settings = Settings(
-        path=None,
-        store_url="",
-        snapshot_dir=Path("."),
-        catalog_path=Path("."),
-        country="TG",
-        extra_closures=(),
-        sources=(source_settings(url, reconcile_every_polls=3),),
-    )
+    settings = settings_for(source_settings(url, reconcile_every_polls=3))
     collector = Collector(settings, sqlite_store, catalog, now=clock)
     collector.poll("src")
     with engine.begin() as conn:
@@ -149,15 +148,7 @@ def test_source_down_then_back_catches_up_without_duplicates(sqlite_source, sqli
     t = naive(2026, 11, 20, 10)
     add_case(engine, "A", t, events=(("DEP", t),))
     ro_url = f"sqlite:///file:{tmp_path / 'source.db'}?mode=ro&uri=true"
-    settings = Settings(
-        path=None,
-        store_url="",
-        snapshot_dir=Path("."),
-        catalog_path=Path("."),
-        country="TG",
-        extra_closures=(),
-        sources=(source_settings(ro_url),),
-    )
+    settings = settings_for(source_settings(ro_url))
     collector = Collector(settings, sqlite_store, catalog, now=clock)
     assert collector.poll("src").new_cases == 1
     add_case(engine, "B", t + dt.timedelta(hours=1), events=(("DEP", t + dt.timedelta(hours=1)),))
@@ -200,15 +191,7 @@ def test_other_sources_are_not_blocked_by_a_failing_one(sqlite_source, sqlite_st
     url, engine = sqlite_source
     add_case(engine, "A", naive(2026, 11, 20, 10))
     down = source_settings(f"sqlite:///file:{tmp_path / 'nope.db'}?mode=ro&uri=true", name="down")
-    settings = Settings(
-        path=None,
-        store_url="",
-        snapshot_dir=Path("."),
-        catalog_path=Path("."),
-        country="TG",
-        extra_closures=(),
-        sources=(down, source_settings(url)),
-    )
+    settings = settings_for(down, source_settings(url))
     collector = Collector(settings, sqlite_store, catalog, now=clock)
     results = {r.source: r for r in collector.poll_all()}
     assert results["down"].error and results["src"].new_cases == 1

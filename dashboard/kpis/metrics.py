@@ -27,24 +27,6 @@ COUNT_KEYS = (
     "breached_open",
     "at_risk_open",
 )
-METRIC_KEYS = (
-    "backlog",
-    "backlog_waiting_applicant",
-    "backlog_age",
-    "inflow",
-    "outflow",
-    "approved",
-    "rejected",
-    "withdrawn",
-    "median_processing_days",
-    "p90_processing_days",
-    "median_business_days",
-    "sla_compliance_pct",
-    "breached_open",
-    "at_risk_open",
-    "rejection_rate_pct",
-    "online_share_pct",
-)
 _CODE = {s: i for i, s in enumerate(STATUSES)}
 
 

@@ -78,8 +78,7 @@ class KpiService:
         return self._get("trend", as_of, (weeks,), lambda at: weekly_trend(at, weeks, self.state))
 
     def _document(self, as_of: pd.Timestamp, days: int) -> dict[str, Any]:
-        quarantine = self.reader.quarantine()
-        counts = quarantine["reason"].value_counts().to_dict() if not quarantine.empty else {}
+        counts = self.reader.quarantine_counts().groupby("reason")["rows"].sum().to_dict()
         self.computations += 1
         return document_from_state(self.state(as_of), days, counts)
 

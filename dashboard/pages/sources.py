@@ -46,20 +46,13 @@ def register(app: Dash, reader: Reader, now: Callable[[], dt.datetime]) -> None:
 def render(reader: Reader, at: dt.datetime) -> tuple[html.Table, list[html.Div], str]:
     """The page's content at ``at``: pure over what the reader returns."""
     frames = reader.frames()
-    table = health_table(reader.health(at), _quarantine_counts(reader))
+    table = health_table(reader.health(at), reader.quarantine_counts())
     totals = [
         _tile("Dossiers suivis", _fr_int(len(frames.live_cases()))),
         _tile("Événements de statut", _fr_int(len(frames.events))),
         _tile("Version des données", _fr_int(frames.version)),
     ]
     return sources_table(table), totals, lome_time(at, "%d/%m/%Y %H:%M:%S") + " (Lomé)"
-
-
-def _quarantine_counts(reader: Reader) -> pd.DataFrame:
-    q = reader.quarantine()
-    if q.empty:
-        return pd.DataFrame(columns=["source", "reason", "rows"])
-    return q.groupby(["source", "reason"]).size().rename("rows").reset_index()
 
 
 def sources_table(table: pd.DataFrame) -> html.Table:

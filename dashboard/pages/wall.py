@@ -133,7 +133,7 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
     def tick(_n: int | None, known: int | None, plan: dict[str, Any] | None) -> tuple[Any, ...]:
         at = now()
         version = reader.version()
-        health = health_table(reader.health(at), _quarantine_counts(reader))
+        health = health_table(reader.health(at), reader.quarantine_counts())
         chips, banner, stale = freshness(health, (plan or {}).get("lang", "fr"))
         notice = (plan or {}).get("error")
         if notice:  # a mistyped screen URL: say so on the screen itself, and keep rotating
@@ -222,13 +222,6 @@ def new_breaches(known: dict[str, int] | None, current: dict[str, int]) -> list[
     if known is None:
         return []
     return sorted(code for code, n in current.items() if n > known.get(code, 0))
-
-
-def _quarantine_counts(reader: Reader) -> pd.DataFrame:
-    q = reader.quarantine()
-    if q.empty:
-        return pd.DataFrame(columns=["source", "reason", "rows"])
-    return q.groupby(["source", "reason"]).size().rename("rows").reset_index()
 
 
 def freshness(health: pd.DataFrame, lang: str = "fr") -> tuple[list[html.Span], list[Any] | None, bool]:
