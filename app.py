@@ -5,6 +5,8 @@
     python app.py sources [--config F]                         check each source's mapping
     python app.py kpis [--config F] [--as-of T] [--days N] [--collect] [--json]   the KPI document
     python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
+    python app.py users add|remove|list|unlock [NAME] [--role R]   accounts (password asked, or read from stdin)
+    python app.py screens add|revoke|list|status [NAME]        wall-screen tokens; status: heartbeats
 
 Without --config, Vigie runs its demo: config/demo.toml over generated portal databases.
 """
@@ -55,9 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--collect", action="store_true", help="interroger chaque source une fois avant le calcul")
     kpis.add_argument("--json", action="store_true", help="imprimer le document JSON complet")
 
-    screens = sub.add_parser("screens", help="écrans muraux : lesquels se sont tus")
-    screens.add_argument("action", choices=["list"], help="list : chaque écran, sa vue, sa dernière nouvelle")
+    screens = sub.add_parser("screens", help="écrans muraux : jetons d'accès, et lesquels se sont tus")
+    screens.add_argument(
+        "action",
+        choices=["add", "revoke", "list", "status"],
+        help="add/revoke : jeton d'un écran ; list : les jetons ; status : chaque écran, sa vue, sa dernière nouvelle",
+    )
+    screens.add_argument("name", nargs="?", help="nom de l'écran (add, revoke)")
     config_arg(screens)
+
+    users = sub.add_parser("users", help="comptes : lecteur (viewer), gestionnaire (manager), administrateur (admin)")
+    users.add_argument("action", choices=["add", "remove", "list", "unlock"])
+    users.add_argument("name", nargs="?", help="nom d'utilisateur (add, remove, unlock)")
+    users.add_argument("--role", choices=["viewer", "manager", "admin"], default="viewer", help="rôle (add ; défaut viewer)")
+    config_arg(users)
 
     demo = sub.add_parser("demo", help="créer les bases du portail de démonstration dans data/demo/")
     demo.add_argument("--reset", action="store_true", help="régénérer la démo (efface aussi le magasin de démo)")
@@ -224,12 +237,23 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    from collectors.collector import utc_now
+    from dashboard.auth.cli import users_command
+
+    settings, _ = _settings(args.config)
+    return users_command(_store(settings).engine, args.action, args.name, args.role, utc_now())
+
+
 def cmd_screens(args: argparse.Namespace) -> int:
     from collectors.collector import utc_now
+    from dashboard.auth.cli import screens_tokens_command
     from dashboard.health import ago_fr
     from dashboard.screens import list_screens
 
     settings, _ = _settings(args.config)
+    if args.action != "status":
+        return screens_tokens_command(_store(settings).engine, args.action, args.name, utc_now())
     frame = list_screens(_store(settings).engine, utc_now())
     if frame.empty:
         print("Aucun écran ne s'est encore annoncé.")
@@ -256,6 +280,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _secret(settings) -> str | None:  # type: ignore[no-untyped-def]
+    """The session-signing secret from the environment; required when authentication is on."""
+    import os
+
+    from collectors.config import ConfigError
+
+    secret = os.environ.get(settings.auth.secret_env)
+    if settings.auth.enabled and (not secret or len(secret) < 32):
+        raise ConfigError(
+            f"la variable d'environnement {settings.auth.secret_env} doit contenir le secret de signature des sessions "
+            '(32 caractères au moins ; par exemple : python -c "import secrets; print(secrets.token_hex(32))")'
+        )
+    return secret or None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -264,6 +303,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from dashboard import create_app
 
     settings, catalog = _settings(args.config)
+    secret = _secret(settings)  # before anything starts: a missing secret stops start-up
     demo = args.config is None
     if demo:
         _ensure_demo(catalog)
@@ -279,7 +319,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log.warning("collecteurs non intégrés : %s", exc)
     kpis = _kpi_service(settings, catalog, store)
     threading.Thread(target=kpis.reader.frames, name="warm-cache", daemon=True).start()
-    app = create_app(kpis.reader, kpis, utc_now)
+    app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret)
     print(f"Vigie sur http://{args.host}:{args.port}/")
     try:
         app.run(host=args.host, port=args.port, debug=False)
@@ -306,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
             "sources": cmd_sources,
             "kpis": cmd_kpis,
             "screens": cmd_screens,
+            "users": cmd_users,
             "demo": cmd_demo,
         }
         return commands[command](args)

@@ -68,8 +68,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     var title = document.getElementById("wall-view-title");
     if (!title) { return; }  /* only wall screens report */
     var version = document.getElementById("wall-version-text");
+    /* The CSRF token the server put in a cookie, sent back as a header (the server refuses POSTs without it). */
+    var csrf = (document.cookie.match(/(?:^|;\s*)_csrf_token=([^;]*)/) || [])[1] || "";
     fetch("/api/screens/heartbeat", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(csrf) },
       body: JSON.stringify({ screen: screenName(), view: title.textContent,
                              version: version && version.textContent ? parseInt(version.textContent, 10) : null })
     }).catch(function () { /* the connection banner already says so */ });

@@ -39,6 +39,31 @@ class SourceSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """Access control ([auth]). On unless a config turns it off (only the demo does).
+
+    The cookie-signing secret is never in the file: it is read from the environment
+    variable named by ``secret_env`` when the app starts.
+    """
+
+    enabled: bool = True
+    secret_env: str = "VIGIE_SECRET_KEY"
+    session_hours: float = 12.0
+    lockout_failures: int = 20
+    lockout_minutes: float = 15.0
+
+
+#: [auth] keys: (type, help). Defaults live on AuthSettings.
+AUTH_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "enabled": (bool, "authentication on (default) or off (demo only)"),
+    "secret_env": (str, "environment variable holding the session-signing secret"),
+    "session_hours": ((int, float), "a login lasts this long"),
+    "lockout_failures": (int, "wrong passwords in a row that lock an account"),
+    "lockout_minutes": ((int, float), "how long a locked account (or address) stays locked"),
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path | None
     store_url: str
@@ -47,6 +72,7 @@ class Settings:
     country: str
     extra_closures: tuple[dt.date, ...]
     sources: tuple[SourceSettings, ...]
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
 
 #: Optional per-source keys: (type, help). Defaults live on SourceSettings.
@@ -87,7 +113,7 @@ def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = Non
 def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str], base_dir: Path) -> Settings:
     """Validate an already-parsed TOML document."""
     where = str(path) if path else "<config>"
-    _reject_unknown(raw, {"store", "catalog", "calendar", "sources"}, where)
+    _reject_unknown(raw, {"store", "catalog", "calendar", "sources", "auth"}, where)
 
     store = _table(raw, "store", where)
     _reject_unknown(store, {"url", "snapshot_dir"}, f"{where} [store]")
@@ -119,7 +145,22 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
         country=country,
         extra_closures=closures,
         sources=sources,
+        auth=_parse_auth(raw.get("auth", {}), f"{where} [auth]"),
     )
+
+
+def _parse_auth(raw: Any, where: str) -> AuthSettings:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: une table est attendue")
+    _reject_unknown(raw, set(AUTH_KEYS), where)
+    for key, (kind, _help) in AUTH_KEYS.items():
+        # bool is an int in Python: a number is not accepted for ``enabled`` nor a bool for a number
+        if key in raw and (not isinstance(raw[key], kind) or (kind is not bool and isinstance(raw[key], bool))):
+            raise ConfigError(f"{where}: type invalide pour la clé {key}")
+    for key in ("session_hours", "lockout_failures", "lockout_minutes"):
+        if key in raw and raw[key] <= 0:
+            raise ConfigError(f"{where}: la clé {key} doit être positive")
+    return AuthSettings(**raw)
 
 
 def _parse_source(raw: Any, index: int, where: str, env: dict[str, str], base_dir: Path) -> SourceSettings:

@@ -153,3 +153,45 @@ screens = Table(
     Column("address", String(64)),
     Column("user_agent", String(256)),
 )
+
+# Access control lives in the store too, so every app worker (and host) sees the same
+# users, tokens and lockouts. Only hashes are kept: a leaked store leaks no password.
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+screen_tokens = Table(
+    "screen_tokens",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+#: Failed logins per key ("user:<name>" or "ip:<address>") within the current lockout window.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", _id(), primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text),
+    Column("address", String(64)),
+    Index("ix_audit_log_at", "at"),
+)

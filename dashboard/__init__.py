@@ -6,19 +6,34 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote
 
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, dcc, html
+from flask import request
 
+from collectors.config import AuthSettings
 from collectors.reader import Reader
 from dashboard import ids
 from dashboard.api import register_api
+from dashboard.auth import audit
+from dashboard.auth.roles import allows, page_role
+from dashboard.auth.web import current, install_auth
+from dashboard.explorer.routes import register_exports
 from dashboard.kpis.service import KpiService
-from dashboard.pages import screens, sources, wall
+from dashboard.pages import case, explorer, home, screens, sources, users, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+NO_AUTH = AuthSettings(enabled=False)
 
 
-def create_app(reader: Reader, kpis: KpiService, now: Callable[[], dt.datetime]) -> Dash:
+def create_app(
+    reader: Reader,
+    kpis: KpiService,
+    now: Callable[[], dt.datetime],
+    auth: AuthSettings = NO_AUTH,
+    secret: str | None = None,
+) -> Dash:
+    """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None)."""
     app = Dash(
         __name__,
         title="Vigie",
@@ -27,24 +42,64 @@ def create_app(reader: Reader, kpis: KpiService, now: Callable[[], dt.datetime])
         update_title=None,
         suppress_callback_exceptions=True,
     )
-    app.layout = html.Div([dcc.Location(id=ids.URL), html.Div(id=ids.PAGE)])
+    app.layout = html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), html.Div(id=ids.PAGE)])
     app.validation_layout = html.Div([app.layout, sources.layout(), wall.layout(), screens.layout()])
+    install_auth(app.server, reader.engine, auth, secret or secrets.token_hex(32), now)
 
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search"))
     def route(path: str | None, search: str | None) -> object:
-        if path in ("/wall", "/wall/"):
-            return wall.layout(wall.language(search))
-        if path in (None, "/", "/sources"):
-            return sources.layout()
-        if path in ("/ecrans", "/ecrans/"):
-            return screens.layout()
-        return html.Div(
-            className="page",
-            children=[html.H1("Page introuvable"), html.P(f"« {path} » n'existe pas. Essayez /wall, /sources ou /ecrans.")],
-        )
+        return page(path or "/", search, kpis, now)
 
     sources.register(app, reader, now)
     wall.register(app, reader, kpis, now)
     screens.register(app, reader, now)
+    explorer.register(app, kpis, now)
     register_api(app.server, kpis, boot=secrets.token_hex(8))
+    register_exports(app.server, kpis, reader.engine, now)
     return app
+
+
+def page(path: str, search: str | None, kpis: KpiService, now: Callable[[], dt.datetime]) -> object:
+    """The page for a path, after checking the role on the server (a direct callback call gets nothing more)."""
+    who = current()
+    if who is None or not allows(who.role, page_role(path)):
+        return html.Div(
+            className="app-page", children=[html.H1("Accès refusé"), html.P("Votre rôle ne donne pas accès à cette page.")]
+        )
+    if path in ("/wall", "/wall/"):
+        return wall.layout(wall.language(search))
+    if path == "/":
+        return home.layout(kpis.document(None, 7), who)
+    if path in ("/sources", "/sources/"):
+        return sources.layout()
+    if path in ("/ecrans", "/ecrans/"):
+        return screens.layout()
+    if path in ("/utilisateurs", "/utilisateurs/"):
+        return users.layout(kpis.reader.engine)
+    if path in ("/explorer", "/explorer/"):
+        return explorer.layout(search, kpis, now())
+    if path.startswith("/explorer/case/"):
+        parts = path[len("/explorer/case/") :].split("/")
+        if len(parts) != 2 or not all(parts):
+            return explorer.error_page("adresse de dossier attendue : /explorer/case/<source>/<numéro>")
+        source, case_id = (unquote(p) for p in parts)
+        story = kpis.case_story(source, case_id)
+        audit.record(
+            kpis.reader.engine,
+            who=who.name,
+            action="case_view",
+            detail=f"{source}/{case_id}",
+            address=request.remote_addr,
+            now=now(),
+        )
+        if story is None:
+            return case.not_found(source, case_id)
+        name = kpis.catalog.loc[kpis.catalog["code"] == story.case["procedure_code"], "name"]
+        return case.layout(story, str(name.iloc[0]) if not name.empty else "")
+    return html.Div(
+        className="app-page",
+        children=[
+            html.H1("Page introuvable"),
+            html.P(f"« {path} » n'existe pas. Essayez /, /wall, /explorer, /sources ou /ecrans."),
+        ],
+    )

@@ -8,9 +8,14 @@ from typing import Any
 import pandas as pd
 from flask import Flask, Response, request
 
+from dashboard.auth.roles import allows
+from dashboard.auth.web import current
 from dashboard.kpis.document import KpiParameterError, parse_as_of, parse_days
+from dashboard.kpis.filters import parse_filters
 from dashboard.kpis.service import KpiService
 from dashboard.screens import HeartbeatError, list_screens, record_heartbeat
+
+MASKED = "•••"
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -44,12 +49,14 @@ def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
 
     @server.get("/api/kpis")
     def api_kpis() -> Response:
+        """The KPI document; ``service``, ``procedure``, ``region`` and ``channel`` narrow the cases counted."""
         try:
             as_of = parse_as_of(request.args.get("as_of"), kpis.now()) if request.args.get("as_of") else None
             days = parse_days(request.args.get("days"))
+            filters = parse_filters(request.args.to_dict(), kpis.catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json(kpis.document(as_of, days))
+        return _json(kpis.document(as_of, days, filters))
 
     register_series(server, kpis)
 
@@ -110,7 +117,11 @@ def register_series(server: Flask, kpis: KpiService) -> None:
             as_of, horizon = params(), _int_arg("horizon", 5, 1, 60)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json({"horizon_business_days": horizon, "cases": _records(kpis.at_risk(as_of, horizon))})
+        cases = kpis.at_risk(as_of, horizon)
+        who = current()
+        if who is None or not allows(who.role, "manager"):  # viewers see no personal data
+            cases = cases.assign(agent=MASKED)
+        return _json({"horizon_business_days": horizon, "cases": _records(cases)})
 
     @server.get("/api/series/trend")
     def api_trend() -> Response:

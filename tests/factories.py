@@ -91,3 +91,11 @@ def source_settings(url: str, name: str = "src", **overrides: Any) -> SourceSett
 def naive(*args: int) -> dt.datetime:
     """A naive wall-clock datetime, as legacy sources store them."""
     return dt.datetime(*args)  # noqa: DTZ001 - deliberately naive: that is what the sources hold
+
+
+def csrf_headers(client: Any, page: str = "/wall") -> dict[str, str]:
+    """Load a page as a browser would, and return the X-CSRFToken header its cookie gives."""
+    client.get(page)
+    cookie = client.get_cookie("_csrf_token")
+    assert cookie is not None, "the page set no _csrf_token cookie"
+    return {"X-CSRFToken": cookie.value}

@@ -22,13 +22,16 @@ from tests.factories import CASES_SQL, EVENTS_SQL, STATUS_MAP, add_case, naive
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def write_config(tmp_path: Path, store_url: str, source_url: str) -> Path:
+def write_config(tmp_path: Path, store_url: str, source_url: str, auth: bool = False) -> Path:
+    """A one-source config; authentication off unless ``auth`` (the tests of access control turn it on)."""
     status_map = "\n".join(f'{k} = "{v}"' for k, v in STATUS_MAP.items())
     body = f'''
 [store]
 url = "{store_url}"
 [catalog]
 path = "{ROOT / "data" / "procedures.csv"}"
+[auth]
+enabled = {"true" if auth else "false"}
 [[sources]]
 name = "src"
 url = "{source_url}"

@@ -13,6 +13,7 @@ from dashboard.figures import alerts_by_procedure, backlog_age_by_service, delay
 from dashboard.format import fr_number
 from dashboard.kpis.service import KpiService
 from dashboard.pages.wall import VIEWS, freshness, overview, playlist, views
+from tests.factories import csrf_headers
 from tests.test_api import load_fixture
 
 
@@ -179,9 +180,18 @@ def test_heartbeat_endpoint(service) -> None:
     from dashboard import create_app
 
     client = create_app(service.reader, service, service.now).server.test_client()
-    assert client.post("/api/screens/heartbeat", json={"screen": "hall", "view": "Alertes", "version": 1}).status_code == 200
-    assert client.post("/api/screens/heartbeat", json={"screen": ""}).status_code == 400
-    assert client.post("/api/screens/heartbeat", data="pas du json").status_code == 400
+    headers = csrf_headers(client)
+    assert (
+        client.post("/api/screens/heartbeat", json={"screen": "hall", "view": "Alertes", "version": 1}).status_code == 400
+    )  # no token
+    assert (
+        client.post(
+            "/api/screens/heartbeat", json={"screen": "hall", "view": "Alertes", "version": 1}, headers=headers
+        ).status_code
+        == 200
+    )
+    assert client.post("/api/screens/heartbeat", json={"screen": ""}, headers=headers).status_code == 400
+    assert client.post("/api/screens/heartbeat", data="pas du json", headers=headers).status_code == 400
     listed = client.get("/api/screens").get_json()["screens"]
     assert [s["name"] for s in listed] == ["hall"] and listed[0]["silent"] is False
 

@@ -168,6 +168,8 @@ class CaseState:
     due_day: np.ndarray  # datetime64[D]; meaningful for open cases
     processing_days: np.ndarray  # NaN for open cases
     age_days: np.ndarray
+    #: Set when ``visible`` was narrowed by filters (kpis/filters.py): the visible cases before that.
+    unfiltered_visible: np.ndarray | None = None
 
     @cached_property
     def over(self) -> np.ndarray:

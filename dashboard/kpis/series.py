@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -89,6 +90,10 @@ def _backlog_steps(state: CaseState, t: int) -> tuple[np.ndarray, np.ndarray, np
     """(case, time, +1/-1) steps of the open-case count up to T; kept on the history when T sees every event."""
     h = state.history
     settled = t >= h.horizon_us
+    if state.unfiltered_visible is not None:  # steps are per case: a filtered state keeps its visible cases' steps
+        no, at, value = _backlog_steps(dataclasses.replace(state, visible=state.unfiltered_visible, unfiltered_visible=None), t)
+        keep = state.visible[no]
+        return no[keep], at[keep], value[keep]
     if settled and "steps" in h._settled:
         return h._settled["steps"]  # type: ignore[return-value]
     known = (h.ev_at <= t) & state.visible[h.ev_case]

@@ -6,6 +6,7 @@ scripts/test.sh installs them when missing. Nothing is downloaded at run time.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from tests.servers import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
+TEST_SECRET = "test-secret-" + "0" * 32
 CHROME_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -67,6 +69,7 @@ def serve(config: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "serve", "--config", str(config), "--port", str(port), *extra],
         cwd=ROOT,
+        env={**os.environ, "VIGIE_SECRET_KEY": TEST_SECRET},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

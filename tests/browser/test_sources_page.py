@@ -27,7 +27,7 @@ def test_sources_page_shows_health_and_loads_nothing_external(browser, tmp_path,
     config.write_text(text)
     proc, base = serve(config)
     try:
-        browser.get(base + "/")
+        browser.get(base + "/sources")
         wait = WebDriverWait(browser, 30)
         wait.until(lambda b: "portail-test" in b.find_element(By.ID, "sources-table").text)
         time.sleep(1)

@@ -1,0 +1,67 @@
+"""Who may see what. One table per kind of door (page path, callback output, endpoint), read top-down.
+
+Roles are ordered: an admin can do what a manager can, a manager what a viewer can.
+Anything not listed needs admin: a new page or callback is closed until it is placed here.
+"""
+
+from __future__ import annotations
+
+ROLES: tuple[str, ...] = ("viewer", "manager", "admin")
+ROLE_LABELS = {"viewer": "lecteur", "manager": "gestionnaire", "admin": "administrateur"}
+
+#: Page paths (prefix match, first hit wins) -> the least role that may open them.
+PAGE_ROLES: tuple[tuple[str, str], ...] = (
+    ("/wall", "viewer"),
+    ("/explorer", "manager"),
+    ("/rapports", "manager"),
+    ("/sources", "admin"),
+    ("/ecrans", "admin"),
+    ("/utilisateurs", "admin"),
+    ("/journal", "admin"),
+    ("/", "viewer"),  # the overview, and "page introuvable" for unknown paths
+)
+
+#: Flask endpoints under /api/ and /explorer/ (prefix match).
+ENDPOINT_ROLES: tuple[tuple[str, str], ...] = (
+    ("/api/screens/heartbeat", "viewer"),
+    ("/api/screens", "admin"),
+    ("/api/kpis", "viewer"),
+    ("/api/series/", "viewer"),
+    ("/api/cases/", "viewer"),  # agent names are masked for viewers
+    ("/explorer/export", "manager"),
+)
+
+#: Dash component-id prefixes of callback outputs -> the least role that may run the callback.
+CALLBACK_ROLES: tuple[tuple[str, str], ...] = (
+    ("page", "viewer"),  # the router checks the path's role itself
+    ("wall", "viewer"),
+    ("home-", "viewer"),
+    ("explorer-", "manager"),
+    ("case-", "manager"),
+    ("sources-", "admin"),
+    ("screens-", "admin"),
+    ("admin-", "admin"),
+)
+
+
+def allows(role: str | None, needed: str) -> bool:
+    """True when ``role`` is at least ``needed``; no role (not logged in) allows nothing."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+def _lookup(table: tuple[tuple[str, str], ...], key: str) -> str:
+    return next((role for prefix, role in table if key.startswith(prefix)), "admin")
+
+
+def page_role(path: str) -> str:
+    return _lookup(PAGE_ROLES, path or "/")
+
+
+def endpoint_role(path: str) -> str:
+    return _lookup(ENDPOINT_ROLES, path)
+
+
+def callback_role(output_ids: list[str]) -> str:
+    """The strictest role among a callback's outputs (a callback is as closed as its most private output)."""
+    needed = [_lookup(CALLBACK_ROLES, i) for i in output_ids] or ["admin"]
+    return max(needed, key=ROLES.index)

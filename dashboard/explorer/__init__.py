@@ -1,0 +1,1 @@
+"""The managers' explorer: URL state, figures and exports (pages/explorer.py wires them)."""

@@ -1,0 +1,70 @@
+"""Export endpoints: the explorer's current view as CSV or XLSX, logged in the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+from flask import Flask, Response, request
+from sqlalchemy import Engine
+
+from dashboard.auth import audit
+from dashboard.auth.web import current
+from dashboard.explorer.export import to_csv, to_xlsx
+from dashboard.explorer.labels import FILTER_LABELS, POPULATION_LABELS
+from dashboard.explorer.state import PERIOD_LABELS, ExplorerQueryError, parse_search
+from dashboard.kpis.service import KpiService
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_header(search: str, as_of: pd.Timestamp, days: int, rows: int, who: str) -> list[tuple[str, str]]:
+    """What an export records about itself: when, by whom, the window, and every filter (or "tous")."""
+    params = dict(pair.split("=", 1) for pair in search.lstrip("?").split("&") if "=" in pair)
+    lome = as_of.tz_convert("Africa/Lome")
+    header = [
+        ("Vigie — export", "Ministère de l'Énergie et des Mines"),
+        ("Exporté par", who),
+        ("Données au", f"{lome:%d/%m/%Y %H:%M} (heure de Lomé)"),
+        ("Fenêtre", f"{days} jours jusqu'à cet instant"),
+        ("Lien", "/explorer" + search),
+    ]
+    return header + [(FILTER_LABELS[k], v) for k, v in params.items() if k in FILTER_LABELS] + [("Dossiers", str(rows))]
+
+
+def register_exports(server: Flask, kpis: KpiService, engine: Engine, now: Callable[[], dt.datetime]) -> None:
+    @server.get("/explorer/export.<kind>")
+    def export(kind: str) -> Response:
+        if kind not in ("csv", "xlsx"):
+            return Response("Format d'export inconnu (attendu : csv ou xlsx).", 404, mimetype="text/plain")
+        search = "?" + request.query_string.decode("utf-8") if request.query_string else ""
+        try:
+            query = parse_search(search, kpis.catalog, now())
+        except ExplorerQueryError as exc:
+            return Response(f"Export impossible : {exc}", 400, mimetype="text/plain")
+        as_of, days = query.window(now())
+        at = as_of if as_of is not None else pd.Timestamp(now()).tz_convert("UTC")
+        rows = kpis.cases(as_of, days, query.filters, query.dossiers)  # the same cached list as the page
+        who = current()
+        name = who.name if who else "?"
+        search = query.to_search()
+        header = export_header(search, at, days, len(rows), name)
+        header.insert(5, ("Population", POPULATION_LABELS[query.dossiers]))
+        if query.periode != "perso":
+            header.insert(5, ("Période", PERIOD_LABELS[query.periode]))
+        body = to_csv(rows, header) if kind == "csv" else to_xlsx(rows, header)
+        audit.record(
+            engine,
+            who=name,
+            action="export",
+            detail=f"{kind} {len(rows)} dossiers /explorer{search}",
+            address=request.remote_addr,
+            now=now(),
+        )
+        stamp = at.tz_convert("Africa/Lome").strftime("%Y%m%d-%H%M")
+        return Response(
+            body,
+            mimetype="text/csv; charset=utf-8" if kind == "csv" else XLSX,
+            headers={"Content-Disposition": f'attachment; filename="vigie-dossiers-{stamp}.{kind}"'},
+        )

@@ -1,0 +1,147 @@
+"""The explorer's whole state lives in its URL: parsed and validated here, and written back.
+
+``/explorer?periode=30j&service=CEET&procedure=CEET-BT&region=Kara&canal=en_ligne&dossiers=en_cours``
+Copying a link reproduces the view; back and forward replay it. Every value is checked
+against the catalogue and vocabularies: a bad one gives a French message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+
+from dashboard.kpis.document import KpiParameterError
+from dashboard.kpis.filters import CaseFilters, parse_filters
+from dashboard.kpis.population import POPULATIONS
+
+PERIODS = {"7j": 7, "30j": 30, "90j": 90, "365j": 365}
+PERIOD_LABELS = {
+    "7j": "7 derniers jours",
+    "30j": "30 derniers jours",
+    "90j": "90 derniers jours",
+    "365j": "12 derniers mois",
+    "perso": "Période personnalisée",
+}
+CHANNEL_SLUGS = {"en_ligne": "online", "guichet": "counter"}
+STEPS = {"jour": 1, "semaine": 7}
+VIEWS = ("synthese", "charge")
+MAX_CUSTOM_DAYS = 730
+DEFAULT_PERIOD = "30j"
+_KEYS = ("periode", "du", "au", "service", "procedure", "region", "canal", "dossiers", "pas", "vue")
+
+
+class ExplorerQueryError(ValueError):
+    """A URL the explorer cannot show; the message names the faulty parameter (French)."""
+
+
+@dataclass(frozen=True)
+class ExplorerQuery:
+    periode: str = DEFAULT_PERIOD
+    du: dt.date | None = None
+    au: dt.date | None = None
+    service: str | None = None
+    procedure: str | None = None
+    region: str | None = None
+    canal: str | None = None  # URL slug: en_ligne / guichet
+    dossiers: str = "en_cours"
+    pas: str = "jour"
+    vue: str = "synthese"
+
+    @property
+    def level(self) -> str:
+        """Drill level: services -> procedures (of one service) -> cases (of one procedure)."""
+        return "cases" if self.procedure else "procedures" if self.service else "services"
+
+    @property
+    def filters(self) -> CaseFilters:
+        channel = CHANNEL_SLUGS.get(self.canal) if self.canal else None
+        return CaseFilters(service=self.service, procedure=self.procedure, region=self.region, channel=channel)
+
+    def window(self, now: dt.datetime) -> tuple[pd.Timestamp | None, int]:
+        """(as_of, days) for the KPI engine: None means "now" for the rolling presets.
+
+        A custom range du..au covers whole Lomé dates, au included: T is the midnight after au,
+        or now when au is today (the window then ends now and is as long as the range).
+        """
+        if self.periode != "perso":
+            return None, PERIODS[self.periode]
+        assert self.du is not None and self.au is not None
+        end = pd.Timestamp(self.au + dt.timedelta(days=1)).tz_localize("Africa/Lome").tz_convert("UTC")
+        return min(end, pd.Timestamp(now).tz_convert("UTC")), (self.au - self.du).days + 1
+
+    def with_(self, **changes: object) -> ExplorerQuery:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def to_search(self) -> str:
+        """The query string (with its "?"), listing only what differs from the defaults, in a fixed order."""
+        default = ExplorerQuery()
+        pairs = []
+        for key in _KEYS:
+            value = getattr(self, key)
+            if value is not None and value != getattr(default, key):
+                pairs.append((key, value.isoformat() if isinstance(value, dt.date) else str(value)))
+        return "?" + urlencode(pairs) if pairs else ""
+
+
+def _lome_today(now: dt.datetime) -> dt.date:
+    return pd.Timestamp(now).tz_convert("Africa/Lome").date()
+
+
+def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) -> ExplorerQuery:
+    """Parse and validate a query string; raise ExplorerQueryError with a French message."""
+    raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items()}
+    unknown = sorted(set(raw) - set(_KEYS))
+    if unknown:
+        raise ExplorerQueryError(f"paramètre inconnu : {', '.join(unknown)} (attendus : {', '.join(_KEYS)})")
+    periode = raw.get("periode", DEFAULT_PERIOD)
+    if periode not in PERIODS and periode != "perso":
+        raise ExplorerQueryError(f"période inconnue : « {periode} » (attendu : {', '.join([*PERIODS, 'perso'])})")
+    du, au = _date(raw, "du"), _date(raw, "au")
+    if periode == "perso":
+        if du is None or au is None:
+            raise ExplorerQueryError("période personnalisée : les dates du et au sont obligatoires (AAAA-MM-JJ)")
+        if au < du:
+            raise ExplorerQueryError(f"période personnalisée : au ({au.isoformat()}) précède du ({du.isoformat()})")
+        if (au - du).days + 1 > MAX_CUSTOM_DAYS:
+            raise ExplorerQueryError(f"période personnalisée : {MAX_CUSTOM_DAYS} jours au plus")
+        if au > _lome_today(now):
+            raise ExplorerQueryError(f"période personnalisée : au ({au.isoformat()}) est dans le futur")
+    elif du is not None or au is not None:
+        raise ExplorerQueryError("les dates du et au ne s'emploient qu'avec periode=perso")
+    canal = raw.get("canal")
+    if canal is not None and canal not in CHANNEL_SLUGS:
+        raise ExplorerQueryError(f"canal inconnu : « {canal} » (attendu : {', '.join(CHANNEL_SLUGS)})")
+    for key, allowed in (("dossiers", POPULATIONS), ("pas", STEPS), ("vue", VIEWS)):
+        if key in raw and raw[key] not in allowed:
+            raise ExplorerQueryError(f"{key} inconnu : « {raw[key]} » (attendu : {', '.join(allowed)})")
+    query = ExplorerQuery(
+        periode=periode,
+        du=du,
+        au=au,
+        service=raw.get("service"),
+        procedure=raw.get("procedure"),
+        region=raw.get("region"),
+        canal=canal,
+        dossiers=raw.get("dossiers", "en_cours"),
+        pas=raw.get("pas", "jour"),
+        vue=raw.get("vue", "synthese"),
+    )
+    try:
+        parse_filters({"service": query.service, "procedure": query.procedure, "region": query.region}, catalog)
+    except KpiParameterError as exc:
+        raise ExplorerQueryError(str(exc)) from None
+    if query.procedure and not query.service:  # a procedure belongs to one service: the breadcrumb shows it
+        query = query.with_(service=str(catalog.loc[catalog["code"] == query.procedure, "service"].iloc[0]))
+    return query
+
+
+def _date(raw: dict[str, str], key: str) -> dt.date | None:
+    if key not in raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw[key])
+    except ValueError:
+        raise ExplorerQueryError(f"date illisible pour {key} : « {raw[key]} » (attendu AAAA-MM-JJ)") from None

@@ -1,0 +1,50 @@
+"""One case told in full: its status periods, pauses, business days used and due date at T.
+
+Read from the same prepared history and state as the KPIs, so the case page agrees with
+the counts it was drilled from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from collectors.model import PAUSE_STATUS
+from dashboard.calendar import WEEKMASK
+from dashboard.kpis.case_state import STATUS_NAMES, CaseState
+
+
+@dataclass(frozen=True)
+class CaseStory:
+    case: dict[str, object]  # the case's row of CaseState.frame (status, dates, business days, due date, agent)
+    steps: pd.DataFrame  # status, start, end (aware UTC; end is T for the current status of an open case)
+    pauses: pd.DataFrame  # start, end, business_days (end is T for a pause still running)
+
+
+def case_story(state: CaseState, source: str, case_id: str) -> CaseStory | None:
+    """None when the case is unknown, deleted at its source, or not yet submitted at T."""
+    h = state.history
+    no = h.case_numbers().get((source, case_id))
+    if no is None or not state.visible[no]:
+        return None
+    t_us = int(state.as_of.tz_convert("UTC").value // 1000)
+    picked = np.flatnonzero((h.ev_case == no) & (h.ev_at <= t_us))
+    at, status = h.ev_at[picked], STATUS_NAMES[h.ev_status[picked]]
+    if len(at) == 0:  # a legacy case without history: submitted since its submission
+        at, status = np.array([h.submitted_us[no]]), np.array(["submitted"], dtype=object)
+    ends = np.append(at[1:], t_us if state.is_open[no] else at[-1])
+    to_time = lambda us: pd.to_datetime(us, unit="us", utc=True)  # noqa: E731
+    steps = pd.DataFrame({"status": status, "start": to_time(at), "end": to_time(ends)})
+    pauses = steps[steps["status"] == PAUSE_STATUS][["start", "end"]].reset_index(drop=True)
+    holidays = h.holidays_until(state.as_of)
+    pauses["business_days"] = np.busday_count(
+        _lome_days(pauses["start"]), _lome_days(pauses["end"]), weekmask=WEEKMASK, holidays=holidays
+    ).astype(int)
+    row = state.frame(np.array([no])).iloc[0].to_dict()
+    return CaseStory(case=row, steps=steps, pauses=pauses)
+
+
+def _lome_days(stamps: pd.Series) -> np.ndarray:
+    return stamps.dt.tz_convert("Africa/Lome").dt.tz_localize(None).to_numpy(dtype="datetime64[D]")

@@ -1,0 +1,81 @@
+"""Filters on the case population (service, procedure, region, channel): the explorer's and /api/kpis's.
+
+A filter narrows which cases are *visible*; every metric is then the same function of the
+narrowed state, so the explorer's numbers are the KPI engine's numbers by construction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from collectors.model import CHANNELS, REGIONS
+from dashboard.kpis.case_state import CaseState, History
+from dashboard.kpis.document import KpiParameterError
+
+FILTER_KEYS = ("service", "procedure", "region", "channel")
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """None means "all". Hashable: it is part of the KPI cache key."""
+
+    service: str | None = None
+    procedure: str | None = None
+    region: str | None = None
+    channel: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return all(getattr(self, k) is None for k in FILTER_KEYS)
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k in FILTER_KEYS if (v := getattr(self, k)) is not None}
+
+
+def parse_filters(values: dict[str, str | None], catalog: pd.DataFrame) -> CaseFilters:
+    """Validate raw values (URL or API parameters) against the catalogue and vocabularies.
+
+    An unknown value is an error with a French message naming it, never a silent "all".
+    A procedure outside the chosen service is an error too: the answer would always be empty.
+    """
+    clean = {k: (str(values.get(k)).strip() or None) if values.get(k) is not None else None for k in FILTER_KEYS}
+    services = sorted(catalog["service"].unique())
+    if clean["service"] is not None and clean["service"] not in services:
+        raise KpiParameterError(f"service inconnu : « {clean['service']} » (attendu : {', '.join(services)})")
+    if clean["procedure"] is not None:
+        row = catalog.loc[catalog["code"] == clean["procedure"]]
+        if row.empty:
+            raise KpiParameterError(f"procédure inconnue : « {clean['procedure']} »")
+        owner = row["service"].iloc[0]
+        if clean["service"] is not None and owner != clean["service"]:
+            raise KpiParameterError(f"la procédure « {clean['procedure']} » relève de {owner}, pas de {clean['service']}")
+    if clean["region"] is not None and clean["region"] not in REGIONS:
+        raise KpiParameterError(f"région inconnue : « {clean['region']} » (attendu : {', '.join(REGIONS)})")
+    if clean["channel"] is not None and clean["channel"] not in CHANNELS:
+        raise KpiParameterError(f"canal inconnu : « {clean['channel']} » (attendu : {', '.join(CHANNELS)})")
+    return CaseFilters(**clean)
+
+
+def case_mask(history: History, filters: CaseFilters) -> np.ndarray:
+    """Boolean mask over History.cases: the cases the filters keep."""
+    keep = np.ones(len(history.cases), dtype=bool)
+    if filters.service is not None:
+        keep &= history.service_no == history.services.index(filters.service)
+    if filters.procedure is not None:
+        keep &= history.procedure_no == history.procedures.index(filters.procedure)
+    for key, column in (("region", "region"), ("channel", "channel")):
+        value = getattr(filters, key)
+        if value is not None:
+            keep &= (history.cases[column] == value).to_numpy(dtype=bool, na_value=False)
+    return keep
+
+
+def filter_state(state: CaseState, filters: CaseFilters) -> CaseState:
+    """The same state with only the filtered cases visible (the input state is not modified)."""
+    if filters.empty:
+        return state
+    return dataclasses.replace(state, visible=state.visible & case_mask(state.history, filters), unfiltered_visible=state.visible)

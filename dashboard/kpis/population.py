@@ -1,0 +1,78 @@
+"""The cases behind a number: the rows of one KPI population, and processing times per period.
+
+Populations are the document's own masks (metrics.populations), so a case list has exactly
+as many rows as the number it was drilled from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.kpis.case_state import CaseState
+from dashboard.kpis.metrics import populations, quantile_sorted, split_by_group
+
+#: Drillable populations: URL slug (French) -> the document's metric key.
+POPULATIONS: dict[str, str] = {
+    "en_cours": "backlog",
+    "en_attente": "backlog_waiting_applicant",
+    "deposes": "inflow",
+    "clos": "outflow",
+    "hors_delai": "breached_open",
+    "a_risque": "at_risk_open",
+}
+CASE_ROW_COLUMNS: tuple[str, ...] = (
+    "source", "case_id", "service", "procedure_code", "region", "channel", "status", "submitted_at", "closed_at",
+    "business_days", "sla_days", "due_date", "processing_days", "breached", "at_risk", "agent",
+)  # fmt: skip
+_DAY_US = 86400 * 10**6
+
+
+def case_rows(state: CaseState, days: int, population: str) -> pd.DataFrame:
+    """The cases counted by ``population`` (a POPULATIONS slug) over [T - days, T); oldest submission first.
+
+    ``business_days`` is admin_business_days at T for an open case and at closure for a closed one.
+    """
+    if population not in POPULATIONS:
+        raise KeyError(population)
+    rows = np.flatnonzero(populations(state, days)[POPULATIONS[population]])
+    frame = state.frame(rows)
+    frame["business_days"] = frame["admin_bd_now"].fillna(frame["admin_bd_at_close"])
+    return frame.sort_values(["submitted_at", "source", "case_id"], kind="stable")[list(CASE_ROW_COLUMNS)].reset_index(drop=True)
+
+
+def processing_buckets(state: CaseState, days: int, bucket_days: int) -> pd.DataFrame:
+    """Closures of [T - days, T) in periods of ``bucket_days`` (1: daily, 7: weekly) from the window's start.
+
+    Per period: closures, median and p90 of processing_days (calendar) and of business days at
+    closure; None where a period has no closure.
+    """
+    t = int(state.as_of.tz_convert("UTC").tz_localize(None).to_datetime64().astype("datetime64[us]").astype(np.int64))
+    start = t - days * _DAY_US
+    periods = -(-days // bucket_days)
+    out = populations(state, days)["outflow"]
+    bucket = ((state.closed_at_us[out] - start) // (bucket_days * _DAY_US)).astype(np.int64)
+    calendar = split_by_group(bucket, state.processing_days[out], periods)
+    business = split_by_group(bucket, state.admin[out].astype(np.float64), periods)
+    starts = pd.to_datetime(start + np.arange(periods) * bucket_days * _DAY_US, unit="us", utc=True).tz_convert("Africa/Lome")
+    return pd.DataFrame(
+        {
+            "period_start": starts,
+            "closures": [len(v) for v in calendar],
+            "median_processing_days": [quantile_sorted(v, 0.5) for v in calendar],
+            "p90_processing_days": [quantile_sorted(v, 0.9) for v in calendar],
+            "median_business_days": [quantile_sorted(v, 0.5) for v in business],
+            "p90_business_days": [quantile_sorted(v, 0.9) for v in business],
+        }
+    )
+
+
+def counts_by_label(state: CaseState, days: int, column: str, labels: tuple[str, ...]) -> pd.DataFrame:
+    """backlog, inflow and outflow per value of a case column (region, channel), every label listed."""
+    masks = populations(state, days)
+    values = state.history.cases[column].astype("string").to_numpy(dtype=object, na_value=None)
+    out = {"group": list(labels)}
+    for key in ("backlog", "inflow", "outflow"):
+        counted = pd.Series(values[masks[key]]).value_counts()
+        out[key] = [int(counted.get(label, 0)) for label in labels]
+    return pd.DataFrame(out)

@@ -1,0 +1,618 @@
+"""/explorer: from any number down to single cases, for managers.
+
+The URL is the state (explorer/state.py): controls and chart clicks only write the URL,
+and the page is rebuilt from it by the router, so links, back and forward all reproduce
+a view. Every number comes from the KPI service with the URL's filters: the same engine
+and the same cache as /api/kpis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from collectors.model import REGIONS
+from dashboard import ids
+from dashboard.explorer.figures import flow_trend, group_bars, processing_band, workload_bars
+from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, POPULATION_LABELS, STATUS_LABELS
+from dashboard.explorer.state import (
+    CHANNEL_SLUGS,
+    PERIOD_LABELS,
+    PERIODS,
+    STEPS,
+    ExplorerQuery,
+    ExplorerQueryError,
+    parse_search,
+)
+from dashboard.format import fr_date, fr_number
+from dashboard.kpis.service import KpiService
+
+PAGE_SIZE = 50
+_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "locale": "fr"}
+_NUMERIC = ("business_days", "sla_days", "processing_days")
+
+
+def error_page(message: str) -> html.Div:
+    """A friendly page for a URL the explorer cannot show."""
+    return html.Div(
+        className="app-page",
+        children=[
+            _nav("/explorer"),
+            html.Div(
+                id=ids.EXPLORER_ERROR,
+                className="notice error",
+                role="alert",
+                children=[
+                    html.Strong("Cette adresse ne peut pas être affichée. "),
+                    html.Span(message),
+                ],
+            ),
+            html.P([dcc.Link("Revenir à l'explorateur sans filtre", href="/explorer")]),
+        ],
+    )
+
+
+def _nav(active: str) -> html.Nav:
+    links = [("/", "Accueil"), ("/explorer", "Explorateur"), ("/explorer?vue=charge", "Charge de travail"), ("/wall", "Mur")]
+    return html.Nav(
+        className="app-nav",
+        children=[
+            html.Span("Vigie", className="brand"),
+            *[dcc.Link(label, href=href, className="active" if href == active else "") for href, label in links],
+            html.Form(
+                method="post",
+                action="/logout",
+                className="logout",
+                id="logout-form",
+                children=[
+                    dcc.Input(type="hidden", name="csrf_token", id="logout-csrf", value=""),
+                    html.Button("Se déconnecter", type="submit", id="logout-button"),
+                ],
+            ),
+        ],
+    )
+
+
+def layout(search: str | None, kpis: KpiService, now: dt.datetime) -> html.Div:
+    try:
+        query = parse_search(search, kpis.catalog, now)
+    except ExplorerQueryError as exc:
+        return error_page(str(exc))
+    as_of, days = query.window(now)
+    filters = query.filters
+    document = kpis.document(as_of, days, filters)
+    body = _workload(query, kpis, as_of, days) if query.vue == "charge" else _synthesis(query, kpis, document, as_of, days)
+    return html.Div(
+        className="app-page explorer",
+        children=[
+            _nav("/explorer?vue=charge" if query.vue == "charge" else "/explorer"),
+            _breadcrumbs(query, kpis.catalog),
+            _controls(query, kpis.catalog),
+            html.P(className="as-of", children=f"Données au {_lome(document['as_of'])} · fenêtre de {days} jours"),
+            body,
+        ],
+    )
+
+
+def _lome(iso: str) -> str:
+    stamp = pd.Timestamp(iso).tz_convert("Africa/Lome")
+    return f"{fr_date(stamp)} à {stamp:%H:%M}"
+
+
+def _breadcrumbs(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Nav:
+    crumbs: list[Any] = [dcc.Link("Ensemble", href="/explorer" + query.with_(service=None, procedure=None).to_search())]
+    if query.service:
+        crumbs += [" › ", dcc.Link(query.service, href="/explorer" + query.with_(procedure=None).to_search())]
+    if query.procedure:
+        name = catalog.loc[catalog["code"] == query.procedure, "name"].iloc[0]
+        crumbs += [" › ", html.Span(f"{query.procedure} — {name}", className="current")]
+    return html.Nav(id=ids.EXPLORER_BREADCRUMBS, className="breadcrumbs", children=crumbs, **{"aria-label": "fil d'Ariane"})
+
+
+def _options(values: list[str], labels: dict[str, str] | None = None) -> list[dict[str, str]]:
+    return [{"label": (labels or {}).get(v, v), "value": v} for v in values]
+
+
+def _controls(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Div:
+    procedures = catalog if not query.service else catalog[catalog["service"] == query.service]
+    custom = query.periode == "perso"
+
+    def field(label: str, control: Any) -> html.Label:
+        return html.Label(className="control", children=[html.Span(label), control])
+
+    return html.Div(
+        id=ids.EXPLORER_CONTROLS,
+        className="controls",
+        children=[
+            field(
+                "Période",
+                dcc.Dropdown(
+                    id=ids.EXPLORER_PERIOD,
+                    options=_options([*PERIODS, "perso"], PERIOD_LABELS),
+                    value=query.periode,
+                    clearable=False,
+                ),
+            ),
+            field(
+                "Du",
+                dcc.Input(
+                    id=ids.EXPLORER_FROM,
+                    type="date",
+                    value=query.du.isoformat() if query.du else None,
+                    disabled=not custom,
+                    debounce=True,
+                ),
+            ),
+            field(
+                "Au",
+                dcc.Input(
+                    id=ids.EXPLORER_TO,
+                    type="date",
+                    value=query.au.isoformat() if query.au else None,
+                    disabled=not custom,
+                    debounce=True,
+                ),
+            ),
+            field(
+                "Structure",
+                dcc.Dropdown(
+                    id=ids.EXPLORER_SERVICE,
+                    options=_options(sorted(catalog["service"].unique())),
+                    value=query.service,
+                    placeholder="toutes",
+                ),
+            ),
+            field(
+                "Procédure",
+                dcc.Dropdown(
+                    id=ids.EXPLORER_PROCEDURE,
+                    value=query.procedure,
+                    placeholder="toutes",
+                    options=[{"label": f"{r.code} — {r.name}", "value": r.code} for r in procedures.itertuples()],
+                ),
+            ),
+            field(
+                "Région",
+                dcc.Dropdown(id=ids.EXPLORER_REGION, options=_options(list(REGIONS)), value=query.region, placeholder="toutes"),
+            ),
+            field(
+                "Canal",
+                dcc.Dropdown(
+                    id=ids.EXPLORER_CHANNEL,
+                    value=query.canal,
+                    placeholder="tous",
+                    options=[{"label": CHANNEL_LABELS[v], "value": k} for k, v in CHANNEL_SLUGS.items()],
+                ),
+            ),
+            field(
+                "Dossiers listés",
+                dcc.Dropdown(
+                    id=ids.EXPLORER_POPULATION,
+                    options=_options(list(POPULATION_LABELS), POPULATION_LABELS),
+                    value=query.dossiers,
+                    clearable=False,
+                ),
+            ),
+            field(
+                "Pas des courbes",
+                dcc.Dropdown(
+                    id=ids.EXPLORER_STEP,
+                    options=_options(list(STEPS), {"jour": "jour", "semaine": "semaine"}),
+                    value=query.pas,
+                    clearable=False,
+                ),
+            ),
+        ],
+    )
+
+
+def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
+    def tile(label: str, value: str, population: str | None = None, tone: str = "") -> Any:
+        inner = [html.Div(label, className="tile-label"), html.Div(value, className="tile-value")]
+        if population is None:
+            return html.Div(className=f"xtile {tone}", children=inner)
+        active = " active" if query.dossiers == population else ""
+        return dcc.Link(
+            className=f"xtile link{active} {tone}",
+            href="/explorer" + query.with_(dossiers=population).to_search(),
+            title=f"Lister les dossiers {POPULATION_LABELS[population]}",
+            children=inner,
+        )
+
+    return html.Div(
+        id=ids.EXPLORER_TILES,
+        className="xtiles",
+        children=[
+            tile("En cours", fr_number(overall["backlog"]), "en_cours"),
+            tile("dont en attente du demandeur", fr_number(overall["backlog_waiting_applicant"]), "en_attente"),
+            tile("Déposés", fr_number(overall["inflow"]), "deposes"),
+            tile("Clos", fr_number(overall["outflow"]), "clos"),
+            tile("Délai médian", fr_number(overall["median_processing_days"], 1, "j")),
+            tile("Délai p90", fr_number(overall["p90_processing_days"], 1, "j")),
+            tile("Dans les délais", fr_number(overall["sla_compliance_pct"], 1, "%")),
+            tile("⚠ Hors délai (en cours)", fr_number(overall["breached_open"]), "hors_delai", "alert"),
+            tile("◔ À risque", fr_number(overall["at_risk_open"]), "a_risque", "warn"),
+            tile("Taux de refus", fr_number(overall["rejection_rate_pct"], 1, "%")),
+        ],
+    )
+
+
+def _group_rows(groups: dict[str, dict[str, Any]], names: list[str], labels: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"group": n, "label": labels.get(n, n), **{k: groups[n][k] for k in ("backlog", "inflow", "outflow")}} for n in names]
+    )
+
+
+def _synthesis(
+    query: ExplorerQuery, kpis: KpiService, document: dict[str, Any], as_of: pd.Timestamp | None, days: int
+) -> html.Div:
+    catalog, filters = kpis.catalog, query.filters
+    if query.level == "services":
+        bars = group_bars(
+            _group_rows(document["by_service"], sorted(document["by_service"]), {}),
+            "Par structure — cliquez pour voir ses procédures",
+        )
+    else:
+        own = catalog[catalog["service"] == query.service]
+        names = dict(zip(own["code"], own["code"] + " — " + own["name"].str.slice(0, 48), strict=True))
+        bars = group_bars(
+            _group_rows(document["by_procedure"], list(own["code"]), names), "Par procédure — cliquez pour voir ses dossiers"
+        )
+    regions = kpis.by_label(as_of, days, filters, "region", REGIONS).assign(label=lambda f: f["group"])
+    step = STEPS[query.pas]
+    daily = kpis.daily(as_of, 2 * days, None, filters)
+    current, previous = _by_step(daily.iloc[days:], step), _by_step(daily.iloc[:days], step)
+    buckets = kpis.processing_buckets(as_of, days, filters, step)
+    scope = catalog if not query.service else catalog[catalog["service"] == query.service]
+    if query.procedure:
+        scope = catalog[catalog["code"] == query.procedure]
+    legal = [int(scope["sla_days"].min()), int(scope["sla_days"].max())]
+    rows = kpis.cases(as_of, days, filters, query.dossiers)
+    return html.Div(
+        children=[
+            _tiles(query, document["overall"]),
+            html.Div(
+                className="charts two",
+                children=[
+                    dcc.Graph(id=ids.EXPLORER_BARS, figure=bars, config=_CONFIG),
+                    dcc.Graph(
+                        id=ids.EXPLORER_REGIONS, figure=group_bars(regions, "Par région — cliquez pour filtrer"), config=_CONFIG
+                    ),
+                ],
+            ),
+            html.Div(
+                className="charts two",
+                children=[
+                    dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, query.pas), config=_CONFIG),
+                    dcc.Graph(id=ids.EXPLORER_PROCESSING, figure=processing_band(buckets, legal, query.pas), config=_CONFIG),
+                ],
+            ),
+            html.H2(
+                className="list-title",
+                children=[
+                    f"Dossiers {POPULATION_LABELS[query.dossiers]} : {fr_number(len(rows))}",
+                    html.Span(
+                        className="exports",
+                        children=[
+                            html.A(
+                                "Exporter en CSV",
+                                href="/explorer/export.csv" + query.to_search(),
+                                id="export-csv",
+                                className="button",
+                            ),
+                            html.A(
+                                "Exporter en Excel",
+                                href="/explorer/export.xlsx" + query.to_search(),
+                                id="export-xlsx",
+                                className="button",
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            _grid(),
+        ]
+    )
+
+
+def _by_step(daily: pd.DataFrame, step: int) -> pd.DataFrame:
+    """Daily rows -> periods of ``step`` days ending on the last date (sums; backlog at each period's end)."""
+    frame = daily.reset_index(drop=True)
+    if step == 1:
+        return frame[["date", "inflow", "outflow", "backlog"]]
+    period = (len(frame) - 1 - frame.index) // step
+    grouped = frame.groupby(period, sort=False)
+    out = pd.DataFrame(
+        {
+            "date": grouped["date"].first(),
+            "inflow": grouped["inflow"].sum(),
+            "outflow": grouped["outflow"].sum(),
+            "backlog": grouped["backlog"].last(),
+        }
+    )
+    return out.iloc[::-1].reset_index(drop=True)
+
+
+def _grid() -> dag.AgGrid:
+    columns: list[dict[str, Any]] = [
+        {"field": "case_id", "headerName": COLUMN_LABELS["case_id"], "cellRenderer": "markdown", "pinned": "left", "width": 150},
+    ]
+    for key in (
+        "source",
+        "service",
+        "procedure_code",
+        "region",
+        "channel",
+        "status",
+        "submitted_at",
+        "closed_at",
+        "business_days",
+        "sla_days",
+        "due_date",
+        "agent",
+    ):
+        column: dict[str, Any] = {"field": key, "headerName": COLUMN_LABELS[key]}
+        if key in _NUMERIC:
+            column.update(filter="agNumberColumnFilter", type="numericColumn", width=130)
+        column["filterParams"] = {"maxNumConditions": 1, "buttons": ["reset"]}
+        columns.append(column)
+    return dag.AgGrid(
+        id=ids.EXPLORER_GRID,
+        rowModelType="infinite",
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "filter": "agTextColumnFilter", "resizable": True, "minWidth": 110},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": PAGE_SIZE,
+            "cacheBlockSize": PAGE_SIZE,
+            "maxBlocksInCache": 20,
+            "localeText": _GRID_FRENCH,
+        },
+        style={"height": "640px"},
+        className="ag-theme-alpine",
+    )
+
+
+_GRID_FRENCH = {
+    "page": "Page",
+    "of": "sur",
+    "to": "à",
+    "more": "plus",
+    "next": "Suivante",
+    "previous": "Précédente",
+    "first": "Première",
+    "last": "Dernière",
+    "loadingOoo": "Chargement…",
+    "noRowsToShow": "Aucun dossier",
+    "contains": "contient",
+    "notContains": "ne contient pas",
+    "equals": "égal à",
+    "notEqual": "différent de",
+    "startsWith": "commence par",
+    "endsWith": "finit par",
+    "lessThan": "inférieur à",
+    "greaterThan": "supérieur à",
+    "filterOoo": "Filtrer…",
+    "resetFilter": "Effacer",
+    "pageSizeSelectorLabel": "Lignes par page :",
+}
+
+
+def grid_page(rows: pd.DataFrame, request: dict[str, Any]) -> dict[str, Any]:
+    """One block of the case list for AG Grid's infinite row model: filter, sort, then slice, in pandas."""
+    frame = rows
+    for column, spec in (request.get("filterModel") or {}).items():
+        if column not in frame.columns or not isinstance(spec, dict):
+            continue
+        frame = frame[_match(frame[column], spec)]
+    sort = [s for s in request.get("sortModel") or [] if s.get("colId") in frame.columns]
+    if sort:
+        frame = frame.sort_values(
+            [s["colId"] for s in sort], ascending=[s.get("sort") != "desc" for s in sort], kind="stable", na_position="last"
+        )
+    start = max(0, int(request.get("startRow") or 0))
+    end = max(start, min(int(request.get("endRow") or start + PAGE_SIZE), start + 1000))
+    return {"rowData": display_rows(frame.iloc[start:end]), "rowCount": len(frame)}
+
+
+def _match(values: pd.Series, spec: dict[str, Any]) -> pd.Series:
+    kind, needle = spec.get("type", "contains"), spec.get("filter")
+    if needle is None or needle == "":
+        return pd.Series(True, index=values.index)
+    if spec.get("filterType") == "number":
+        numbers = pd.to_numeric(values, errors="coerce")
+        target = float(needle)
+        tests = {
+            "equals": numbers == target,
+            "notEqual": numbers != target,
+            "lessThan": numbers < target,
+            "lessThanOrEqual": numbers <= target,
+            "greaterThan": numbers > target,
+            "greaterThanOrEqual": numbers >= target,
+        }
+        return tests.get(kind, numbers == target).fillna(False).astype(bool)
+    text = _shown(values).str.casefold()
+    needle = str(needle).casefold()
+    tests = {
+        "contains": text.str.contains(needle, regex=False),
+        "notContains": ~text.str.contains(needle, regex=False),
+        "equals": text == needle,
+        "notEqual": text != needle,
+        "startsWith": text.str.startswith(needle),
+        "endsWith": text.str.endswith(needle),
+    }
+    return tests.get(kind, tests["contains"]).fillna(False).astype(bool)
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    """Values as the grid shows them (French labels, Lomé dates), so a text filter matches what is read."""
+    if values.name == "status":
+        return values.map(STATUS_LABELS).fillna(values).astype("string")
+    if values.name == "channel":
+        return values.map(CHANNEL_LABELS).fillna(values).astype("string")
+    if values.name in ("submitted_at", "closed_at"):
+        return pd.to_datetime(values, utc=True).dt.tz_convert("Africa/Lome").dt.strftime("%d/%m/%Y %H:%M").astype("string")
+    if values.name == "due_date":
+        return pd.to_datetime(values).dt.strftime("%d/%m/%Y").astype("string")
+    return values.astype("string")
+
+
+def display_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        out[column] = _shown(frame[column]) if column not in _NUMERIC else frame[column]
+    out["business_days"] = frame["business_days"].astype("Float64")
+    out["case_id"] = [
+        f"[{case}](/explorer/case/{_quote(source)}/{_quote(case)})"
+        for source, case in zip(frame["source"], frame["case_id"], strict=True)
+    ]
+    records = out.astype(object).where(out.notna(), None).to_dict("records")
+    return records
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(str(text), safe="")
+
+
+def _workload(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None, days: int) -> html.Div:
+    open_, decisions = kpis.workload(as_of, days, query.filters)
+    table = decisions.pivot_table(index="agent", columns="week", values="decisions", aggfunc="sum", fill_value=0)
+    table = table.assign(Total=table.sum(axis=1)).sort_values("Total", ascending=False).reset_index()
+    columns = [{"field": str(c), "headerName": "Agent" if c == "agent" else str(c)} for c in table.columns]
+    return html.Div(
+        id=ids.EXPLORER_WORKLOAD,
+        children=[
+            html.P(
+                f"{fr_number(int(open_['open'].sum()))} dossiers en cours répartis entre {fr_number(len(open_))} agents ; "
+                f"{fr_number(int(decisions['decisions'].sum()))} décisions (accords et refus) sur la période."
+            ),
+            dcc.Graph(figure=workload_bars(open_.head(40)), config=_CONFIG),
+            html.H2("Décisions par agent et par semaine ISO"),
+            dag.AgGrid(
+                columnDefs=columns,
+                rowData=table.astype({c: "object" for c in table.columns}).to_dict("records"),
+                defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                className="ag-theme-alpine",
+                dashGridOptions={"localeText": _GRID_FRENCH},
+                style={"height": "480px"},
+            ),
+        ],
+    )
+
+
+def register(app: Dash, kpis: KpiService, now: Callable[[], dt.datetime]) -> None:
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.EXPLORER_PERIOD, "value"),
+        Input(ids.EXPLORER_FROM, "value"),
+        Input(ids.EXPLORER_TO, "value"),
+        Input(ids.EXPLORER_SERVICE, "value"),
+        Input(ids.EXPLORER_PROCEDURE, "value"),
+        Input(ids.EXPLORER_REGION, "value"),
+        Input(ids.EXPLORER_CHANNEL, "value"),
+        Input(ids.EXPLORER_POPULATION, "value"),
+        Input(ids.EXPLORER_STEP, "value"),
+        Input(ids.EXPLORER_BARS, "clickData"),
+        Input(ids.EXPLORER_REGIONS, "clickData"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def navigate(*values: Any) -> str:
+        return navigate_to(ctx.triggered_id, values, kpis, now())
+
+    @app.callback(
+        Output(ids.EXPLORER_GRID, "getRowsResponse"),
+        Input(ids.EXPLORER_GRID, "getRowsRequest"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def rows(request: dict[str, Any] | None, search: str | None) -> Any:
+        if not request:
+            return no_update
+        try:
+            query = parse_search(search, kpis.catalog, now())
+        except ExplorerQueryError:
+            return {"rowData": [], "rowCount": 0}
+        as_of, days = query.window(now())
+        return grid_page(kpis.cases(as_of, days, query.filters, query.dossiers), request)
+
+
+_CONTROL_KEYS = {
+    ids.EXPLORER_PERIOD: "periode",
+    ids.EXPLORER_FROM: "du",
+    ids.EXPLORER_TO: "au",
+    ids.EXPLORER_SERVICE: "service",
+    ids.EXPLORER_PROCEDURE: "procedure",
+    ids.EXPLORER_REGION: "region",
+    ids.EXPLORER_CHANNEL: "canal",
+    ids.EXPLORER_POPULATION: "dossiers",
+    ids.EXPLORER_STEP: "pas",
+}
+
+
+def navigate_to(trigger: str | None, values: tuple[Any, ...], kpis: KpiService, now: dt.datetime) -> Any:
+    """The URL after one control change or chart click (``values``: the callback's inputs, then the current search).
+
+    A bar click drills one level down (service, then procedure); a region click filters by
+    that region, or clears it when it was already the filter (cross-filtering).
+    """
+    *inputs, search = values
+    try:
+        query = parse_search(search, kpis.catalog, now)
+    except ExplorerQueryError:
+        query = ExplorerQuery()
+    by_id = dict(zip([*_CONTROL_KEYS, ids.EXPLORER_BARS, ids.EXPLORER_REGIONS], inputs, strict=True))
+    value = by_id.get(trigger) if trigger else None
+    if trigger in (ids.EXPLORER_BARS, ids.EXPLORER_REGIONS):
+        clicked = _clicked(value)
+        if clicked is None:
+            return no_update
+        if trigger == ids.EXPLORER_REGIONS:
+            query = query.with_(region=None if query.region == clicked else clicked)
+        elif query.level == "services":
+            query = query.with_(service=clicked, procedure=None)
+        else:
+            query = query.with_(procedure=clicked)
+    elif trigger in _CONTROL_KEYS:
+        key = _CONTROL_KEYS[trigger]
+        if key in ("du", "au"):
+            try:
+                value = dt.date.fromisoformat(value) if value else None
+            except ValueError:
+                return no_update
+        query = query.with_(**{key: value or None})
+        if key == "periode":
+            query = _period(query, value, now)
+        if key == "service":
+            owner = kpis.catalog.loc[kpis.catalog["code"] == query.procedure, "service"]
+            if query.procedure and (owner.empty or owner.iloc[0] != value):
+                query = query.with_(procedure=None)
+        if key == "procedure" and value:
+            query = query.with_(service=str(kpis.catalog.loc[kpis.catalog["code"] == value, "service"].iloc[0]))
+        if key in ("dossiers", "pas", "periode") and not value:
+            return no_update
+    else:
+        return no_update
+    new = query.to_search()
+    return new if new != (search or "") else no_update
+
+
+def _period(query: ExplorerQuery, value: str | None, now: dt.datetime) -> ExplorerQuery:
+    """Switching to a custom period starts from the last 30 days; leaving it drops the dates."""
+    if value == "perso":
+        today = pd.Timestamp(now).tz_convert("Africa/Lome").date()
+        return query.with_(du=query.du or today - dt.timedelta(days=29), au=query.au or today)
+    return query.with_(du=None, au=None)
+
+
+def _clicked(click: dict[str, Any] | None) -> str | None:
+    points = (click or {}).get("points") or []
+    data = points[0].get("customdata") if points else None
+    return str(data) if data else None

@@ -1,0 +1,66 @@
+"""/ : the overview every role may see — headline numbers (no personal data) and the pages the role opens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.auth.accounts import Principal
+from dashboard.auth.roles import ROLE_LABELS, allows
+from dashboard.format import fr_date, fr_number
+from dashboard.pages.explorer import _nav
+
+PAGES = (
+    ("/wall", "Mur de supervision", "les écrans de la salle, en rotation", "viewer"),
+    ("/explorer", "Explorateur", "des chiffres jusqu'aux dossiers, exports CSV et Excel", "manager"),
+    ("/explorer?vue=charge", "Charge de travail", "dossiers en cours et décisions par agent", "manager"),
+    ("/sources", "Sources", "santé des collecteurs, quarantaine", "admin"),
+    ("/ecrans", "Écrans", "écrans muraux connectés", "admin"),
+    ("/utilisateurs", "Utilisateurs et journal", "comptes, jetons d'écran, journal d'audit", "admin"),
+)
+
+
+def layout(document: dict[str, Any], who: Principal) -> html.Div:
+    overall = document["overall"]
+    stamp = pd.Timestamp(document["as_of"]).tz_convert("Africa/Lome")
+    numbers = [
+        ("Dossiers en cours", fr_number(overall["backlog"])),
+        ("Déposés (7 jours)", fr_number(overall["inflow"])),
+        ("Clos (7 jours)", fr_number(overall["outflow"])),
+        ("Délai médian", fr_number(overall["median_processing_days"], 1, "j")),
+        ("Dans les délais", fr_number(overall["sla_compliance_pct"], 1, "%")),
+        ("⚠ Hors délai en cours", fr_number(overall["breached_open"])),
+    ]
+    links = [
+        html.Li([dcc.Link(label, href=href), html.Span(f" — {text}")])
+        for href, label, text, role in PAGES
+        if allows(who.role, role)
+    ]
+    notice = [html.P("Mode démonstration : authentification désactivée.", className="notice")] if who.kind == "demo" else []
+    return html.Div(
+        className="app-page",
+        id=ids.HOME,
+        children=[
+            _nav("/"),
+            *notice,
+            html.H1("Ministère de l'Énergie et des Mines — supervision des procédures"),
+            html.P(
+                f"Connecté : {who.name} ({ROLE_LABELS.get(who.role, who.role)}). "
+                f"Données au {fr_date(stamp)} à {stamp:%H:%M} (heure de Lomé)."
+            ),
+            html.Div(
+                className="xtiles",
+                children=[
+                    html.Div(
+                        className="xtile", children=[html.Div(k, className="tile-label"), html.Div(v, className="tile-value")]
+                    )
+                    for k, v in numbers
+                ],
+            ),
+            html.H2("Pages"),
+            html.Ul(links, className="page-links"),
+        ],
+    )
