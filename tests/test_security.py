@@ -1,0 +1,249 @@
+"""Access control on the server: every route and every callback refuses the wrong people.
+
+Real SQLite store, real app (Flask test client): no mock of the database or of the gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from collectors.config import AuthSettings
+from collectors.reader import Reader
+from dashboard import create_app
+from dashboard.auth import audit
+from dashboard.auth.accounts import add_screen, add_user, revoke_screen
+from dashboard.auth.roles import callback_role
+from dashboard.calendar import BusinessCalendar
+from dashboard.kpis.service import KpiService
+from tests.test_api import load_fixture
+
+PASSWORD = "correct horse battery"
+AUTH = AuthSettings(enabled=True, lockout_failures=20, lockout_minutes=15)
+
+
+@pytest.fixture
+def app(sqlite_store, catalog, clock):  # type: ignore[no-untyped-def]
+    load_fixture(sqlite_store, clock)
+    for name, role in (("lea", "viewer"), ("marc", "manager"), ("ada", "admin")):
+        add_user(sqlite_store.engine, name, PASSWORD, role, clock.now)
+    service = KpiService(Reader(sqlite_store.engine), catalog, BusinessCalendar("TG"), clock)
+    return create_app(service.reader, service, clock, AUTH, "s" * 40)
+
+
+def token_of(client) -> str:  # type: ignore[no-untyped-def]
+    client.get("/login")
+    return client.get_cookie("_csrf_token").value
+
+
+def login(app, name: str | None):  # type: ignore[no-untyped-def]
+    client = app.server.test_client()
+    if name is not None:
+        response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token_of(client)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def call(client, output: str, inputs: list[dict], token: str | None = "auto"):  # type: ignore[no-untyped-def]
+    """POST a Dash callback request as the renderer does."""
+    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in output.strip(".").split("...")]
+    body = {
+        "output": output,
+        "outputs": outputs[0] if len(outputs) == 1 else outputs,  # a dict for one output, as the renderer sends
+        "inputs": inputs,
+        "changedPropIds": [],
+        "state": [],
+    }
+    headers = {}
+    if token == "auto":
+        cookie = client.get_cookie("_csrf_token")
+        token = cookie.value if cookie else token_of(client)
+    if token:
+        headers["X-CSRFToken"] = token
+    return client.post("/_dash-update-component", json=body, headers=headers)
+
+
+PAGES = ["/", "/wall", "/explorer", "/explorer?service=CEET", "/explorer/case/src/A", "/sources", "/ecrans", "/utilisateurs"]
+ENDPOINTS = [
+    "/api/kpis",
+    "/api/series/daily",
+    "/api/cases/at-risk",
+    "/api/screens",
+    "/explorer/export.csv",
+    "/explorer/export.xlsx",
+    "/_dash-layout",
+    "/_dash-dependencies",
+]
+# least role per page and endpoint (None: refused to everyone without a login)
+PAGE_NEEDS = {
+    "/": "viewer",
+    "/wall": "viewer",
+    "/explorer": "manager",
+    "/explorer?service=CEET": "manager",
+    "/explorer/case/src/A": "manager",
+    "/sources": "admin",
+    "/ecrans": "admin",
+    "/utilisateurs": "admin",
+}
+ENDPOINT_NEEDS = {
+    "/api/kpis": "viewer",
+    "/api/series/daily": "viewer",
+    "/api/cases/at-risk": "viewer",
+    "/api/screens": "admin",
+    "/explorer/export.csv": "manager",
+    "/explorer/export.xlsx": "manager",
+    "/_dash-layout": "viewer",
+    "/_dash-dependencies": "viewer",
+}
+RANK = {None: -1, "viewer": 0, "manager": 1, "admin": 2}
+USERS = {None: None, "lea": "viewer", "marc": "manager", "ada": "admin"}
+
+
+@pytest.mark.parametrize("user", list(USERS))
+def test_every_page_and_endpoint_checks_the_role(app, user) -> None:
+    client = login(app, user)
+    role = USERS[user]
+    for path in PAGES:
+        status = client.get(path).status_code
+        if role is None:
+            assert status == 302, path  # to the login form
+        else:
+            assert status == (200 if RANK[role] >= RANK[PAGE_NEEDS[path]] else 403), (user, path, status)
+    for path in ENDPOINTS:
+        status = client.get(path).status_code
+        expected = 200 if RANK[role] >= RANK[ENDPOINT_NEEDS[path]] else 401 if role is None else 403
+        assert status == expected, (user, path, status)
+
+
+def test_every_callback_is_refused_below_its_role(app) -> None:
+    """Each registered callback, called directly, by each role: refused below its outputs' role, run at or above."""
+    callbacks = list(app.callback_map)
+    assert len(callbacks) >= 8
+    for user, role in USERS.items():
+        client = login(app, user)
+        for output in callbacks:
+            outputs = [part.split(".")[0] for part in output.strip(".").split("...")]
+            needed = callback_role(outputs)
+            status = call(client, output, []).status_code
+            if RANK[role] < RANK[needed]:
+                assert status == (401 if role is None else 403), (user, output, status)
+            else:
+                assert status not in (401, 403), (user, output, status)
+
+
+def test_a_viewer_gets_nothing_from_the_explorer_callbacks(app) -> None:
+    client = login(app, "lea")
+    grid = call(
+        client,
+        "explorer-grid.getRowsResponse",
+        [{"id": "explorer-grid", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 50}}],
+    )
+    assert grid.status_code == 403 and b"rowData" not in grid.data
+    page = call(
+        client,
+        "page.children",
+        [{"id": "url", "property": "pathname", "value": "/explorer"}, {"id": "url", "property": "search", "value": ""}],
+    )
+    assert page.status_code == 200 and "Accès refusé" in page.get_data(as_text=True)
+    assert "explorer-grid" not in page.get_data(as_text=True)
+
+
+def test_the_router_builds_the_explorer_for_a_manager(app) -> None:
+    client = login(app, "marc")
+    page = call(
+        client,
+        "page.children",
+        [
+            {"id": "url", "property": "pathname", "value": "/explorer"},
+            {"id": "url", "property": "search", "value": "?service=Nulle-part"},
+        ],
+    )
+    assert page.status_code == 200 and "service inconnu" in page.get_data(as_text=True)
+
+
+def test_requests_without_csrf_token_are_refused(app) -> None:
+    client = app.server.test_client()
+    assert client.post("/login", data={"username": "marc", "password": PASSWORD}).status_code == 400
+    client = login(app, "marc")
+    assert call(client, "page.children", [], token=None).status_code == 400
+    assert call(client, "page.children", [], token="forged").status_code == 400
+    assert client.post("/logout").status_code == 400
+    assert client.post("/api/screens/heartbeat", json={"screen": "x"}).status_code == 400
+
+
+def test_twenty_wrong_passwords_lock_the_account_for_a_while(app, clock) -> None:
+    client = app.server.test_client()
+    token = token_of(client)
+    for _ in range(20):
+        wrong = client.post("/login", data={"username": "marc", "password": "nope", "csrf_token": token})
+        assert wrong.status_code == 401 and "incorrect" in wrong.get_data(as_text=True)
+    locked = client.post("/login", data={"username": "marc", "password": PASSWORD, "csrf_token": token})
+    assert locked.status_code == 401 and "connexion bloquée jusqu" in locked.get_data(as_text=True)
+    assert login(app, "ada").get("/").status_code == 200  # other accounts are not locked
+    clock.now += dt.timedelta(minutes=16)
+    assert client.post("/login", data={"username": "marc", "password": PASSWORD, "csrf_token": token}).status_code == 302
+
+
+def test_logout_ends_the_session(app) -> None:
+    client = login(app, "marc")
+    assert client.get("/explorer").status_code == 200
+    assert client.post("/logout", data={"csrf_token": client.get_cookie("_csrf_token").value}).status_code == 302
+    assert client.get("/explorer").status_code == 302
+
+
+def test_login_redirects_only_inside_the_app(app) -> None:
+    client = app.server.test_client()
+    for target, expected in (
+        ("/explorer?service=CEET", "/explorer?service=CEET"),
+        ("//evil.example/", "/"),
+        ("https://evil.example/", "/"),
+    ):
+        token = token_of(client)  # a login starts a new session: a new token each time
+        response = client.post("/login", data={"username": "marc", "password": PASSWORD, "csrf_token": token, "next": target})
+        assert response.headers["Location"] == expected
+
+
+def test_removed_user_and_revoked_screen_are_shut_out(app, sqlite_store, clock) -> None:
+    token = add_screen(sqlite_store.engine, "hall-1", clock.now)
+    screen = app.server.test_client()
+    assert screen.get(f"/wall?screen=hall-1&token={token}").status_code == 200
+    assert screen.get("/api/kpis").status_code == 200  # the screen's session is a viewer's
+    assert screen.get("/explorer").status_code == 403
+    assert app.server.test_client().get("/wall?token=not-a-token").status_code == 302
+    revoke_screen(sqlite_store.engine, "hall-1", clock.now)
+    assert app.server.test_client().get(f"/wall?token={token}").status_code == 302
+
+
+def test_viewers_see_no_agent_names(app) -> None:
+    viewer = login(app, "lea").get("/api/cases/at-risk?as_of=2026-11-20T12:00:00Z").get_json()["cases"]
+    manager = login(app, "marc").get("/api/cases/at-risk?as_of=2026-11-20T12:00:00Z").get_json()["cases"]
+    assert viewer and len(viewer) == len(manager)
+    assert {c["agent"] for c in viewer} == {"•••"}
+
+
+def test_audit_log_records_logins_exports_and_case_views(app, sqlite_store) -> None:
+    client = login(app, "marc")
+    assert client.get("/explorer/export.csv?service=CEET").status_code == 200
+    call(
+        client,
+        "page.children",
+        [
+            {"id": "url", "property": "pathname", "value": "/explorer/case/src/A"},
+            {"id": "url", "property": "search", "value": ""},
+        ],
+    )
+    log = audit.recent(sqlite_store.engine)
+    actions = set(zip(log["username"], log["action"], strict=True))
+    assert {("marc", "login"), ("marc", "export"), ("marc", "case_view")} <= actions
+    detail = log.loc[log["action"] == "export", "detail"].iloc[0]
+    assert re.search(r"csv \d+ dossiers /explorer\?service=CEET", detail)
+
+
+def test_no_secret_in_the_session_cookie(app) -> None:
+    client = login(app, "marc")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and PASSWORD not in cookie.value and cookie.http_only
+    assert json.dumps(client.get("/api/kpis").get_json()).find(PASSWORD) == -1
