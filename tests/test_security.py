@@ -119,15 +119,30 @@ def test_every_page_and_endpoint_checks_the_role(app, user) -> None:
 
 
 def test_every_callback_is_refused_below_its_role(app) -> None:
-    """Each registered callback, called directly, by each role: refused below its outputs' role, run at or above."""
-    callbacks = list(app.callback_map)
+    """Each registered callback, called directly with its own inputs, by each role: refused below the role of
+    the components it reads and writes, let through at or above it."""
+    callbacks = app.callback_map
     assert len(callbacks) >= 8
+    # by first output id: what each callback must need (a new callback must be added here, deliberately)
+    expected_roles = {
+        "page": "viewer",
+        "sources-table": "admin",
+        "wall-playlist": "viewer",
+        "wall-version": "viewer",
+        "view-ensemble": "viewer",
+        "wall-view-title": "viewer",
+        "screens-table": "admin",
+        "url": "manager",
+        "explorer-grid": "manager",
+    }
     for user, role in USERS.items():
         client = login(app, user)
-        for output in callbacks:
+        for output, spec in callbacks.items():
+            inputs = [{"id": i["id"], "property": i["property"], "value": None} for i in spec["inputs"]]
             outputs = [part.split(".")[0] for part in output.strip(".").split("...")]
-            needed = callback_role(outputs)
-            status = call(client, output, []).status_code
+            needed = callback_role(outputs + [i["id"] for i in spec["inputs"]] + [s["id"] for s in spec.get("state", [])])
+            assert needed == expected_roles[outputs[0]], (output, needed)  # the explorer's navigation writes only the URL
+            status = call(client, output, inputs).status_code
             if RANK[role] < RANK[needed]:
                 assert status == (401 if role is None else 403), (user, output, status)
             else:

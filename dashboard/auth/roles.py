@@ -31,10 +31,12 @@ ENDPOINT_ROLES: tuple[tuple[str, str], ...] = (
     ("/explorer/export", "manager"),
 )
 
-#: Dash component-id prefixes of callback outputs -> the least role that may run the callback.
+#: Dash component-id prefixes -> the least role that may run a callback that reads or writes them.
 CALLBACK_ROLES: tuple[tuple[str, str], ...] = (
     ("page", "viewer"),  # the router checks the path's role itself
+    ("url", "viewer"),  # the address bar: the explorer's navigation is closed by its explorer-* inputs
     ("wall", "viewer"),
+    ("view-", "viewer"),  # the wall's views
     ("home-", "viewer"),
     ("explorer-", "manager"),
     ("case-", "manager"),
@@ -61,7 +63,7 @@ def endpoint_role(path: str) -> str:
     return _lookup(ENDPOINT_ROLES, path)
 
 
-def callback_role(output_ids: list[str]) -> str:
-    """The strictest role among a callback's outputs (a callback is as closed as its most private output)."""
-    needed = [_lookup(CALLBACK_ROLES, i) for i in output_ids] or ["admin"]
+def callback_role(component_ids: list[str]) -> str:
+    """The strictest role among the components a callback reads and writes (as closed as its most private one)."""
+    needed = [_lookup(CALLBACK_ROLES, i) for i in component_ids] or ["admin"]
     return max(needed, key=ROLES.index)

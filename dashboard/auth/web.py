@@ -89,7 +89,7 @@ def install_auth(server: Flask, engine: Engine, settings: AuthSettings, secret: 
             return None
         who = g.principal = principal()
         if path.startswith("/_dash-update-component"):
-            needed = callback_role(_output_ids(request.get_json(silent=True) or {}))
+            needed = callback_role(_component_ids(request.get_json(silent=True) or {}))
             return None if allows(who and who.role, needed) else _json_refusal(who)
         if path.startswith(DASH_INTERNAL):
             return None if who else _json_refusal(who)
@@ -167,19 +167,26 @@ def _login(who: Principal) -> None:
     session.update(user=who.name, role=who.role, kind=who.kind)
 
 
-def _output_ids(body: dict) -> list[str]:
-    """The component ids a Dash callback request writes to (single, multi and pattern-matching outputs)."""
-    outputs = body.get("outputs")
-    items = outputs if isinstance(outputs, list) else [outputs] if isinstance(outputs, dict) else []
-    found = []
-    for item in items:
-        cid = item.get("id") if isinstance(item, dict) else None
-        if isinstance(cid, dict):  # pattern-matching id: its "type" names the family
-            cid = cid.get("type")
-        if isinstance(cid, str):
-            found.append(cid)
-    if not found and isinstance(body.get("output"), str):
-        found = [part.split(".")[0] for part in body["output"].strip(".").split("...") if part]
+def _component_ids(body: dict) -> list[str]:
+    """The component ids a Dash callback request reads and writes (outputs, inputs, states; pattern-matching ids
+    count by their "type"). The outputs declared in ``output`` are always included, whatever else is sent."""
+    found: list[str] = []
+
+    def collect(items: object) -> None:
+        for item in items if isinstance(items, list) else [items]:
+            if isinstance(item, list):  # a pattern-matching input: a list of matches
+                collect(item)
+                continue
+            cid = item.get("id") if isinstance(item, dict) else None
+            if isinstance(cid, dict):
+                cid = cid.get("type")
+            if isinstance(cid, str):
+                found.append(cid)
+
+    for key in ("outputs", "inputs", "state"):
+        collect(body.get(key) or [])
+    if isinstance(body.get("output"), str):
+        found += [part.split(".")[0] for part in body["output"].strip(".").split("...") if part]
     return found
 
 

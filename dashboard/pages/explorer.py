@@ -15,6 +15,8 @@ from typing import Any
 import dash_ag_grid as dag
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from flask import has_request_context
+from flask_wtf.csrf import generate_csrf
 
 from collectors.model import REGIONS
 from dashboard import ids
@@ -70,7 +72,9 @@ def _nav(active: str) -> html.Nav:
                 className="logout",
                 id="logout-form",
                 children=[
-                    dcc.Input(type="hidden", name="csrf_token", id="logout-csrf", value=""),
+                    dcc.Input(
+                        type="hidden", name="csrf_token", id="logout-csrf", value=generate_csrf() if has_request_context() else ""
+                    ),
                     html.Button("Se déconnecter", type="submit", id="logout-button"),
                 ],
             ),
@@ -494,6 +498,9 @@ def _workload(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None
                 f"{fr_number(int(decisions['decisions'].sum()))} décisions (accords et refus) sur la période."
             ),
             dcc.Graph(figure=workload_bars(open_.head(40)), config=_CONFIG),
+            # the navigation callback listens to the synthesis charts: they exist here too, hidden
+            dcc.Graph(id=ids.EXPLORER_BARS, style={"display": "none"}),
+            dcc.Graph(id=ids.EXPLORER_REGIONS, style={"display": "none"}),
             html.H2("Décisions par agent et par semaine ISO"),
             dag.AgGrid(
                 columnDefs=columns,

@@ -1,0 +1,190 @@
+"""The explorer in a real browser, with authentication on: log in, drill, list, open a case, export, and the refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import time
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboard.format import fr_number
+from tests.browser.conftest import ROOT, screenshot, serve, stop
+from tests.factories import add_case, naive
+from tests.test_crash_and_lock import write_config
+
+PASSWORD = "mot-de-passe-solide"
+
+
+def explorer_config(tmp_path, sqlite_source):  # type: ignore[no-untyped-def]
+    url, engine = sqlite_source
+    for i in range(24):
+        proc = ("CEET-BT", "CEET-ABO", "MIN-EXP")[i % 3]
+        t = naive(2026, 11, 2 + i % 20, 9)
+        events = [("DEP", t)] + ([("OK", naive(2026, 11, 24, 10))] if i % 4 == 0 else [])
+        add_case(
+            engine, f"X{i:02d}", t, proc=proc, reg=("Kara", "Maritime")[i % 2], officer=f"agent{i % 3}", events=tuple(events)
+        )
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url, auth=True)
+    for name, role in (("marc", "manager"), ("lea", "viewer")):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "app.py"), "users", "add", name, "--role", role, "--config", str(config)],
+            input=PASSWORD + "\n",
+            text=True,
+            capture_output=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+    return config
+
+
+def log_in(browser, base: str, name: str, target: str) -> None:  # type: ignore[no-untyped-def]
+    browser.get(base + "/healthz")
+    browser.delete_all_cookies()
+    browser.get(base + target)
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "login-submit"))
+    browser.find_element(By.ID, "username").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login-submit").click()
+
+
+def fetch(browser, path: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """GET with the browser's own session (cookies), from inside the page."""
+    status, body = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text().then(t => done([r.status, t])));",
+        path,
+    )
+    return status, body
+
+
+def click_bar(browser, graph: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Click the first trace's bar whose customdata is ``name``."""
+    index = browser.execute_script(
+        "const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');"
+        "return gd.data[0].customdata.indexOf(arguments[1]);",
+        f"#{graph}",
+        name,
+    )
+    assert index >= 0, name
+    bar = browser.find_elements(By.CSS_SELECTOR, f"#{graph} .trace.bars")[0].find_elements(By.CSS_SELECTOR, ".point path")[index]
+    ActionChains(browser).move_to_element(bar).click().perform()
+
+
+def test_manager_drills_to_a_case_and_exports(browser, tmp_path, sqlite_source) -> None:
+    proc, base = serve(explorer_config(tmp_path, sqlite_source))
+    wait = WebDriverWait(browser, 40)
+    try:
+        browser.set_window_size(1600, 1200)
+        log_in(browser, base, "marc", "/explorer")
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-bars .trace.bars .point path"))
+        assert browser.current_url == base + "/explorer"
+        browser.get_log("browser")
+        # 2. a service bar -> its procedures
+        click_bar(browser, "explorer-bars", "CEET")
+        wait.until(lambda b: "service=CEET" in b.current_url)
+        wait.until(lambda b: "Par procédure" in b.find_element(By.ID, "explorer-bars").text)
+        assert "Ensemble › CEET" in browser.find_element(By.ID, "explorer-breadcrumbs").text
+        # 3. a procedure bar -> its case list
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-bars .trace.bars .point path"))
+        click_bar(browser, "explorer-bars", "CEET-BT")
+        wait.until(lambda b: "procedure=CEET-BT" in b.current_url)
+        wait.until(lambda b: "CEET-BT" in b.find_element(By.ID, "explorer-breadcrumbs").text)
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a"))
+        status, body = fetch(browser, "/api/kpis?days=30&procedure=CEET-BT")
+        backlog = json.loads(body)["overall"]["backlog"]
+        assert status == 200 and backlog == 6
+        assert f"Dossiers en cours : {fr_number(backlog)}" in browser.find_element(By.CLASS_NAME, "list-title").text
+        assert browser.find_element(By.CSS_SELECTOR, "#explorer-tiles .xtile .tile-value").text == fr_number(backlog)
+        rows = browser.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-center-cols-container .ag-row")
+        assert len(rows) == backlog
+        screenshot(browser, "explorer-procedure")
+        # 5. export CSV (with the filters) and check its rows
+        status, text = fetch(browser, browser.find_element(By.ID, "export-csv").get_attribute("href"))
+        assert status == 200
+        lines = text.lstrip("\ufeff").splitlines()
+        assert "# Procédure : CEET-BT" in lines
+        table = list(csv.DictReader(io.StringIO("\n".join(line for line in lines if not line.startswith("#"))), delimiter=";"))
+        assert len(table) == backlog and {r["Procédure"] for r in table} == {"CEET-BT"}
+        shown = {a.text for a in browser.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a")}
+        assert shown == {r["Dossier"] for r in table}
+        # back goes up one level, forward comes back
+        browser.back()
+        wait.until(lambda b: "procedure=" not in b.current_url and "service=CEET" in b.current_url)
+        wait.until(lambda b: "Par procédure" in b.find_element(By.ID, "explorer-bars").text)
+        browser.forward()
+        wait.until(lambda b: "procedure=CEET-BT" in b.current_url)
+        wait.until(lambda b: "CEET-BT" in b.find_element(By.ID, "explorer-breadcrumbs").text)
+        # 4. open a case
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a"))
+        link = browser.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a")[0]
+        case_id = link.text
+        link.click()
+        wait.until(lambda b: b.find_elements(By.ID, "case-page"))
+        facts = browser.find_element(By.ID, "case-page").text
+        assert "Jours ouvrés utilisés" in facts and "Échéance" in facts and "agent" in facts
+        assert f"Dossier {case_id}" in browser.find_element(By.TAG_NAME, "h1").text
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".case .js-plotly-plot .trace.bars"))  # the timeline
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, errors
+        screenshot(browser, "explorer-case")
+        # the workload view (managers)
+        browser.get(base + "/explorer?vue=charge")
+        wait.until(lambda b: b.find_elements(By.ID, "explorer-workload"))
+        assert "agent0" in browser.find_element(By.ID, "explorer-workload").text
+        time.sleep(1)
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, errors
+        # a bad URL gets a friendly message
+        browser.get(base + "/explorer?service=Atlantide")
+        wait.until(lambda b: b.find_elements(By.ID, "explorer-error"))
+        assert "service inconnu : « Atlantide »" in browser.find_element(By.ID, "explorer-error").text
+        assert "Traceback" not in browser.page_source
+        # the overview for screenshots
+        browser.get(base + "/explorer?periode=30j")
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a"))
+        time.sleep(1)
+        screenshot(browser, "explorer")
+        # log out: the session ends, the explorer asks for a login again
+        browser.find_element(By.ID, "logout-button").click()
+        wait.until(lambda b: b.find_elements(By.ID, "login-submit"))
+        browser.get(base + "/explorer")
+        wait.until(lambda b: b.find_elements(By.ID, "login-submit"))
+    finally:
+        browser.get("about:blank")
+        stop(proc)
+
+
+def test_viewer_cannot_reach_the_explorer(browser, tmp_path, sqlite_source) -> None:
+    proc, base = serve(explorer_config(tmp_path, sqlite_source))
+    wait = WebDriverWait(browser, 40)
+    try:
+        browser.get(base + "/healthz")
+        browser.delete_all_cookies()  # cookies ignore ports: forget earlier tests' sessions
+        browser.get(base + "/explorer")
+        wait.until(lambda b: b.find_elements(By.ID, "login-submit"))  # not logged in: the login form
+        log_in(browser, base, "lea", "/explorer")
+        wait.until(lambda b: "Accès refusé" in b.find_element(By.TAG_NAME, "h1").text)
+        assert "lecteur" in browser.find_element(By.TAG_NAME, "body").text
+        assert fetch(browser, "/explorer/export.csv")[0] == 403
+        browser.get(base + "/wall?view=ensemble")  # the wall is theirs
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))
+        browser.get(base + "/")
+        wait.until(lambda b: b.find_elements(By.ID, "home-page"))
+        assert "Explorateur" not in browser.find_element(By.CLASS_NAME, "page-links").text
+        log_in(browser, base, "lea", "/")  # a wrong password is refused with a message
+        browser.delete_all_cookies()
+        browser.get(base + "/login")
+        browser.find_element(By.ID, "username").send_keys("lea")
+        browser.find_element(By.ID, "password").send_keys("faux")
+        browser.find_element(By.ID, "login-submit").click()
+        wait.until(lambda b: "incorrect" in b.find_element(By.CLASS_NAME, "login-error").text)
+    finally:
+        browser.get("about:blank")
+        stop(proc)
