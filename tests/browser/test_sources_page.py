@@ -27,6 +27,8 @@ def test_sources_page_shows_health_and_loads_nothing_external(browser, tmp_path,
     config.write_text(text)
     proc, base = serve(config)
     try:
+        browser.get("about:blank")
+        browser.get_log("performance")  # forget what earlier tests' pages loaded (the browser is shared)
         browser.get(base + "/sources")
         wait = WebDriverWait(browser, 30)
         wait.until(lambda b: "portail-test" in b.find_element(By.ID, "sources-table").text)
