@@ -6,7 +6,7 @@
     python app.py kpis [--config F] [--as-of T] [--days N] [--collect] [--json]   the KPI document
     python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
     python app.py users add|remove|list|unlock [NAME] [--role R]   accounts (password asked, or read from stdin)
-    python app.py screens add|revoke|list|status [NAME]        wall-screen tokens; status: heartbeats
+    python app.py screens add|revoke|list [NAME]               wall-screen tokens and heartbeats
 
 Without --config, Vigie runs its demo: config/demo.toml over generated portal databases.
 """
@@ -60,8 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     screens = sub.add_parser("screens", help="écrans muraux : jetons d'accès, et lesquels se sont tus")
     screens.add_argument(
         "action",
-        choices=["add", "revoke", "list", "status"],
-        help="add/revoke : jeton d'un écran ; list : les jetons ; status : chaque écran, sa vue, sa dernière nouvelle",
+        choices=["add", "revoke", "list"],
+        help="add/revoke : le jeton d'accès d'un écran ; list : chaque écran, son jeton, sa vue, sa dernière nouvelle",
     )
     screens.add_argument("name", nargs="?", help="nom de l'écran (add, revoke)")
     config_arg(screens)
@@ -247,24 +247,10 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 def cmd_screens(args: argparse.Namespace) -> int:
     from collectors.collector import utc_now
-    from dashboard.auth.cli import screens_tokens_command
-    from dashboard.health import ago_fr
-    from dashboard.screens import list_screens
+    from dashboard.auth.cli import screens_command
 
     settings, _ = _settings(args.config)
-    if args.action != "status":
-        return screens_tokens_command(_store(settings).engine, args.action, args.name, utc_now())
-    frame = list_screens(_store(settings).engine, utc_now())
-    if frame.empty:
-        print("Aucun écran ne s'est encore annoncé.")
-        return 0
-    for row in frame.itertuples(index=False):
-        state = "SILENCIEUX" if row.silent else "actif"
-        print(
-            f"{row.name:<24} {state:<11} vue « {row.view} », version {row.data_version}, "
-            f"dernière nouvelle {ago_fr(row.seconds_ago)} ({row.address})"
-        )
-    return 0
+    return screens_command(_store(settings).engine, args.action, args.name, utc_now())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -71,9 +71,8 @@ def main() -> None:
     cases, events = synthetic_frames(args.cases, catalog, T)
     started = time.perf_counter()
     history = prepare(cases, events, catalog, BusinessCalendar("TG"))
-    print(
-        f"{args.cases:,} cases, {len(events):,} events; history prepared once per data version in {time.perf_counter() - started:.1f} s"
-    )
+    took = time.perf_counter() - started
+    print(f"{args.cases:,} cases, {len(events):,} events; history prepared once per data version in {took:.1f} s")
 
     kpis = KpiService(FrozenReader(), catalog, BusinessCalendar("TG"), lambda: T.to_pydatetime())  # type: ignore[arg-type]
     kpis._history, kpis._history_version = history, 1  # the version's prepared history, as after the first load

@@ -84,3 +84,48 @@ def test_unreachable_source_is_reported_not_raised(fresh_copy: Path, tmp_path: P
     collected = run(fresh_copy, "collect", "--once", "--config", str(config), timeout=60)
     assert collected.returncode == 1 and "legacy : ERREUR" in collected.stdout
     assert "Traceback" not in collected.stderr + checked.stderr
+
+
+def test_users_and_screens_are_managed_from_the_command_line(fresh_copy: Path, tmp_path: Path) -> None:
+    config = tmp_path / "prod.toml"
+    config.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path}/v.db"\n[catalog]\npath = "{ROOT}/data/procedures.csv"\n'
+        '[[sources]]\nname = "s"\nurl = "sqlite:///nowhere.db"\ncases_sql = "SELECT 1 WHERE 1 >= :since"\n'
+    )
+
+    def cli(*args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "app.py", *args, "--config", str(config)],
+            cwd=fresh_copy,
+            input=password,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    added = cli("users", "add", "awa", "--role", "manager", password="un-long-mot-de-passe\n")
+    assert added.returncode == 0 and "« awa » créé (gestionnaire)" in added.stdout, added.stderr
+    short = cli("users", "add", "kofi", password="court\n")
+    assert short.returncode == 2 and "trop court" in short.stderr
+    twice = cli("users", "add", "awa", password="un-long-mot-de-passe\n")
+    assert twice.returncode == 2 and "existe déjà" in twice.stderr
+    assert "awa" in cli("users", "list").stdout and "un-long" not in cli("users", "list").stdout
+    assert cli("users", "remove", "awa").returncode == 0
+    assert "Aucun utilisateur" in cli("users", "list").stdout
+    assert cli("users", "remove", "awa").returncode == 2
+
+    token = cli("screens", "add", "hall-1")
+    assert token.returncode == 0 and "/wall?screen=hall-1&token=" in token.stdout
+    assert "jeton actif" in cli("screens", "list").stdout
+    assert cli("screens", "revoke", "hall-1").returncode == 0
+    assert "jeton révoqué" in cli("screens", "list").stdout
+    # serving with authentication on and no secret stops at start-up, with the fix in the message
+    served = subprocess.run(
+        [sys.executable, "app.py", "serve", "--config", str(config), "--no-collect"],
+        cwd=fresh_copy,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert served.returncode == 2 and "VIGIE_SECRET_KEY" in served.stderr

@@ -24,6 +24,8 @@ from dashboard.auth.accounts import (
     unlock,
 )
 from dashboard.auth.roles import ROLE_LABELS
+from dashboard.health import ago_fr
+from dashboard.screens import list_screens
 
 EXIT_REFUSED = 2
 
@@ -65,19 +67,11 @@ def users_command(
         return EXIT_REFUSED
 
 
-def screens_tokens_command(engine: Engine, action: str, name: str | None, now: dt.datetime) -> int:
+def screens_command(engine: Engine, action: str, name: str | None, now: dt.datetime) -> int:
+    """add/revoke a screen's access token; list every screen: its token, and its last heartbeat."""
     try:
         if action == "list":
-            frame = list_screen_tokens(engine)
-            if frame.empty:
-                print("Aucun jeton d'écran. Créez-en un : python app.py screens add NOM")
-            for row in frame.itertuples():
-                state = (
-                    "actif"
-                    if row.revoked_at is None or row.revoked_at != row.revoked_at
-                    else f"révoqué le {row.revoked_at:%d/%m/%Y}"
-                )
-                print(f"{row.name:<24} jeton {state}, créé le {row.created_at:%d/%m/%Y %H:%M} UTC")
+            _list_screens(engine, now)
             return 0
         if not name:
             raise AccountError(f"screens {action} : le nom de l'écran est requis")
@@ -92,3 +86,28 @@ def screens_tokens_command(engine: Engine, action: str, name: str | None, now: d
     except AccountError as exc:
         print(f"Refusé : {exc}", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def _list_screens(engine: Engine, now: dt.datetime) -> None:
+    tokens = list_screen_tokens(engine).set_index("name")
+    heartbeats = list_screens(engine, now)
+    beats = None if heartbeats.empty else heartbeats.set_index("name")
+    names = sorted(set(tokens.index) | (set(beats.index) if beats is not None else set()))
+    if not names:
+        print("Aucun écran. Créez un jeton : python app.py screens add NOM")
+    for screen in names:
+        if screen in tokens.index:
+            revoked = tokens.at[screen, "revoked_at"]
+            token = "jeton actif" if revoked is None or revoked != revoked else f"jeton révoqué le {revoked:%d/%m/%Y}"
+        else:
+            token = "sans jeton"
+        if beats is not None and screen in beats.index:
+            row = beats.loc[screen]
+            state = "SILENCIEUX" if row["silent"] else "actif"
+            heard = (
+                f"{state}, vue « {row['view']} », version {row['data_version']}, "
+                f"dernière nouvelle {ago_fr(row['seconds_ago'])} ({row['address']})"
+            )
+        else:
+            heard = "jamais annoncé"
+        print(f"{screen:<24} {token:<28} {heard}")

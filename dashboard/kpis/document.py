@@ -9,7 +9,7 @@ import pandas as pd
 
 from dashboard.calendar import BusinessCalendar
 from dashboard.kpis.case_state import CaseState, prepare, state_at
-from dashboard.kpis.metrics import group_metrics, populations
+from dashboard.kpis.metrics import group_metrics, outflow_orders, populations
 
 MAX_WINDOW_DAYS = 3660
 
@@ -58,11 +58,12 @@ def kpi_document(
 def document_from_state(state: CaseState, days: int, quarantine_counts: dict[str, int]) -> dict[str, Any]:
     """The document from an already computed state (the service keeps the prepared history per version)."""
     masks = populations(state, days)
+    orders = outflow_orders(state, masks)
     return {
         "as_of": state.as_of.isoformat(),
         "window_days": days,
-        "overall": group_metrics(state, days, None, masks)["__all__"],
-        "by_service": group_metrics(state, days, "service", masks),
-        "by_procedure": group_metrics(state, days, "procedure", masks),
+        "overall": group_metrics(state, days, None, masks, orders)["__all__"],
+        "by_service": group_metrics(state, days, "service", masks, orders),
+        "by_procedure": group_metrics(state, days, "procedure", masks, orders),
         "quarantined": {str(k): int(v) for k, v in sorted(quarantine_counts.items())},
     }

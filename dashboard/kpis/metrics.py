@@ -59,11 +59,16 @@ def populations(state: CaseState, days: int) -> dict[str, np.ndarray]:
 
 
 def group_metrics(
-    state: CaseState, days: int, by: str | None, masks: dict[str, np.ndarray] | None = None
+    state: CaseState,
+    days: int,
+    by: str | None,
+    masks: dict[str, np.ndarray] | None = None,
+    outflow_orders: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Metrics per group: ``by`` is None (one group, "__all__"), "service" or "procedure".
 
-    ``masks`` (from :func:`populations` for the same state and days) saves recomputing them.
+    ``masks`` (from :func:`populations` for the same state and days) and ``outflow_orders``
+    (from :func:`outflow_orders`) save recomputing them when one state is grouped several ways.
     """
     h = state.history
     if by is None:
@@ -75,8 +80,9 @@ def group_metrics(
     masks = populations(state, days) if masks is None else masks
     counts = {key: np.bincount(codes[mask], minlength=len(names)) for key, mask in masks.items()}
     outflow = masks["outflow"]
-    processing = split_by_group(codes[outflow], state.processing_days[outflow], len(names))
-    business = split_by_group(codes[outflow], state.admin[outflow].astype(np.float64), len(names))
+    by_processing, by_business = outflow_orders if outflow_orders is not None else (None, None)
+    processing = split_by_group(codes[outflow], state.processing_days[outflow], len(names), by_processing)
+    business = split_by_group(codes[outflow], state.admin[outflow].astype(np.float64), len(names), by_business)
     result: dict[str, dict[str, Any]] = {}
     for g, name in enumerate(names):
         n = {key: int(c[g]) for key, c in counts.items()}
@@ -101,9 +107,23 @@ def group_metrics(
     return result
 
 
-def split_by_group(codes: np.ndarray, values: np.ndarray, groups: int) -> list[np.ndarray]:
-    """Values per group code, each sorted, after one lexsort (far cheaper than groupby().quantile)."""
-    order = np.lexsort((values, codes))
+def outflow_orders(state: CaseState, masks: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The outflow's processing days and business days, each argsorted once for every grouping."""
+    outflow = masks["outflow"]
+    return np.argsort(state.processing_days[outflow]), np.argsort(state.admin[outflow].astype(np.float64))
+
+
+def split_by_group(codes: np.ndarray, values: np.ndarray, groups: int, by_value: np.ndarray | None = None) -> list[np.ndarray]:
+    """Values per group code, each sorted (far cheaper than groupby().quantile).
+
+    One unstable sort of the values (equal values are interchangeable, so the result is exact),
+    then a stable sort by group code, which numpy does as a radix sort for small integer codes:
+    about three times faster than a lexsort on half a million closures. ``by_value`` is
+    ``np.argsort(values)`` when the caller already has it.
+    """
+    by_value = np.argsort(values) if by_value is None else by_value  # callers splitting one array several ways sort it once
+    small = np.int16 if groups < np.iinfo(np.int16).max else np.int64
+    order = by_value[np.argsort(codes[by_value].astype(small), kind="stable")]
     bounds = np.searchsorted(codes[order], np.arange(groups + 1))
     ordered = values[order]
     return [ordered[bounds[g] : bounds[g + 1]] for g in range(groups)]
