@@ -170,6 +170,8 @@ class CaseState:
     age_days: np.ndarray
     #: Set when ``visible`` was narrowed by filters (kpis/filters.py): the visible cases before that.
     unfiltered_visible: np.ndarray | None = None
+    #: Derived arrays kept with this state (populations per window length); not carried over by replace().
+    memo: dict[object, object] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @cached_property
     def over(self) -> np.ndarray:

@@ -31,7 +31,17 @@ _CODE = {s: i for i, s in enumerate(STATUSES)}
 
 
 def populations(state: CaseState, days: int) -> dict[str, np.ndarray]:
-    """Boolean masks over the cases, one per counted population, for the window [T - days, T)."""
+    """Boolean masks over the cases, one per counted population, for the window [T - days, T).
+
+    Kept on the state: a page asks for them from the document, the case list and the charts.
+    """
+    key = ("populations", days)
+    if key not in state.memo:
+        state.memo[key] = _populations(state, days)
+    return state.memo[key]  # type: ignore[return-value]
+
+
+def _populations(state: CaseState, days: int) -> dict[str, np.ndarray]:
     h = state.history
     t = int(state.as_of.tz_convert("UTC").tz_localize(None).to_datetime64().astype("datetime64[us]").astype(np.int64))
     start = t - days * 86400 * 10**6
