@@ -5,6 +5,7 @@
     python app.py sources [--config F]                         check each source's mapping
     python app.py kpis [--config F] [--as-of T] [--days N] [--collect] [--json]   the KPI document
     python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
+    python app.py report [--week 2026-W47] [--out DIR] [--send]  a past week's PDF + XLSX report
     python app.py users add|remove|list|unlock [NAME] [--role R]   accounts (password asked, or read from stdin)
     python app.py screens add|revoke|list [NAME]               wall-screen tokens and heartbeats
 
@@ -66,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     screens.add_argument("name", nargs="?", help="nom de l'écran (add, revoke)")
     config_arg(screens)
 
+    report = sub.add_parser("report", help="rapport hebdomadaire (PDF + XLSX) d'une semaine passée")
+    report.add_argument("--week", help="semaine ISO, ex. 2026-W47 (défaut : la dernière semaine terminée)")
+    report.add_argument("--out", type=Path, help="dossier des rapports (défaut : [reports] out_dir, data/reports)")
+    report.add_argument("--send", action="store_true", help="l'envoyer aussi par e-mail ([reports.smtp])")
+    config_arg(report)
+
     users = sub.add_parser("users", help="comptes : lecteur (viewer), gestionnaire (manager), administrateur (admin)")
     users.add_argument("action", choices=["add", "remove", "list", "unlock"])
     users.add_argument("name", nargs="?", help="nom d'utilisateur (add, remove, unlock)")
@@ -114,14 +121,22 @@ def _store(settings):  # type: ignore[no-untyped-def]
     return store
 
 
-def _collector(settings, catalog, store, *, demo: bool, scheduler=None):  # type: ignore[no-untyped-def]
-    """Collectors (+ the demo simulator) on ``scheduler`` when given."""
-    from collectors.collector import Collector
+def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=None):  # type: ignore[no-untyped-def]
+    """Collectors (+ the demo simulator, + the weekly report job) on ``scheduler`` when given.
+
+    The report job runs where the collectors run: exactly one process holds the writer lock.
+    """
+    import functools
+
+    from collectors.collector import Collector, utc_now
     from collectors.scheduler import schedule_collector, schedule_every
+    from reports.schedule import schedule_reports
 
     collector = Collector(settings, store, catalog)
     if scheduler is not None:
         schedule_collector(scheduler, collector)
+        service = (lambda: kpis) if kpis is not None else functools.cache(lambda: _kpi_service(settings, catalog, store))
+        schedule_reports(scheduler, settings.reports, service, utc_now)
         if demo:
             from collectors.demo.simulate import Simulator
 
@@ -237,6 +252,36 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from collectors.collector import utc_now
+    from collectors.config import ConfigError
+    from reports.build import ReportError, generate
+    from reports.mail import send_report
+    from reports.week import WeekError, last_complete_week, parse_week
+
+    settings, catalog = _settings(args.config)
+    if args.config is None:
+        _ensure_demo(catalog)
+    try:
+        week = parse_week(args.week, utc_now()) if args.week else last_complete_week(utc_now())
+    except WeekError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.send and settings.reports.smtp is None:
+        raise ConfigError("--send demande une section [reports.smtp] dans la configuration")
+    kpis = _kpi_service(settings, catalog, _store(settings))
+    try:
+        files = generate(kpis, kpis.reader, week, args.out or settings.reports.out_dir, utc_now, attempts=2, wait_seconds=1)
+    except ReportError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    print(f"Rapport {week.label} (données arrêtées au {files.report.data_until}) :\n  {files.pdf}\n  {files.xlsx}")
+    if args.send:
+        send_report(files, settings.reports.smtp)
+        print(f"Envoyé à {', '.join(settings.reports.smtp.recipients)}")
+    return 0
+
+
 def cmd_users(args: argparse.Namespace) -> int:
     from collectors.collector import utc_now
     from dashboard.auth.cli import users_command
@@ -296,16 +341,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = _store(settings)
     scheduler = BackgroundScheduler(timezone="Africa/Lome")
     lock = WriterLock(store.engine)
+    kpis = _kpi_service(settings, catalog, store)
     if not args.no_collect:
         try:
             lock.acquire()
-            _collector(settings, catalog, store, demo=demo, scheduler=scheduler)
+            _collector(settings, catalog, store, demo=demo, scheduler=scheduler, kpis=kpis)
             scheduler.start()
         except WriterLockBusy as exc:
             log.warning("collecteurs non intégrés : %s", exc)
-    kpis = _kpi_service(settings, catalog, store)
     threading.Thread(target=kpis.reader.frames, name="warm-cache", daemon=True).start()
-    app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret)
+    app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret, reports_dir=settings.reports.out_dir)
     print(f"Vigie sur http://{args.host}:{args.port}/")
     try:
         app.run(host=args.host, port=args.port, debug=False)
@@ -333,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
             "kpis": cmd_kpis,
             "screens": cmd_screens,
             "users": cmd_users,
+            "report": cmd_report,
             "demo": cmd_demo,
         }
         return commands[command](args)

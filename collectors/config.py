@@ -64,6 +64,31 @@ AUTH_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Optional e-mail delivery of the weekly report ([reports.smtp]); the password comes from ${VAR}."""
+
+    host: str
+    sender: str
+    recipients: tuple[str, ...]
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Weekly reports ([reports]): where they are stored and when the cron job runs (Lomé time)."""
+
+    out_dir: Path = Path("data/reports")
+    day_of_week: str = "mon"
+    hour: int = 6
+    minute: int = 0
+    smtp: SmtpSettings | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path | None
     store_url: str
@@ -73,6 +98,7 @@ class Settings:
     extra_closures: tuple[dt.date, ...]
     sources: tuple[SourceSettings, ...]
     auth: AuthSettings = field(default_factory=AuthSettings)
+    reports: ReportSettings = field(default_factory=ReportSettings)
 
 
 #: Optional per-source keys: (type, help). Defaults live on SourceSettings.
@@ -113,7 +139,7 @@ def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = Non
 def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str], base_dir: Path) -> Settings:
     """Validate an already-parsed TOML document."""
     where = str(path) if path else "<config>"
-    _reject_unknown(raw, {"store", "catalog", "calendar", "sources", "auth"}, where)
+    _reject_unknown(raw, {"store", "catalog", "calendar", "sources", "auth", "reports"}, where)
 
     store = _table(raw, "store", where)
     _reject_unknown(store, {"url", "snapshot_dir"}, f"{where} [store]")
@@ -146,6 +172,57 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
         extra_closures=closures,
         sources=sources,
         auth=_parse_auth(raw.get("auth", {}), f"{where} [auth]"),
+        reports=_parse_reports(raw.get("reports", {}), f"{where} [reports]", env, base_dir),
+    )
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _parse_reports(raw: Any, where: str, env: dict[str, str], base_dir: Path) -> ReportSettings:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: une table est attendue")
+    _reject_unknown(raw, {"out_dir", "day_of_week", "hour", "minute", "smtp"}, where)
+    day = raw.get("day_of_week", "mon")
+    if day not in _DAYS:
+        raise ConfigError(f"{where}: clé day_of_week : « {day} » (attendu : {', '.join(_DAYS)})")
+    for key, high in (("hour", 23), ("minute", 59)):
+        value = raw.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= high:
+            raise ConfigError(f"{where}: clé {key} : un entier de 0 à {high} est attendu")
+    smtp = None
+    if "smtp" in raw:
+        smtp = _parse_smtp(raw["smtp"], f"{where[:-1]}.smtp]", env)
+    return ReportSettings(
+        out_dir=base_dir / Path(raw.get("out_dir", "data/reports")),
+        day_of_week=day,
+        hour=raw.get("hour", 6),
+        minute=raw.get("minute", 0),
+        smtp=smtp,
+    )
+
+
+def _parse_smtp(raw: Any, where: str, env: dict[str, str]) -> SmtpSettings:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: une table est attendue")
+    _reject_unknown(raw, {"host", "port", "sender", "recipients", "username", "password", "starttls", "timeout_seconds"}, where)
+    for key in ("host", "sender", "recipients"):
+        _required(raw, key, where)
+    recipients = raw["recipients"]
+    if not isinstance(recipients, list) or not recipients or not all(isinstance(r, str) and "@" in r for r in recipients):
+        raise ConfigError(f"{where}: clé recipients : une liste d'adresses e-mail est attendue")
+    if not isinstance(raw.get("port", 587), int):
+        raise ConfigError(f"{where}: clé port : un entier est attendu")
+    password = raw.get("password")
+    return SmtpSettings(
+        host=_expand(str(raw["host"]), env, f"{where} host"),
+        sender=str(raw["sender"]),
+        recipients=tuple(recipients),
+        port=raw.get("port", 587),
+        username=_expand(str(raw["username"]), env, f"{where} username") if "username" in raw else None,
+        password=_expand(str(password), env, f"{where} password") if password is not None else None,
+        starttls=bool(raw.get("starttls", True)),
+        timeout_seconds=float(raw.get("timeout_seconds", 30.0)),
     )
 
 

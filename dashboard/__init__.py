@@ -20,7 +20,7 @@ from dashboard.auth.roles import allows, page_role
 from dashboard.auth.web import current, install_auth
 from dashboard.explorer.routes import register_exports
 from dashboard.kpis.service import KpiService
-from dashboard.pages import case, explorer, home, screens, sources, users, wall
+from dashboard.pages import case, explorer, home, reports, screens, sources, users, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NO_AUTH = AuthSettings(enabled=False)
@@ -32,8 +32,11 @@ def create_app(
     now: Callable[[], dt.datetime],
     auth: AuthSettings = NO_AUTH,
     secret: str | None = None,
+    reports_dir: Path | None = None,
 ) -> Dash:
-    """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None)."""
+    """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None);
+    ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports)."""
+    reports_dir = reports_dir or ASSETS.parent / "data" / "reports"
     app = Dash(
         __name__,
         title="Vigie",
@@ -48,7 +51,7 @@ def create_app(
 
     @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search"))
     def route(path: str | None, search: str | None) -> object:
-        return page(path or "/", search, kpis, now)
+        return page(path or "/", search, kpis, now, reports_dir)
 
     sources.register(app, reader, now)
     wall.register(app, reader, kpis, now)
@@ -56,10 +59,11 @@ def create_app(
     explorer.register(app, kpis, now)
     register_api(app.server, kpis, boot=secrets.token_hex(8))
     register_exports(app.server, kpis, reader.engine, now)
+    reports.register_downloads(app.server, reports_dir)
     return app
 
 
-def page(path: str, search: str | None, kpis: KpiService, now: Callable[[], dt.datetime]) -> object:
+def page(path: str, search: str | None, kpis: KpiService, now: Callable[[], dt.datetime], reports_dir: Path) -> object:
     """The page for a path, after checking the role on the server (a direct callback call gets nothing more)."""
     who = current()
     if who is None or not allows(who.role, page_role(path)):
@@ -76,6 +80,8 @@ def page(path: str, search: str | None, kpis: KpiService, now: Callable[[], dt.d
         return screens.layout()
     if path in ("/utilisateurs", "/utilisateurs/"):
         return users.layout(kpis.reader.engine)
+    if path in ("/rapports", "/rapports/"):
+        return reports.layout(reports_dir)
     if path in ("/explorer", "/explorer/"):
         return explorer.layout(search, kpis, now())
     if path.startswith("/explorer/case/"):

@@ -20,6 +20,8 @@ from flask_wtf.csrf import generate_csrf
 
 from collectors.model import REGIONS
 from dashboard import ids
+from dashboard.auth.roles import allows
+from dashboard.auth.web import current
 from dashboard.explorer.figures import flow_trend, group_bars, processing_band, workload_bars
 from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, POPULATION_LABELS, STATUS_LABELS
 from dashboard.explorer.state import (
@@ -59,8 +61,21 @@ def error_page(message: str) -> html.Div:
     )
 
 
+_NAV = (
+    ("/", "Accueil", "viewer"),
+    ("/explorer", "Explorateur", "manager"),
+    ("/explorer?vue=charge", "Charge de travail", "manager"),
+    ("/rapports", "Rapports", "manager"),
+    ("/wall", "Mur", "viewer"),
+    ("/utilisateurs", "Utilisateurs", "admin"),
+)
+
+
 def _nav(active: str) -> html.Nav:
-    links = [("/", "Accueil"), ("/explorer", "Explorateur"), ("/explorer?vue=charge", "Charge de travail"), ("/wall", "Mur")]
+    """The desk pages' navigation: only the pages the user's role opens, and the logout button."""
+    who = current() if has_request_context() else None
+    role = who.role if who else "viewer"
+    links = [(href, label) for href, label, needed in _NAV if allows(role, needed)]
     return html.Nav(
         className="app-nav",
         children=[

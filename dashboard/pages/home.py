@@ -17,6 +17,7 @@ PAGES = (
     ("/wall", "Mur de supervision", "les écrans de la salle, en rotation", "viewer"),
     ("/explorer", "Explorateur", "des chiffres jusqu'aux dossiers, exports CSV et Excel", "manager"),
     ("/explorer?vue=charge", "Charge de travail", "dossiers en cours et décisions par agent", "manager"),
+    ("/rapports", "Rapports hebdomadaires", "PDF et classeurs de chaque semaine", "manager"),
     ("/sources", "Sources", "santé des collecteurs, quarantaine", "admin"),
     ("/ecrans", "Écrans", "écrans muraux connectés", "admin"),
     ("/utilisateurs", "Utilisateurs et journal", "comptes, jetons d'écran, journal d'audit", "admin"),

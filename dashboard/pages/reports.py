@@ -1,0 +1,57 @@
+"""/rapports (managers, admins): the stored weekly reports, newest first, for download."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dash import html
+from flask import Flask, Response, abort, send_from_directory
+
+from dashboard.pages.explorer import _nav
+from reports.files import list_reports
+
+_WEEK = re.compile(r"^\d{4}-W\d{2}$")
+
+
+def layout(reports_dir: Path) -> html.Div:
+    weeks = list_reports(reports_dir)
+    items = [
+        html.Li(
+            [
+                html.Strong(week),
+                " — ",
+                *[
+                    item
+                    for f in files
+                    for item in (html.A(f.suffix[1:].upper(), href=f"/rapports/{week}/{f.name}", className="button"), " ")
+                ],
+            ]
+        )
+        for week, files in weeks
+    ]
+    return html.Div(
+        className="app-page",
+        id="reports-page",
+        children=[
+            _nav(""),
+            html.H1("Rapports hebdomadaires"),
+            html.P(
+                "Chaque lundi à 6 h (heure de Lomé), le rapport de la semaine écoulée est produit ici. "
+                "Une semaine passée se régénère à l'identique : python app.py report --week AAAA-Wnn."
+            ),
+            html.Ul(items, className="page-links") if items else html.P("Aucun rapport pour l'instant.", className="notice"),
+        ],
+    )
+
+
+def register_downloads(server: Flask, reports_dir: Path) -> None:
+    @server.get("/rapports/<week>/<name>")
+    def report_file(week: str, name: str) -> Response:
+        """Only files listed for a well-formed week: a crafted name cannot reach outside the folder."""
+        if not _WEEK.match(week):
+            abort(404)
+        listed = {f.name for w, files in list_reports(reports_dir) if w == week for f in files}
+        if name not in listed:
+            abort(404)
+        return send_from_directory(reports_dir / week, name, as_attachment=True)

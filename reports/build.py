@@ -1,0 +1,77 @@
+"""Build, store and send one week's report: computed from the KPI service, written atomically.
+
+Files go to ``<out>/<week>/vigie-rapport-<week>.pdf`` and ``.xlsx``: each is written to a
+temporary name in the same folder, then renamed, so a crash or a full disk never leaves a
+half-written report. A failed attempt is logged and retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from collectors.reader import Reader
+from dashboard.kpis.service import KpiService
+from reports.content import WeeklyReport, build_report
+from reports.files import write_atomically
+from reports.pdf import render_pdf
+from reports.sources import sources_over_week
+from reports.week import IsoWeek
+from reports.xlsx import render_xlsx
+
+log = logging.getLogger("vigie.reports")
+
+
+class ReportError(RuntimeError):
+    """A report that could not be built or stored after its retries; the message says why (French)."""
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    week: IsoWeek
+    pdf: Path
+    xlsx: Path
+    report: WeeklyReport
+
+
+def compute(kpis: KpiService, reader: Reader, week: IsoWeek, now: dt.datetime) -> WeeklyReport:
+    """The report's content: the same documents /api/kpis gives for the week's end and the week before."""
+    current = kpis.document(week.end, 7)
+    previous = kpis.document(week.previous().end, 7)
+    frames = reader.frames()
+    sources = sources_over_week(week, frames.live_cases(), frames.events, reader.quarantine(open_only=False), reader.health(now))
+    return build_report(week, current, previous, kpis.state(week.end), kpis.catalog, sources)
+
+
+def generate(
+    kpis: KpiService,
+    reader: Reader,
+    week: IsoWeek,
+    out_dir: Path,
+    now: Callable[[], dt.datetime],
+    *,
+    attempts: int = 3,
+    wait_seconds: float = 5.0,
+) -> ReportFiles:
+    """Build the week's PDF and workbook; retry a failed attempt; raise ReportError when all fail."""
+    folder = out_dir / week.label
+    pdf, xlsx = folder / f"vigie-rapport-{week.label}.pdf", folder / f"vigie-rapport-{week.label}.xlsx"
+    error: Exception | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            report = compute(kpis, reader, week, now())
+            pdf_bytes, xlsx_bytes = render_pdf(report), render_xlsx(report)
+            write_atomically(xlsx, xlsx_bytes)
+            write_atomically(pdf, pdf_bytes)
+            log.info("rapport %s écrit : %s, %s", week.label, pdf, xlsx)
+            return ReportFiles(week, pdf, xlsx, report)
+        except Exception as exc:  # noqa: BLE001 - any failure is logged and retried, then reported
+            error = exc
+            log.warning("rapport %s : essai %d/%d échoué : %s: %s", week.label, attempt, attempts, type(exc).__name__, exc)
+            if attempt < attempts:
+                time.sleep(wait_seconds)
+    raise ReportError(f"rapport {week.label} non produit après {attempts} essais : {type(error).__name__}: {error}")

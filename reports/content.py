@@ -1,0 +1,164 @@
+"""What a weekly report says, assembled from KPI documents and the state at the week's end (pure).
+
+``current`` is exactly /api/kpis?as_of=<end of week>&days=7 and ``previous`` the same for the
+week before; every table and sentence is derived from them, so the report and the dashboard
+cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.format import fr_date, fr_number
+from dashboard.kpis.case_state import CaseState
+from reports.narrative import narrative
+from reports.week import LOME, IsoWeek
+
+HEADLINE = (
+    ("backlog", "Dossiers en cours (fin de semaine)", 0, ""),
+    ("inflow", "Dossiers déposés", 0, ""),
+    ("outflow", "Dossiers clos", 0, ""),
+    ("median_processing_days", "Délai médian de traitement", 1, "j"),
+    ("sla_compliance_pct", "Clos dans le délai légal", 1, "%"),
+    ("breached_open", "En cours hors délai", 0, ""),
+    ("rejection_rate_pct", "Taux de refus", 1, "%"),
+)
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    week: IsoWeek
+    current: dict[str, Any]
+    previous: dict[str, Any]
+    headline: pd.DataFrame  # Indicateur, Semaine, Semaine précédente, Évolution
+    sentences: list[str]
+    services: pd.DataFrame
+    procedures: pd.DataFrame
+    oldest_breached: pd.DataFrame
+    sources: pd.DataFrame
+    empty: bool  # nothing submitted, closed or open during the week
+
+    @property
+    def data_until(self) -> str:
+        """« données arrêtées au … »: the last instant the report counts, in Lomé time."""
+        last = (self.week.end - pd.Timedelta(seconds=1)).tz_convert(LOME)
+        return f"{fr_date(last)} à 23:59 (heure de Lomé)"
+
+
+def _change(now: float | None, before: float | None, decimals: int, unit: str) -> str:
+    if now is None or before is None:
+        return "—"
+    diff = now - before
+    if round(diff, decimals) == 0:
+        return "="
+    sign = "+" if diff > 0 else "\u2212"
+    text = sign + fr_number(abs(diff), decimals, "pt" if unit == "%" else unit)
+    if unit == "" and before:
+        text += f" ({sign}{fr_number(abs(100 * diff / before), 0)} %)"
+    return text
+
+
+def headline(current: dict[str, Any], previous: dict[str, Any]) -> pd.DataFrame:
+    now, before = current["overall"], previous["overall"]
+    return pd.DataFrame(
+        [
+            {
+                "Indicateur": label,
+                "Semaine": fr_number(now[key], decimals, unit),
+                "Semaine précédente": fr_number(before[key], decimals, unit),
+                "Évolution": _change(now[key], before[key], decimals, unit),
+            }
+            for key, label, decimals, unit in HEADLINE
+        ]
+    )
+
+
+def service_table(current: dict[str, Any], previous: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for name in sorted(current["by_service"]):
+        m, p = current["by_service"][name], previous["by_service"].get(name, {})
+        rows.append(
+            {
+                "Structure": name,
+                "Déposés": m["inflow"],
+                "Clos": m["outflow"],
+                "En cours": m["backlog"],
+                "Évolution du stock": m["backlog"] - p.get("backlog", 0),
+                "Délai médian (j)": _round(m["median_processing_days"]),
+                "Dans les délais (%)": _round(m["sla_compliance_pct"]),
+                "Hors délai en cours": m["breached_open"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def procedure_table(current: dict[str, Any], catalog: pd.DataFrame) -> pd.DataFrame:
+    """Processing time against the legal delay, per procedure, furthest beyond it first."""
+    rows = []
+    for code, name, service, sla in catalog[["code", "name", "service", "sla_days"]].itertuples(index=False):
+        m = current["by_procedure"][code]
+        rows.append(
+            {
+                "Procédure": code,
+                "Intitulé": name,
+                "Structure": service,
+                "Délai légal (j ouvrés)": int(sla),
+                "Médiane (j ouvrés)": _round(m["median_business_days"]),
+                "Clos": m["outflow"],
+                "Dans les délais (%)": _round(m["sla_compliance_pct"]),
+                "Hors délai en cours": m["breached_open"],
+            }
+        )
+    frame = pd.DataFrame(rows)
+    ratio = frame["Médiane (j ouvrés)"].astype(float) / frame["Délai légal (j ouvrés)"]
+    return frame.assign(_r=ratio.fillna(-1)).sort_values(["_r", "Procédure"], ascending=[False, True]).drop(columns="_r")
+
+
+def oldest_breached(state: CaseState, limit: int = 10) -> pd.DataFrame:
+    """The open cases past their legal delay at the week's end, oldest first — no agent, no applicant."""
+    rows = np.flatnonzero(state.breached)
+    frame = state.frame(rows).sort_values(["submitted_at", "source", "case_id"], kind="stable").head(limit)
+    return pd.DataFrame(
+        {
+            "Dossier": frame["case_id"].to_list(),
+            "Source": frame["source"].to_list(),
+            "Procédure": frame["procedure_code"].to_list(),
+            "Structure": frame["service"].to_list(),
+            "Déposé le": [fr_date(ts.tz_convert(LOME)) for ts in frame["submitted_at"]],
+            "Jours ouvrés": [int(v) for v in frame["admin_bd_now"]],
+            "Délai légal": [int(v) for v in frame["sla_days"]],
+            "Dépassement (j ouvrés)": [int(a) - int(s) for a, s in zip(frame["admin_bd_now"], frame["sla_days"], strict=True)],
+        }
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def build_report(
+    week: IsoWeek,
+    current: dict[str, Any],
+    previous: dict[str, Any],
+    state_at_end: CaseState,
+    catalog: pd.DataFrame,
+    sources: pd.DataFrame,
+) -> WeeklyReport:
+    overall = current["overall"]
+    empty = overall["inflow"] == 0 and overall["outflow"] == 0 and overall["backlog"] == 0
+    return WeeklyReport(
+        week=week,
+        current=current,
+        previous=previous,
+        headline=headline(current, previous),
+        sentences=narrative(current, previous, catalog),
+        services=service_table(current, previous),
+        procedures=procedure_table(current, catalog),
+        oldest_breached=oldest_breached(state_at_end),
+        sources=sources,
+        empty=empty,
+    )
