@@ -89,7 +89,7 @@ def render_pdf(report: WeeklyReport) -> bytes:
     pdf.ln(20)
     pdf.multi_cell(0, 6, "Procédures administratives du secteur de l'énergie et des mines publiées sur le portail national "
                    "des services publics. Chiffres calculés par Vigie, identiques à ceux des écrans de la salle de supervision "
-                   f"(/api/kpis?as_of={week.end.isoformat()}&days=7). Aucune donnée personnelle.")  # fmt: skip
+                   f"(/api/kpis?{week.api_query}). Aucune donnée personnelle.")  # fmt: skip
     # Headline and narrative
     pdf.add_page()
     _heading(pdf, "L'essentiel de la semaine")

@@ -43,6 +43,11 @@ class IsoWeek:
         """The next Monday 00:00 in Lomé, as UTC: the report's as_of."""
         return self.start + pd.Timedelta(days=7)
 
+    @property
+    def api_query(self) -> str:
+        """The /api/kpis query whose document the report is: ``as_of=<end, UTC, with Z>&days=7``."""
+        return f"as_of={self.end.strftime('%Y-%m-%dT%H:%M:%SZ')}&days=7"
+
     def previous(self) -> IsoWeek:
         return week_of(self.monday - dt.timedelta(days=7))
 

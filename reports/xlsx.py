@@ -24,7 +24,7 @@ def render_xlsx(report: WeeklyReport) -> bytes:
                 ("Du (heure de Lomé)", week.start.tz_convert("Africa/Lome").strftime("%d/%m/%Y %H:%M")),
                 ("Au, exclu (heure de Lomé)", week.end.tz_convert("Africa/Lome").strftime("%d/%m/%Y %H:%M")),
                 ("Données arrêtées au", report.data_until),
-                ("Source des chiffres", f"/api/kpis?as_of={week.end.isoformat()}&days=7"),
+                ("Source des chiffres", f"/api/kpis?{week.api_query}"),
             ],
             columns=["Paramètre", "Valeur"],
         ),
