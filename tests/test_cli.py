@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 import subprocess
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def fresh_copy(tmp_path_factory) -> Path:
     """The tracked project files only: no data/demo, no store, like a fresh clone."""
     dest = tmp_path_factory.mktemp("clone")
-    for name in ("app.py", "collectors", "dashboard", "config", "assets"):
+    for name in ("app.py", "collectors", "dashboard", "reports", "config", "assets"):
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -129,3 +130,17 @@ def test_users_and_screens_are_managed_from_the_command_line(fresh_copy: Path, t
         env={"PATH": "/usr/bin:/bin"},
     )
     assert served.returncode == 2 and "VIGIE_SECRET_KEY" in served.stderr
+
+
+def test_report_for_last_week_on_the_demo(fresh_copy: Path) -> None:
+    from reports.week import last_complete_week
+
+    week = last_complete_week(dt.datetime.now(dt.UTC)).label
+    made = run(fresh_copy, "report", "--week", week)
+    assert made.returncode == 0, made.stderr
+    folder = fresh_copy / "data" / "reports" / week
+    assert (folder / f"vigie-rapport-{week}.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (folder / f"vigie-rapport-{week}.xlsx").stat().st_size > 0
+    assert f"Rapport {week}" in made.stdout
+    future = run(fresh_copy, "report", "--week", "2999-W01")
+    assert future.returncode == 2 and "n'est pas terminée" in future.stderr
