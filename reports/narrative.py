@@ -52,7 +52,7 @@ def narrative(current: dict[str, Any], previous: dict[str, Any], catalog: pd.Dat
             )
             where = f", principalement à {_article(service)}"
             if procedure is not None:
-                name = own.loc[own["code"] == procedure, "name"].iloc[0]
+                name = own.loc[own["code"] == procedure, "name"].iloc[0].split(" (")[0]  # no parentheses inside ours
                 where += f" ({name[0].lower() + name[1:]})"
             sentence += where
         sentences.append(sentence + ".")

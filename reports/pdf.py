@@ -99,11 +99,11 @@ def render_pdf(report: WeeklyReport) -> bytes:
     pdf.ln(3)
     _table(pdf, report.headline, widths=(90, 50, 50, 70), size=10)
     if not report.empty:
+        pdf.ln(4)
+        pdf.image(io.BytesIO(flows_by_service(report.services)), w=230)
         pdf.add_page()
         _heading(pdf, "Par structure")
         _table(pdf, report.services, widths=(80, 24, 24, 24, 30, 28, 30, 30))
-        pdf.ln(4)
-        pdf.image(io.BytesIO(flows_by_service(report.services)), w=250)
         pdf.add_page()
         _heading(pdf, "Délais de traitement par procédure (jours ouvrés)")
         _table(pdf, report.procedures, widths=(22, 100, 50, 22, 22, 16, 22, 22), size=7.5)
