@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -281,3 +283,45 @@ def test_changes_send_nothing_a_patch_or_the_whole_view(service) -> None:
         "location": ["props", "children", 0, "props", "children", 1, "props", "children"],
         "params": {"value": "999"},
     } in patched
+
+
+def test_breached_trend_is_exact_per_day_and_survives_late_rows(service, sqlite_store, clock) -> None:
+    """Each day-end's breached count equals a fresh replay at that instant, also after a late event for a past day."""
+    from collectors.normalize import empty_quarantine
+    from collectors.store import Batch
+    from collectors.watermark import Watermark
+    from dashboard.kpis.case_state import state_at
+
+    def expected() -> list[int]:
+        history = service.history()
+        today = pd.Timestamp(clock.now).normalize()
+        ends = [today - pd.Timedelta(days=k) for k in range(29, 0, -1)]
+        return [int(state_at(history, end).breached.sum()) for end in ends] + [int(service.state(None).breached.sum())]
+
+    first = service.breached_daily(None, 30)
+    assert first == expected() and len(first) == 30 and max(first) > 0
+    # a late event: the case breached now is found approved on a past day (written only now)
+    state = service.state(None)
+    breached = state.frame(np.flatnonzero(state.breached))
+    assert len(breached) == 1 and first[-1] == 1
+    case_id = breached["case_id"].iloc[0]
+    events = service.reader.frames().events
+    last = events.loc[events["case_id"] == case_id, "at"].max()
+    last = breached["submitted_at"].iloc[0] if pd.isna(last) else last  # a case without history yet
+    today = pd.Timestamp(clock.now).normalize()
+    when = max(last + pd.Timedelta(minutes=1), today - pd.Timedelta(days=3))
+    assert when < today - pd.Timedelta(days=1)  # a past day, at least two day-ends before today
+    late = pd.DataFrame({"case_id": [case_id], "status": ["approved"], "at": [when], "seq": pd.array([99], dtype="Int64")})
+    batch = Batch(
+        source="src",
+        cases=pd.DataFrame(columns=["case_id"]).iloc[0:0],
+        events=late,
+        quarantine=empty_quarantine(),
+        watermarks={"cases": Watermark(), "events": Watermark()},
+    )
+    sqlite_store.commit_batch(batch, clock.now)
+    clock.now += dt.timedelta(minutes=1)
+    rebuilds = service.rebuilds
+    after = service.breached_daily(None, 30)
+    assert service.rebuilds == rebuilds  # updated from the poll's rows, not rebuilt
+    assert after == expected() and after[-2:] == [0, 0] and after[:-4] == first[:-4]

@@ -19,6 +19,7 @@ from collectors.reader import Reader
 from dashboard.calendar import BusinessCalendar
 from dashboard.kpis.case_state import CaseState, History, prepare, state_at
 from dashboard.kpis.case_story import CaseStory, case_story
+from dashboard.kpis.day_ends import DayEndBreaches, earliest_touch_us
 from dashboard.kpis.document import document_from_state
 from dashboard.kpis.filters import CaseFilters, filter_state
 from dashboard.kpis.incremental import apply_changes
@@ -45,6 +46,7 @@ class KpiService:
         self._history: History | None = None
         self._history_version = -1
         self._live: tuple[int, float, pd.Timestamp] | None = None
+        self._day_ends = DayEndBreaches()
 
     def history(self) -> History:
         """The prepared history at the store's current version: updated from the last polls' rows
@@ -58,8 +60,11 @@ class KpiService:
                 changes = self.reader.changes_since(self._history_version)
                 if changes is not None and changes[0] == frames.version:
                     updated = apply_changes(self._history, changes[1], changes[2], self.catalog)
+                    if updated is not None:
+                        self._day_ends.forget_from(earliest_touch_us(self._history, changes[1], changes[2]))
             if updated is None:
                 updated = prepare(frames.cases, frames.events, self.catalog, self.calendar)
+                self._day_ends.clear()
                 self.rebuilds += 1
             self._history, self._history_version = updated, frames.version
             return updated
@@ -84,6 +89,19 @@ class KpiService:
 
     def trend(self, as_of: pd.Timestamp | None, weeks: int) -> list[dict[str, Any]]:
         return self._get("trend", as_of, (weeks,), lambda at: weekly_trend(at, weeks, self.state))
+
+    def breached_daily(self, as_of: pd.Timestamp | None, days: int) -> list[int]:
+        """Open cases past their legal delay at the end of each of the last ``days`` Lomé dates, the last
+        one being today so far (at T): the same dates as ``daily``."""
+
+        def compute(at: pd.Timestamp) -> list[int]:
+            today = at.tz_convert("Africa/Lome").normalize().tz_convert("UTC")
+            ends = [today - pd.Timedelta(days=k) for k in range(days - 1, 0, -1)]
+            with self._lock:
+                past = self._day_ends.counts(self.history(), ends)
+            return [*past, int(self.state(at).breached.sum())]
+
+        return self._get("breached_daily", as_of, (days,), compute)
 
     def cases(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters, population: str) -> pd.DataFrame:
         """The filtered cases of one KPI population (backlog, inflow, ...), as rows for the grid and exports."""

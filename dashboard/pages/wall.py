@@ -253,13 +253,13 @@ def views(kpis: KpiService, fresh: list[str] | None = None, lang: str = "fr") ->
     previous = kpis.document(as_of - pd.Timedelta(days=7), 7)
     month = kpis.document(as_of, 30)
     daily = kpis.daily(as_of, 30, None)
-    trend = kpis.trend(as_of, 4)
+    breached = kpis.breached_daily(as_of, 30)
     processing = kpis.processing(as_of, 90)
     at_risk = kpis.at_risk(as_of, 5)
     names = dict(zip(kpis.catalog["code"], kpis.catalog["name"], strict=True))
     by_service = current["by_service"]
     return (
-        overview(current, previous, daily, trend, lang),
+        overview(current, previous, daily, breached, lang),
         [html.Div(className="grid-2", children=[
             _graph(flows_by_service(by_service, 7, lang)),
             _graph(flows_by_service(month["by_service"], 30, lang)),
@@ -275,12 +275,15 @@ def _graph(figure: Any, wide: bool = False, height: str = "38vh") -> dcc.Graph:
 
 
 def overview(
-    current: dict[str, Any], previous: dict[str, Any], daily: pd.DataFrame, trend: list[dict[str, Any]], lang: str = "fr"
+    current: dict[str, Any], previous: dict[str, Any], daily: pd.DataFrame, breached: list[int], lang: str = "fr"
 ) -> html.Div:
-    """Six tiles: value, change against the previous 7 days, a trend line (30 days, or weekly) and a note."""
+    """Six tiles: value, change against the previous 7 days, a 30-day trend line and a note.
+
+    ``daily``: the 30-day series (one row per Lomé date); ``breached``: breached open cases at the end
+    of the same dates (KpiService.breached_daily).
+    """
     o, p = current["overall"], previous["overall"]
     today = daily.iloc[-1] if len(daily) else None
-    weekly = list(reversed([r for r in trend if r["period"] == "current"]))
 
     def n(value: float | None, decimals: int = 0, unit: str = "") -> str:
         return fr_number(value, decimals, unit, lang)
@@ -302,7 +305,7 @@ def overview(
         ("sla", "Dans les délais", n(o["sla_compliance_pct"], 0, "%"), change("sla_compliance_pct", 0, "pts"),
          daily["sla_compliance_pct"].tolist(), tr("des dossiers clos en 7 jours", lang)),
         ("breached", "Hors délai en cours", n(o["breached_open"]), change("breached_open"),
-         [r["breached_open"] for r in weekly], tr("et {n} à risque", lang, n=n(o["at_risk_open"]))),
+         list(breached), tr("et {n} à risque", lang, n=n(o["at_risk_open"]))),
     ]  # fmt: skip
     return html.Div(className="tiles", children=[
         _tile(key, tr(label, lang), value, delta, spark, note, lang, alert=key == "breached" and o["breached_open"] > 0)
