@@ -20,6 +20,7 @@ from dashboard.auth.roles import allows, page_role
 from dashboard.auth.web import current, install_auth
 from dashboard.explorer.routes import register_exports
 from dashboard.kpis.service import KpiService
+from dashboard.ops import register_ops
 from dashboard.pages import case, explorer, home, reports, screens, sources, users, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -59,6 +60,7 @@ def create_app(
     explorer.register(app, kpis, now)
     register_api(app.server, kpis, boot=secrets.token_hex(8))
     register_exports(app.server, kpis, reader.engine, now)
+    register_ops(app.server, kpis, now)
     reports.register_downloads(app.server, reports_dir)
     return app
 

@@ -23,8 +23,18 @@ from dashboard.auth import audit
 from dashboard.auth.accounts import Principal, authenticate, screen_active, screen_for_token, user_role
 from dashboard.auth.roles import ROLE_LABELS, allows, callback_role, endpoint_role, page_role
 
-#: Paths anyone may fetch: the login form, liveness, and static files (no data in any of them).
-PUBLIC_PREFIXES = ("/login", "/healthz", "/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+#: Paths anyone may fetch: the login form, liveness/readiness, metrics (counts, no personal data; keep them
+#: behind nginx for the monitoring host), and static files.
+PUBLIC_PREFIXES = (
+    "/login",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/assets/",
+    "/_dash-component-suites/",
+    "/_favicon.ico",
+    "/favicon.ico",
+)
 DASH_INTERNAL = ("/_dash-layout", "/_dash-dependencies", "/_reload-hash")
 REVALIDATE_SECONDS = 5.0  # a removed user or revoked screen is shut out within this delay
 DEMO = Principal("démo", "admin", "demo")

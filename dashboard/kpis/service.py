@@ -43,6 +43,8 @@ class KpiService:
         self._lock = threading.RLock()  # re-entrant: a series asks for the state under the same lock
         self.computations = 0  # how many documents were really computed (tests, /metrics)
         self.rebuilds = 0  # how many times the history was prepared from scratch
+        self.compute_seconds = 0.0  # total time spent computing documents (/metrics)
+        self.last_compute_seconds = 0.0
         self._history: History | None = None
         self._history_version = -1
         self._live: tuple[int, float, pd.Timestamp] | None = None
@@ -135,9 +137,12 @@ class KpiService:
         return case_story(self.state(None), source, case_id)
 
     def _document(self, as_of: pd.Timestamp, days: int, filters: CaseFilters) -> dict[str, Any]:
+        started = time.perf_counter()
         counts = self.reader.quarantine_counts().groupby("reason")["rows"].sum().to_dict()
         self.computations += 1
         document = document_from_state(self.state(as_of, filters), days, counts)
+        self.last_compute_seconds = time.perf_counter() - started
+        self.compute_seconds += self.last_compute_seconds
         return {**document, "filters": filters.as_dict()} if not filters.empty else document
 
     def _live_as_of(self) -> pd.Timestamp:

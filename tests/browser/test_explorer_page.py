@@ -195,3 +195,40 @@ def test_viewer_cannot_reach_the_explorer(browser, tmp_path, sqlite_source) -> N
     finally:
         browser.get("about:blank")
         stop(proc)
+
+
+def test_wall_screen_gets_in_with_its_token_until_revoked(browser, tmp_path, sqlite_source) -> None:
+    config = explorer_config(tmp_path, sqlite_source)
+
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "app.py"), *args, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    token = cli("screens", "add", "hall-1").strip().splitlines()[1]
+    proc, base = serve(config)
+    wait = WebDriverWait(browser, 40, ignored_exceptions=(StaleElementReferenceException,))
+    try:
+        browser.get(base + "/healthz")
+        browser.delete_all_cookies()
+        browser.get(f"{base}/wall?view=ensemble&screen=hall-1&token={token}")
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))  # no login form: the token let it in
+        assert "agent0" not in browser.page_source and "agent1" not in browser.page_source  # no personal data on the wall
+        # its heartbeat (a CSRF-protected POST) gets through: the screen is listed as active, with its view
+        deadline = time.monotonic() + 30
+        while "actif, vue" not in (listed := cli("screens", "list")) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert "hall-1" in listed and "jeton actif" in listed and "actif, vue « Vue d'ensemble »" in listed
+        cli("screens", "revoke", "hall-1")
+        time.sleep(6)  # sessions are re-checked every 5 s
+        browser.get(f"{base}/wall?view=ensemble&screen=hall-1&token={token}")
+        wait.until(lambda b: b.find_elements(By.ID, "login-submit"))
+    finally:
+        browser.get("about:blank")
+        stop(proc)

@@ -1,0 +1,126 @@
+"""Operations endpoints: /readyz for load balancers and /metrics for Prometheus (no personal data in either).
+
+Both read the store, which every worker and host shares, so any worker answers for the whole
+deployment; the KPI timings are this worker's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+
+import pandas as pd
+from flask import Flask, Response
+
+from dashboard.health import source_state
+from dashboard.kpis.service import KpiService
+from dashboard.screens import list_screens
+
+
+def readiness(kpis: KpiService, now: dt.datetime) -> tuple[bool, dict[str, object]]:
+    """Ready when the store answers and at least one source is not down (older than 10 poll intervals).
+
+    A partly down deployment is still ready (it serves what it has, marked stale on screen);
+    the answer names the sources that are down.
+    """
+    try:
+        version = kpis.reader.version()
+        health = kpis.reader.health(now)
+    except Exception as exc:  # noqa: BLE001 - any store failure means "not ready", said in the answer
+        return False, {"ready": False, "store": f"injoignable ({type(exc).__name__})"}
+    states = {h.source: source_state(h.lag_seconds, h.every_seconds or 30) for h in health.itertuples(index=False)}
+    down = sorted(s for s, state in states.items() if state == "down")
+    ready = bool(states) and len(down) < len(states)
+    body: dict[str, object] = {"ready": ready, "store": "ok", "data_version": version, "sources": states}
+    if not states:
+        body["reason"] = "aucune source n'a encore été interrogée"
+    elif down:
+        body["down"] = down
+    return ready, body
+
+
+def _label(value: object) -> str:
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def metrics_text(kpis: KpiService, now: dt.datetime) -> str:
+    """Prometheus text exposition (version 0.0.4)."""
+    lines: list[str] = []
+
+    def metric(name: str, kind: str, help_text: str, samples: list[tuple[dict[str, object], float]]) -> None:
+        lines.append(f"# HELP {name} {help_text}")
+        lines.append(f"# TYPE {name} {kind}")
+        for labels, value in samples:
+            tags = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
+            lines.append(f"{name}{{{tags}}} {float(value):g}" if tags else f"{name} {float(value):g}")
+
+    health = kpis.reader.health(now)
+    rows = list(health.itertuples(index=False))
+
+    def per_source(column: str) -> list[tuple[dict[str, object], float]]:
+        return [({"source": h.source}, 0 if pd.isna(getattr(h, column)) else getattr(h, column)) for h in rows]
+
+    metric("vigie_source_poll_duration_ms", "gauge", "Duration of the last poll of each source.", per_source("last_poll_ms"))
+    metric("vigie_source_rows_last_poll", "gauge", "Rows read by the last poll of each source.", per_source("rows_last_poll"))
+    metric("vigie_source_polls_total", "counter", "Polls of each source.", per_source("polls"))
+    metric(
+        "vigie_source_consecutive_failures",
+        "gauge",
+        "Failed polls in a row (0 when the last one worked).",
+        per_source("consecutive_failures"),
+    )
+    metric(
+        "vigie_source_lag_seconds",
+        "gauge",
+        "Seconds since the last successful poll (-1: never).",
+        [({"source": h.source}, -1 if pd.isna(h.lag_seconds) else h.lag_seconds) for h in rows],
+    )
+    metric(
+        "vigie_source_up",
+        "gauge",
+        "1 when the source is not down (last success within 10 intervals).",
+        [({"source": h.source}, 0 if source_state(h.lag_seconds, h.every_seconds or 30) == "down" else 1) for h in rows],
+    )
+    quarantine = kpis.reader.quarantine_counts()
+    metric(
+        "vigie_quarantine_open_rows",
+        "gauge",
+        "Rows held in quarantine, by source and reason.",
+        [({"source": q.source, "reason": q.reason}, q.rows) for q in quarantine.itertuples(index=False)],
+    )
+    metric("vigie_data_version", "gauge", "The store's data version.", [({}, kpis.reader.version())])
+    metric("vigie_kpi_computations_total", "counter", "KPI documents computed by this worker.", [({}, kpis.computations)])
+    metric(
+        "vigie_kpi_compute_seconds_total",
+        "counter",
+        "Time this worker spent computing KPI documents.",
+        [({}, kpis.compute_seconds)],
+    )
+    metric(
+        "vigie_kpi_last_compute_seconds",
+        "gauge",
+        "Duration of this worker's last KPI document.",
+        [({}, kpis.last_compute_seconds)],
+    )
+    metric(
+        "vigie_kpi_history_rebuilds_total", "counter", "Full rebuilds of the case history by this worker.", [({}, kpis.rebuilds)]
+    )
+    screens = list_screens(kpis.reader.engine, now)
+    active = int((~screens["silent"]).sum()) if not screens.empty else 0
+    metric("vigie_screens_active", "gauge", "Wall screens heard from in the last 2 minutes.", [({}, active)])
+    metric("vigie_screens_silent", "gauge", "Wall screens silent for more than 2 minutes.", [({}, len(screens) - active)])
+    metric("vigie_worker_info", "gauge", "This worker process.", [({"pid": os.getpid()}, 1)])
+    return "\n".join(lines) + "\n"
+
+
+def register_ops(server: Flask, kpis: KpiService, now: Callable[[], dt.datetime]) -> None:
+    @server.get("/readyz")
+    def readyz() -> Response:
+        ready, body = readiness(kpis, now())
+        return Response(json.dumps(body, ensure_ascii=False), 200 if ready else 503, mimetype="application/json")
+
+    @server.get("/metrics")
+    def metrics() -> Response:
+        return Response(metrics_text(kpis, now()), mimetype="text/plain; version=0.0.4")

@@ -1,0 +1,56 @@
+"""/readyz and /metrics against a real store polled from a real SQLite source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from collectors.engines import create_store_engine
+from collectors.reader import Reader
+from dashboard import create_app
+from dashboard.calendar import BusinessCalendar
+from dashboard.kpis.service import KpiService
+from dashboard.ops import readiness
+from tests.factories import add_case, naive, source_settings
+from tests.test_poll import poll
+
+_SAMPLE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? -?[0-9.e+]+$')
+
+
+def test_readiness_follows_the_store_and_the_sources(sqlite_source, sqlite_store, catalog, clock) -> None:
+    service = KpiService(Reader(sqlite_store.engine), catalog, BusinessCalendar("TG"), clock)
+    client = create_app(service.reader, service, clock).server.test_client()
+    empty = client.get("/readyz")
+    assert empty.status_code == 503 and "aucune source" in empty.get_json()["reason"]
+    url, engine = sqlite_source
+    add_case(engine, "A", naive(2026, 11, 20, 10), events=(("DEP", naive(2026, 11, 20, 10)),))
+    poll(source_settings(url, every_seconds=30), sqlite_store, catalog, clock)
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["sources"] == {"src": "ok"}
+    clock.now += dt.timedelta(minutes=10)  # 20 intervals without a poll: the only source is down
+    down = client.get("/readyz")
+    assert down.status_code == 503 and down.get_json()["down"] == ["src"]
+
+
+def test_an_unreachable_store_is_not_ready(catalog, clock) -> None:
+    reader = Reader(create_store_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    ready, body = readiness(KpiService(reader, catalog, BusinessCalendar("TG"), clock), clock())
+    assert not ready and body["store"].startswith("injoignable")
+
+
+def test_metrics_are_prometheus_text(sqlite_source, sqlite_store, catalog, clock) -> None:
+    url, engine = sqlite_source
+    add_case(engine, "A", naive(2026, 11, 20, 10), events=(("DEP", naive(2026, 11, 20, 10)),))
+    add_case(engine, "B", naive(2026, 11, 20, 10), reg="Atlantide")  # quarantined
+    poll(source_settings(url), sqlite_store, catalog, clock)
+    service = KpiService(Reader(sqlite_store.engine), catalog, BusinessCalendar("TG"), clock)
+    client = create_app(service.reader, service, clock).server.test_client()
+    client.get("/api/kpis")
+    text = client.get("/metrics").get_data(as_text=True)
+    samples = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert samples and all(_SAMPLE.match(line) for line in samples), [s for s in samples if not _SAMPLE.match(s)]
+    assert 'vigie_source_polls_total{source="src"} 1' in samples
+    assert 'vigie_quarantine_open_rows{source="src",reason="bad_region"} 1' in samples
+    assert f"vigie_data_version {service.reader.version()}" in samples
+    assert "vigie_kpi_computations_total 1" in samples
+    assert "# TYPE vigie_source_up gauge" in text and 'vigie_source_up{source="src"} 1' in samples
