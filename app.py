@@ -43,10 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8050, help="port (défaut 8050)")
     serve.add_argument("--no-collect", action="store_true", help="ne pas lancer les collecteurs dans ce processus")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="processus serveurs (gunicorn) ; >1 : collecteurs dans un processus à part"
+    )
+    serve.add_argument("--log-json", action="store_true", help="journaux en lignes JSON (ou VIGIE_LOG_FORMAT=json)")
 
     collect = sub.add_parser("collect", help="lancer les collecteurs seuls (processus séparé en production)")
     config_arg(collect)
     collect.add_argument("--once", action="store_true", help="un seul passage sur toutes les sources, puis sortir")
+    collect.add_argument("--log-json", action="store_true", help="journaux en lignes JSON (ou VIGIE_LOG_FORMAT=json)")
 
     sources = sub.add_parser("sources", help="vérifier chaque source : connexion, volumes, exemple, quarantaine")
     config_arg(sources)
@@ -326,6 +331,67 @@ def _secret(settings) -> str | None:  # type: ignore[no-untyped-def]
     return secret or None
 
 
+def wsgi(config: str | None = None):  # type: ignore[no-untyped-def]
+    """The WSGI app of one worker, without collectors: ``gunicorn "app:wsgi()"`` (config from VIGIE_CONFIG).
+
+    Every worker keeps its own KPI cache, keyed by the store's data version, so all serve the
+    same numbers; ``VIGIE_BOOT_ID`` (set once per release) keeps the wall screens' reload signal
+    common to all workers and hosts.
+    """
+    import os
+
+    from collectors.collector import utc_now
+    from dashboard import create_app
+
+    path = config or os.environ.get("VIGIE_CONFIG")
+    settings, catalog = _settings(Path(path) if path else None)
+    secret = _secret(settings)
+    kpis = _kpi_service(settings, catalog, _store(settings))
+    threading.Thread(target=kpis.reader.frames, name="warm-cache", daemon=True).start()
+    app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret, settings.reports.out_dir, os.environ.get("VIGIE_BOOT_ID"))
+    return app.server
+
+
+def _serve_workers(args: argparse.Namespace) -> int:
+    """``serve --workers N``: gunicorn with N workers, and the collectors in one separate ``collect`` process."""
+    import os
+    import secrets
+    import subprocess
+
+    from gunicorn.app.base import BaseApplication
+
+    settings, catalog = _settings(args.config)
+    _secret(settings)  # fail now, not in every worker
+    if args.config is None:
+        _ensure_demo(catalog)
+    os.environ.setdefault("VIGIE_BOOT_ID", secrets.token_hex(8))
+    collector = None
+    if not args.no_collect:
+        command = [sys.executable, str(ROOT / "app.py"), "collect", *(["--config", str(args.config)] if args.config else [])]
+        collector = subprocess.Popen([*command, *(["--log-json"] if args.log_json else [])])
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("worker_class", "gthread")  # a wall's version check must not wait behind an export
+            self.cfg.set("threads", 8)
+            self.cfg.set("timeout", 120)  # the first request of a worker may build the history (seconds at 1 M cases)
+            self.cfg.set("graceful_timeout", 20)
+
+        def load(self):  # type: ignore[no-untyped-def]
+            return wsgi(str(args.config) if args.config else None)
+
+    print(f"Vigie sur http://{args.host}:{args.port}/ ({args.workers} processus)")
+    try:
+        Server().run()
+    finally:
+        if collector is not None:
+            collector.terminate()
+            collector.wait(timeout=20)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -333,6 +399,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from collectors.lock import WriterLock, WriterLockBusy
     from dashboard import create_app
 
+    if args.workers > 1:
+        return _serve_workers(args)
     settings, catalog = _settings(args.config)
     secret = _secret(settings)  # before anything starts: a missing secret stops start-up
     demo = args.config is None
@@ -362,14 +430,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from collectors.config import ConfigError
+    import os
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from collectors.config import ConfigError
+    from collectors.logs import configure
+
     args = _parser().parse_args(argv)
     command = args.command or "serve"
     if args.command is None:
         args = _parser().parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    configure(json_lines=getattr(args, "log_json", False) or os.environ.get("VIGIE_LOG_FORMAT") == "json")
     try:
         commands = {
             "serve": cmd_serve,

@@ -34,9 +34,12 @@ def create_app(
     auth: AuthSettings = NO_AUTH,
     secret: str | None = None,
     reports_dir: Path | None = None,
+    boot: str | None = None,
 ) -> Dash:
     """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None);
-    ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports)."""
+    ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports); ``boot`` identifies
+    the deployment on /healthz (wall screens reload when it changes): shared by every worker of one
+    release, a random one per process when None."""
     reports_dir = reports_dir or ASSETS.parent / "data" / "reports"
     app = Dash(
         __name__,
@@ -58,7 +61,7 @@ def create_app(
     wall.register(app, reader, kpis, now)
     screens.register(app, reader, now)
     explorer.register(app, kpis, now)
-    register_api(app.server, kpis, boot=secrets.token_hex(8))
+    register_api(app.server, kpis, boot=boot or secrets.token_hex(8))
     register_exports(app.server, kpis, reader.engine, now)
     register_ops(app.server, kpis, now)
     reports.register_downloads(app.server, reports_dir)

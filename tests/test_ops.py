@@ -54,3 +54,41 @@ def test_metrics_are_prometheus_text(sqlite_source, sqlite_store, catalog, clock
     assert f"vigie_data_version {service.reader.version()}" in samples
     assert "vigie_kpi_computations_total 1" in samples
     assert "# TYPE vigie_source_up gauge" in text and 'vigie_source_up{source="src"} 1' in samples
+
+
+def test_serve_with_two_workers_and_one_collector(tmp_path, sqlite_source) -> None:
+    """Several workers answer as one deployment (one boot id, same numbers); the collectors run once, apart."""
+    import json
+    import time
+    import urllib.request
+
+    from tests.browser.conftest import serve, stop
+    from tests.test_crash_and_lock import write_config
+
+    url, engine = sqlite_source
+    add_case(engine, "A", naive(2026, 11, 20, 10), events=(("DEP", naive(2026, 11, 20, 10)),))
+    proc, base = serve(write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url), "--workers", "2")
+    try:
+        fixed = base + "/api/kpis?as_of=2026-11-21T00:00:00Z"
+
+        def backlog() -> int:
+            return json.loads(urllib.request.urlopen(fixed, timeout=10).read())["overall"]["backlog"]
+
+        deadline = time.monotonic() + 60
+        while backlog() == 0 and time.monotonic() < deadline:  # the separate collector process fills the store
+            time.sleep(1)
+        answers = [json.loads(urllib.request.urlopen(base + "/healthz", timeout=10).read()) for _ in range(12)]
+        assert len({a["boot"] for a in answers}) == 1
+        documents = {urllib.request.urlopen(fixed, timeout=10).read() for _ in range(8)}
+        assert len(documents) == 1 and json.loads(documents.pop())["overall"]["backlog"] == 1
+        metrics = {
+            urllib.request.urlopen(base + "/metrics", timeout=10)
+            .read()
+            .decode()
+            .split('vigie_worker_info{pid="')[1]
+            .split('"')[0]
+            for _ in range(16)
+        }
+        assert len(metrics) == 2  # two worker processes answered
+    finally:
+        stop(proc)

@@ -26,7 +26,7 @@ def earliest_touch_us(history: History, cases: pd.DataFrame, events: pd.DataFram
         times.append(int(cases["submitted_at"].min().value // 1000))
         known = history.case_numbers()
         before = [known.get(key) for key in zip(cases["source"], cases["case_id"], strict=True)]
-        old = [int(history.submitted_us[no]) for no in before if no is not None]
+        old = [int(history.submitted_us[no]) for no in before if no is not None and no < len(history.submitted_us)]
         times += [min(old)] if old else []
     return min(times, default=_NEVER)
 

@@ -61,9 +61,10 @@ class KpiService:
             if self._history is not None:
                 changes = self.reader.changes_since(self._history_version)
                 if changes is not None and changes[0] == frames.version:
+                    touched = earliest_touch_us(self._history, changes[1], changes[2])  # before the update extends it
                     updated = apply_changes(self._history, changes[1], changes[2], self.catalog)
                     if updated is not None:
-                        self._day_ends.forget_from(earliest_touch_us(self._history, changes[1], changes[2]))
+                        self._day_ends.forget_from(touched)
             if updated is None:
                 updated = prepare(frames.cases, frames.events, self.catalog, self.calendar)
                 self._day_ends.clear()
