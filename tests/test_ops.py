@@ -92,3 +92,27 @@ def test_serve_with_two_workers_and_one_collector(tmp_path, sqlite_source) -> No
         assert len(metrics) == 2  # two worker processes answered
     finally:
         stop(proc)
+
+
+def test_logs_never_carry_secrets_and_can_be_json_lines(capsys) -> None:
+    import json
+    import logging
+
+    from collectors.logs import configure, scrub
+
+    assert scrub("postgresql+psycopg://vigie:s3cr3t@db:5432/portail") == "postgresql+psycopg://vigie:***@db:5432/portail"
+    assert scrub("connection failed: password=hunter2 host=db") == "connection failed: password=*** host=db"
+    assert scrub("mysql+pymysql://root@127.0.0.1/test") == "mysql+pymysql://root@127.0.0.1/test"  # nothing to hide
+    configure(json_lines=True)
+    try:
+        logging.getLogger("collectors.poll").warning("source %s en panne : %s", "ceet", "mysql://app:topsecret@10.0.0.5/ceet")
+        try:
+            raise RuntimeError("could not connect to postgresql://vigie:pw123@db/x")
+        except RuntimeError:
+            logging.getLogger("collectors").exception("poll failed")
+    finally:
+        configure(json_lines=False)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert lines[0]["level"] == "WARNING" and lines[0]["logger"] == "collectors.poll"
+    assert lines[0]["message"] == "source ceet en panne : mysql://app:***@10.0.0.5/ceet"
+    assert "pw123" not in json.dumps(lines) and "topsecret" not in json.dumps(lines) and "RuntimeError" in lines[1]["exception"]
