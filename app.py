@@ -365,6 +365,7 @@ def _serve_workers(args: argparse.Namespace) -> int:
     if args.config is None:
         _ensure_demo(catalog)
     os.environ.setdefault("VIGIE_BOOT_ID", secrets.token_hex(8))
+    _store(settings)  # tables created once here, before the workers and the collector open the store
     collector = None
     if not args.no_collect:
         command = [sys.executable, str(ROOT / "app.py"), "collect", *(["--config", str(args.config)] if args.config else [])]

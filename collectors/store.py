@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from collectors import schema
 from collectors.watermark import Watermark, dumps, loads
@@ -63,7 +65,19 @@ class Store:
         self.engine = engine
 
     def create(self) -> None:
-        """Create missing tables and the version counter; safe to call on every start."""
+        """Create missing tables and the version counter; safe to call on every start, from several
+        processes at once (app workers and the collector starting together on a new store)."""
+        for attempt in range(5):
+            try:
+                self._create()
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                # another process created the same table or row between our check and our write: look again
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    def _create(self) -> None:
         schema.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             exists = conn.execute(select(schema.store_meta.c.name).where(schema.store_meta.c.name == "data_version")).first()

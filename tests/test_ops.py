@@ -90,6 +90,9 @@ def test_serve_with_two_workers_and_one_collector(tmp_path, sqlite_source) -> No
             for _ in range(16)
         }
         assert len(metrics) == 2  # two worker processes answered
+    except Exception:
+        stop(proc)
+        raise AssertionError(f"the server said: {proc.stdout.read() if proc.stdout else ''}") from None
     finally:
         stop(proc)
 
