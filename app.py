@@ -341,11 +341,14 @@ def wsgi(config: str | None = None):  # type: ignore[no-untyped-def]
     import os
 
     from collectors.collector import utc_now
+    from collectors.config import ConfigError
     from dashboard import create_app
 
     path = config or os.environ.get("VIGIE_CONFIG")
     settings, catalog = _settings(Path(path) if path else None)
     secret = _secret(settings)
+    if secret is None:  # each worker would draw its own: one worker's cookies would be refused by the others
+        raise ConfigError(f"{settings.auth.secret_env} est requis avec plusieurs processus (le même pour tous)")
     kpis = _kpi_service(settings, catalog, _store(settings))
     threading.Thread(target=kpis.reader.frames, name="warm-cache", daemon=True).start()
     app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret, settings.reports.out_dir, os.environ.get("VIGIE_BOOT_ID"))
@@ -365,6 +368,9 @@ def _serve_workers(args: argparse.Namespace) -> int:
     if args.config is None:
         _ensure_demo(catalog)
     os.environ.setdefault("VIGIE_BOOT_ID", secrets.token_hex(8))
+    # Workers must sign cookies alike (a CSRF token from one worker is checked by another): without a
+    # configured secret (authentication off), one is drawn here for this run and shared through the environment.
+    os.environ.setdefault(settings.auth.secret_env, secrets.token_hex(32))
     _store(settings)  # tables created once here, before the workers and the collector open the store
     collector = None
     if not args.no_collect:

@@ -58,7 +58,9 @@ def test_metrics_are_prometheus_text(sqlite_source, sqlite_store, catalog, clock
 
 def test_serve_with_two_workers_and_one_collector(tmp_path, sqlite_source) -> None:
     """Several workers answer as one deployment (one boot id, same numbers); the collectors run once, apart."""
+    import http.cookiejar
     import json
+    import os
     import time
     import urllib.request
 
@@ -67,7 +69,8 @@ def test_serve_with_two_workers_and_one_collector(tmp_path, sqlite_source) -> No
 
     url, engine = sqlite_source
     add_case(engine, "A", naive(2026, 11, 20, 10), events=(("DEP", naive(2026, 11, 20, 10)),))
-    proc, base = serve(write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url), "--workers", "2")
+    no_secret = {k: v for k, v in os.environ.items() if k != "VIGIE_SECRET_KEY"}  # authentication is off in this config
+    proc, base = serve(write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url), "--workers", "2", env=no_secret)
     try:
         fixed = base + "/api/kpis?as_of=2026-11-21T00:00:00Z"
 
@@ -90,6 +93,19 @@ def test_serve_with_two_workers_and_one_collector(tmp_path, sqlite_source) -> No
             for _ in range(16)
         }
         assert len(metrics) == 2  # two worker processes answered
+        # a CSRF token given by one worker is accepted by the other (they sign alike)
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        browser.open(base + "/wall", timeout=10).read()
+        token = next(c.value for c in jar if c.name == "_csrf_token")
+        for _ in range(8):
+            beat = urllib.request.Request(
+                base + "/api/screens/heartbeat",
+                data=b'{"screen": "hall"}',
+                method="POST",
+                headers={"Content-Type": "application/json", "X-CSRFToken": token},
+            )
+            assert browser.open(beat, timeout=10).status == 200
     except Exception:
         stop(proc)
         raise AssertionError(f"the server said: {proc.stdout.read() if proc.stdout else ''}") from None

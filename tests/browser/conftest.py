@@ -63,13 +63,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(config: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    """Start ``app.py serve`` on a free port; return the process and its base URL once it answers."""
+def serve(config: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Start ``app.py serve`` on a free port; return the process and its base URL once it answers.
+
+    ``env`` replaces the environment (default: this one, with a test session secret)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "serve", "--config", str(config), "--port", str(port), *extra],
         cwd=ROOT,
-        env={**os.environ, "VIGIE_SECRET_KEY": TEST_SECRET},
+        env=env if env is not None else {**os.environ, "VIGIE_SECRET_KEY": TEST_SECRET},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
