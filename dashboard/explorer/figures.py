@@ -27,7 +27,7 @@ def _axis(**extra: Any) -> dict[str, Any]:
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return {
-        "title": {"text": title, "font": {"size": 16}},
+        "title": {"text": title, "font": {"size": 16}, "x": 0.01, "xanchor": "left"},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "separators": ", ",

@@ -81,18 +81,21 @@ def _nav(active: str) -> html.Nav:
         children=[
             html.Span("Vigie", className="brand"),
             *[dcc.Link(label, href=href, className="active" if href == active else "") for href, label in links],
-            html.Form(
-                method="post",
-                action="/logout",
-                className="logout",
-                id="logout-form",
-                children=[
-                    dcc.Input(
-                        type="hidden", name="csrf_token", id="logout-csrf", value=generate_csrf() if has_request_context() else ""
-                    ),
-                    html.Button("Se déconnecter", type="submit", id="logout-button"),
-                ],
-            ),
+            *([] if who is None or who.kind == "demo" else [_logout()]),
+        ],
+    )
+
+
+def _logout() -> html.Form:
+    """The logout button (a POST with its CSRF token); there is no one to log out in the demo."""
+    return html.Form(
+        method="post",
+        action="/logout",
+        className="logout",
+        id="logout-form",
+        children=[
+            dcc.Input(type="hidden", name="csrf_token", id="logout-csrf", value=generate_csrf() if has_request_context() else ""),
+            html.Button("Se déconnecter", type="submit", id="logout-button"),
         ],
     )
 
