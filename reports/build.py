@@ -17,7 +17,7 @@ from pathlib import Path
 from collectors.reader import Reader
 from dashboard.kpis.service import KpiService
 from reports.content import WeeklyReport, build_report
-from reports.files import write_atomically
+from reports.files import write_all_or_nothing
 from reports.pdf import render_pdf
 from reports.sources import sources_over_week
 from reports.week import IsoWeek
@@ -65,8 +65,7 @@ def generate(
         try:
             report = compute(kpis, reader, week, now())
             pdf_bytes, xlsx_bytes = render_pdf(report), render_xlsx(report)
-            write_atomically(xlsx, xlsx_bytes)
-            write_atomically(pdf, pdf_bytes)
+            write_all_or_nothing({xlsx: xlsx_bytes, pdf: pdf_bytes})
             log.info("rapport %s écrit : %s, %s", week.label, pdf, xlsx)
             return ReportFiles(week, pdf, xlsx, report)
         except Exception as exc:  # noqa: BLE001 - any failure is logged and retried, then reported
