@@ -47,6 +47,8 @@ def layout(story: CaseStory, procedure_name: str) -> html.Div:
         verdict = "⚠ hors délai" if case["breached"] else "◔ à risque" if case["at_risk"] else "● dans les délais"
     else:
         verdict = "● clos dans les délais" if case["on_time"] else "⚠ clos hors délai"
+    # the clock is stopped right now: the last pause has no end yet (its figures run to now)
+    running = open_ and len(story.steps) > 0 and story.steps["status"].iloc[-1] == "awaiting_applicant"
     steps = story.steps.assign(
         status_label=story.steps["status"].map(STATUS_LABELS), paused=story.steps["status"] == "awaiting_applicant"
     )
@@ -124,8 +126,14 @@ def layout(story: CaseStory, procedure_name: str) -> html.Div:
                     html.Thead(html.Tr([html.Th("Début"), html.Th("Fin"), html.Th("Jours ouvrés")])),
                     html.Tbody(
                         [
-                            html.Tr([html.Td(_when(p.start)), html.Td(_when(p.end)), html.Td(str(p.business_days))])
-                            for p in story.pauses.itertuples()
+                            html.Tr(
+                                [
+                                    html.Td(_when(p.start)),
+                                    html.Td("en cours" if running and i == len(story.pauses) - 1 else _when(p.end)),
+                                    html.Td(str(p.business_days)),
+                                ]
+                            )
+                            for i, p in enumerate(story.pauses.itertuples())
                         ]
                         or [html.Tr(html.Td("Aucun", colSpan=3))]
                     ),
