@@ -262,3 +262,12 @@ def test_filtered_numbers_are_the_engine_numbers_on_the_filtered_cases(history, 
     daily = daily_flows(state, days, None)
     assert int(daily["backlog"].iloc[-1]) == got["backlog"]
     assert all(k in got for k in COUNT_KEYS)
+
+
+def test_export_header_reads_the_filters_as_people_wrote_them() -> None:
+    from dashboard.explorer.routes import export_header
+
+    search = ExplorerQuery(service="Direction générale de l'énergie", region="Kara").to_search()
+    header = dict(export_header(search, pd.Timestamp("2026-11-28T10:00Z"), 30, 5, "marc"))
+    assert header["Structure"] == "Direction générale de l'énergie" and header["Région"] == "Kara"
+    assert header["Exporté par"] == "marc" and header["Dossiers"] == "5" and header["Lien"] == "/explorer" + search

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 import pandas as pd
 from flask import Flask, Response, request
@@ -21,7 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def export_header(search: str, as_of: pd.Timestamp, days: int, rows: int, who: str) -> list[tuple[str, str]]:
     """What an export records about itself: when, by whom, the window, and every filter (or "tous")."""
-    params = dict(pair.split("=", 1) for pair in search.lstrip("?").split("&") if "=" in pair)
+    params = dict(parse_qsl(search.lstrip("?")))
     lome = as_of.tz_convert("Africa/Lome")
     header = [
         ("Vigie — export", "Ministère de l'Énergie et des Mines"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import dash_ag_grid as dag
 import pandas as pd
@@ -498,8 +499,6 @@ def display_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
-
     return quote(str(text), safe="")
 
 
