@@ -10,7 +10,7 @@ from dashboard.explorer.figures import case_timeline
 from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS
 from dashboard.format import fr_date, fr_number
 from dashboard.kpis.case_story import CaseStory
-from dashboard.pages.explorer import _nav
+from dashboard.pages.desk import page, simple_table
 
 
 def _when(stamp: object) -> str:
@@ -21,19 +21,16 @@ def _when(stamp: object) -> str:
 
 
 def not_found(source: str, case_id: str) -> html.Div:
-    return html.Div(
-        className="app-page",
-        children=[
-            _nav(""),
-            html.Div(
-                id=ids.CASE_PAGE,
-                className="notice error",
-                role="alert",
-                children=f"Dossier introuvable : « {case_id} » de la source « {source} » (inconnu, supprimé à la source, "
-                "ou pas encore déposé).",
-            ),
-            dcc.Link("Revenir à l'explorateur", href="/explorer"),
-        ],
+    return page(
+        "",
+        html.Div(
+            id=ids.CASE_PAGE,
+            className="notice error",
+            role="alert",
+            children=f"Dossier introuvable : « {case_id} » de la source « {source} » (inconnu, supprimé à la source, "
+            "ou pas encore déposé).",
+        ),
+        dcc.Link("Revenir à l'explorateur", href="/explorer"),
     )
 
 
@@ -66,78 +63,59 @@ def layout(story: CaseStory, procedure_name: str) -> html.Div:
         ("Région", case["region"]),
         ("Canal", CHANNEL_LABELS.get(case["channel"], case["channel"])),
     ]
-    return html.Div(
-        className="app-page case",
-        children=[
-            _nav(""),
-            html.Nav(
-                className="breadcrumbs",
-                children=[
-                    dcc.Link("Ensemble", href="/explorer"),
-                    " › ",
-                    dcc.Link(case["service"], href=f"/explorer?service={case['service']}"),
-                    " › ",
-                    dcc.Link(case["procedure_code"], href=f"/explorer?procedure={case['procedure_code']}"),
-                    " › ",
-                    html.Span(f"Dossier {case['case_id']}", className="current"),
-                ],
-            ),
-            html.H1(f"Dossier {case['case_id']} ({case['source']})"),
-            html.Dl(
-                id=ids.CASE_PAGE,
-                className="facts",
-                children=[item for label, value in facts for item in (html.Dt(label), html.Dd(str(value)))],
-            ),
-            html.Div(
-                className="progress",
-                role="img",
-                **{"aria-label": f"{used} jours ouvrés sur {sla}"},
-                children=[
-                    html.Div(
-                        className="progress-bar" + (" over" if used is not None and used > sla else ""),
-                        style={"width": f"{min(100, 100 * (used or 0) / sla):.0f}%"},
-                    ),
-                ],
-            ),
-            dcc.Graph(figure=case_timeline(steps, sla, used), config={"displaylogo": False}),
-            html.H2("Historique des statuts"),
-            html.Table(
-                className="simple",
-                children=[
-                    html.Thead(html.Tr([html.Th("Depuis"), html.Th("Statut"), html.Th("Jusqu'à")])),
-                    html.Tbody(
-                        [
-                            html.Tr(
-                                [
-                                    html.Td(_when(r.start)),
-                                    html.Td(r.status_label + (" (arrêt d'horloge)" if r.paused else "")),
-                                    html.Td(_when(r.end) if r.end != r.start else "—"),
-                                ]
-                            )
-                            for r in steps.itertuples()
-                        ]
-                    ),
-                ],
-            ),
-            html.H2("Arrêts d'horloge (en attente du demandeur)"),
-            html.Table(
-                className="simple",
-                children=[
-                    html.Thead(html.Tr([html.Th("Début"), html.Th("Fin"), html.Th("Jours ouvrés")])),
-                    html.Tbody(
-                        [
-                            html.Tr(
-                                [
-                                    html.Td(_when(p.start)),
-                                    html.Td("en cours" if running and i == len(story.pauses) - 1 else _when(p.end)),
-                                    html.Td(str(p.business_days)),
-                                ]
-                            )
-                            for i, p in enumerate(story.pauses.itertuples())
-                        ]
-                        or [html.Tr(html.Td("Aucun", colSpan=3))]
-                    ),
-                ],
-            ),
-        ],
+    return page(
+        "",
+        html.Nav(
+            className="breadcrumbs",
+            children=[
+                dcc.Link("Ensemble", href="/explorer"),
+                " › ",
+                dcc.Link(case["service"], href=f"/explorer?service={case['service']}"),
+                " › ",
+                dcc.Link(case["procedure_code"], href=f"/explorer?procedure={case['procedure_code']}"),
+                " › ",
+                html.Span(f"Dossier {case['case_id']}", className="current"),
+            ],
+        ),
+        html.H1(f"Dossier {case['case_id']} ({case['source']})"),
+        html.Dl(
+            id=ids.CASE_PAGE,
+            className="facts",
+            children=[item for label, value in facts for item in (html.Dt(label), html.Dd(str(value)))],
+        ),
+        html.Div(
+            className="progress",
+            role="img",
+            **{"aria-label": f"{used} jours ouvrés sur {sla}"},
+            children=[
+                html.Div(
+                    className="progress-bar" + (" over" if used is not None and used > sla else ""),
+                    style={"width": f"{min(100, 100 * (used or 0) / sla):.0f}%"},
+                ),
+            ],
+        ),
+        dcc.Graph(figure=case_timeline(steps, sla, used), config={"displaylogo": False}),
+        html.H2("Historique des statuts"),
+        simple_table(
+            ["Depuis", "Statut", "Jusqu'à"],
+            [
+                [
+                    _when(r.start),
+                    r.status_label + (" (arrêt d'horloge)" if r.paused else ""),
+                    _when(r.end) if r.end != r.start else "—",
+                ]
+                for r in steps.itertuples()
+            ],
+            "—",
+        ),
+        html.H2("Arrêts d'horloge (en attente du demandeur)"),
+        simple_table(
+            ["Début", "Fin", "Jours ouvrés"],
+            [
+                [_when(p.start), "en cours" if running and i == len(story.pauses) - 1 else _when(p.end), str(p.business_days)]
+                for i, p in enumerate(story.pauses.itertuples())
+            ],
+            "Aucun",
+        ),
+        class_name="case",
     )

@@ -16,13 +16,9 @@ from urllib.parse import quote
 import dash_ag_grid as dag
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
-from flask import has_request_context
-from flask_wtf.csrf import generate_csrf
 
 from collectors.model import REGIONS
 from dashboard import ids
-from dashboard.auth.roles import allows
-from dashboard.auth.web import current
 from dashboard.explorer.figures import flow_trend, group_bars, processing_band, workload_bars
 from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, POPULATION_LABELS, STATUS_LABELS
 from dashboard.explorer.state import (
@@ -36,6 +32,7 @@ from dashboard.explorer.state import (
 )
 from dashboard.format import fr_date, fr_number
 from dashboard.kpis.service import KpiService
+from dashboard.pages.desk import page
 
 PAGE_SIZE = 50
 _CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "locale": "fr"}
@@ -44,60 +41,15 @@ _NUMERIC = ("business_days", "sla_days", "processing_days")
 
 def error_page(message: str) -> html.Div:
     """A friendly page for a URL the explorer cannot show."""
-    return html.Div(
-        className="app-page",
-        children=[
-            _nav("/explorer"),
-            html.Div(
-                id=ids.EXPLORER_ERROR,
-                className="notice error",
-                role="alert",
-                children=[
-                    html.Strong("Cette adresse ne peut pas être affichée. "),
-                    html.Span(message),
-                ],
-            ),
-            html.P([dcc.Link("Revenir à l'explorateur sans filtre", href="/explorer")]),
-        ],
-    )
-
-
-_NAV = (
-    ("/", "Accueil", "viewer"),
-    ("/explorer", "Explorateur", "manager"),
-    ("/explorer?vue=charge", "Charge de travail", "manager"),
-    ("/rapports", "Rapports", "manager"),
-    ("/wall", "Mur", "viewer"),
-    ("/utilisateurs", "Utilisateurs", "admin"),
-)
-
-
-def _nav(active: str) -> html.Nav:
-    """The desk pages' navigation: only the pages the user's role opens, and the logout button."""
-    who = current() if has_request_context() else None
-    role = who.role if who else "viewer"
-    links = [(href, label) for href, label, needed in _NAV if allows(role, needed)]
-    return html.Nav(
-        className="app-nav",
-        children=[
-            html.Span("Vigie", className="brand"),
-            *[dcc.Link(label, href=href, className="active" if href == active else "") for href, label in links],
-            *([] if who is None or who.kind == "demo" else [_logout()]),
-        ],
-    )
-
-
-def _logout() -> html.Form:
-    """The logout button (a POST with its CSRF token); there is no one to log out in the demo."""
-    return html.Form(
-        method="post",
-        action="/logout",
-        className="logout",
-        id="logout-form",
-        children=[
-            dcc.Input(type="hidden", name="csrf_token", id="logout-csrf", value=generate_csrf() if has_request_context() else ""),
-            html.Button("Se déconnecter", type="submit", id="logout-button"),
-        ],
+    return page(
+        "/explorer",
+        html.Div(
+            id=ids.EXPLORER_ERROR,
+            className="notice error",
+            role="alert",
+            children=[html.Strong("Cette adresse ne peut pas être affichée. "), html.Span(message)],
+        ),
+        html.P([dcc.Link("Revenir à l'explorateur sans filtre", href="/explorer")]),
     )
 
 
@@ -110,15 +62,13 @@ def layout(search: str | None, kpis: KpiService, now: dt.datetime) -> html.Div:
     filters = query.filters
     document = kpis.document(as_of, days, filters)
     body = _workload(query, kpis, as_of, days) if query.vue == "charge" else _synthesis(query, kpis, document, as_of, days)
-    return html.Div(
-        className="app-page explorer",
-        children=[
-            _nav("/explorer?vue=charge" if query.vue == "charge" else "/explorer"),
-            _breadcrumbs(query, kpis.catalog),
-            _controls(query, kpis.catalog),
-            html.P(className="as-of", children=f"Données au {_lome(document['as_of'])} · fenêtre de {days} jours"),
-            body,
-        ],
+    return page(
+        "/explorer?vue=charge" if query.vue == "charge" else "/explorer",
+        _breadcrumbs(query, kpis.catalog),
+        _controls(query, kpis.catalog),
+        html.P(className="as-of", children=f"Données au {_lome(document['as_of'])} · fenêtre de {days} jours"),
+        body,
+        class_name="explorer",
     )
 
 
@@ -141,6 +91,11 @@ def _options(values: list[str], labels: dict[str, str] | None = None) -> list[di
     return [{"label": (labels or {}).get(v, v), "value": v} for v in values]
 
 
+def date_input(component_id: str, day: dt.date | None, enabled: bool) -> dcc.Input:
+    """A date field of the custom period (enabled only when the period is « personnalisée »)."""
+    return dcc.Input(id=component_id, type="date", value=day.isoformat() if day else None, disabled=not enabled, debounce=True)
+
+
 def _controls(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Div:
     procedures = catalog if not query.service else catalog[catalog["service"] == query.service]
     custom = query.periode == "perso"
@@ -161,26 +116,8 @@ def _controls(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Div:
                     clearable=False,
                 ),
             ),
-            field(
-                "Du",
-                dcc.Input(
-                    id=ids.EXPLORER_FROM,
-                    type="date",
-                    value=query.du.isoformat() if query.du else None,
-                    disabled=not custom,
-                    debounce=True,
-                ),
-            ),
-            field(
-                "Au",
-                dcc.Input(
-                    id=ids.EXPLORER_TO,
-                    type="date",
-                    value=query.au.isoformat() if query.au else None,
-                    disabled=not custom,
-                    debounce=True,
-                ),
-            ),
+            field("Du", date_input(ids.EXPLORER_FROM, query.du, custom)),
+            field("Au", date_input(ids.EXPLORER_TO, query.au, custom)),
             field(
                 "Structure",
                 dcc.Dropdown(

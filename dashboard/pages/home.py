@@ -11,7 +11,7 @@ from dashboard import ids
 from dashboard.auth.accounts import Principal
 from dashboard.auth.roles import ROLE_LABELS, allows
 from dashboard.format import fr_date, fr_number
-from dashboard.pages.explorer import _nav
+from dashboard.pages.desk import page
 
 PAGES = (
     ("/wall", "Mur de supervision", "les écrans de la salle, en rotation", "viewer"),
@@ -41,27 +41,22 @@ def layout(document: dict[str, Any], who: Principal) -> html.Div:
         if allows(who.role, role)
     ]
     notice = [html.P("Mode démonstration : authentification désactivée.", className="notice")] if who.kind == "demo" else []
-    return html.Div(
-        className="app-page",
-        id=ids.HOME,
-        children=[
-            _nav("/"),
-            *notice,
-            html.H1("Ministère de l'Énergie et des Mines — supervision des procédures"),
-            html.P(
-                f"Connecté : {who.name} ({ROLE_LABELS.get(who.role, who.role)}). "
-                f"Données au {fr_date(stamp)} à {stamp:%H:%M} (heure de Lomé)."
-            ),
-            html.Div(
-                className="xtiles",
-                children=[
-                    html.Div(
-                        className="xtile", children=[html.Div(k, className="tile-label"), html.Div(v, className="tile-value")]
-                    )
-                    for k, v in numbers
-                ],
-            ),
-            html.H2("Pages"),
-            html.Ul(links, className="page-links"),
-        ],
+    return page(
+        "/",
+        *notice,
+        html.H1("Ministère de l'Énergie et des Mines — supervision des procédures"),
+        html.P(
+            f"Connecté : {who.name} ({ROLE_LABELS.get(who.role, who.role)}). "
+            f"Données au {fr_date(stamp)} à {stamp:%H:%M} (heure de Lomé)."
+        ),
+        html.Div(
+            className="xtiles",
+            children=[
+                html.Div(className="xtile", children=[html.Div(k, className="tile-label"), html.Div(v, className="tile-value")])
+                for k, v in numbers
+            ],
+        ),
+        html.H2("Pages"),
+        html.Ul(links, className="page-links"),
+        page_id=ids.HOME,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 from dash import html
 from flask import Flask, Response, abort, send_from_directory
 
-from dashboard.pages.explorer import _nav
+from dashboard.pages.desk import page
 from reports.files import list_reports
 
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
@@ -30,18 +30,15 @@ def layout(reports_dir: Path) -> html.Div:
         )
         for week, files in weeks
     ]
-    return html.Div(
-        className="app-page",
-        id="reports-page",
-        children=[
-            _nav(""),
-            html.H1("Rapports hebdomadaires"),
-            html.P(
-                "Chaque lundi à 6 h (heure de Lomé), le rapport de la semaine écoulée est produit ici. "
-                "Une semaine passée se régénère à l'identique : python app.py report --week AAAA-Wnn."
-            ),
-            html.Ul(items, className="page-links") if items else html.P("Aucun rapport pour l'instant.", className="notice"),
-        ],
+    return page(
+        "",
+        html.H1("Rapports hebdomadaires"),
+        html.P(
+            "Chaque lundi à 6 h (heure de Lomé), le rapport de la semaine écoulée est produit ici. "
+            "Une semaine passée se régénère à l'identique : python app.py report --week AAAA-Wnn."
+        ),
+        html.Ul(items, className="page-links") if items else html.P("Aucun rapport pour l'instant.", className="notice"),
+        page_id="reports-page",
     )
 
 
