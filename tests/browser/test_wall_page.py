@@ -58,6 +58,7 @@ def test_wall_views_numbers_and_down_source(browser, tmp_path, sqlite_source) ->
         assert "« hors-ligne »" in browser.find_element(By.ID, "wall-banner").text
         assert "stale" in browser.find_element(By.ID, "wall").get_attribute("class")  # numbers dimmed, still shown
         document = json.loads(urllib.request.urlopen(f"{base}/api/kpis", timeout=10).read())
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))  # the views may come after the banner
         tile = browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value")
         assert tile.text == fr_number(document["overall"]["backlog"]) == "4"
         breached = browser.find_element(By.CSS_SELECTOR, "#tile-breached .value").text
