@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -41,7 +42,7 @@ def test_wall_views_numbers_and_down_source(browser, tmp_path, sqlite_source) ->
             browser.set_window_size(width, height)
             for view in ("ensemble", "structures", "delais", "alertes"):
                 browser.get(f"{base}/wall?view={view}")
-                WebDriverWait(browser, 30).until(
+                WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
                     lambda b, v=view: (
                         b.find_element(By.ID, f"view-{v}").is_displayed()
                         and b.find_elements(By.CSS_SELECTOR, f"#view-{v} .panel, #view-{v} .tile")
@@ -53,7 +54,7 @@ def test_wall_views_numbers_and_down_source(browser, tmp_path, sqlite_source) ->
                 assert not errors, errors
         browser.set_window_size(1920, 1080)
         browser.get(f"{base}/wall?view=ensemble")
-        wait = WebDriverWait(browser, 30)
+        wait = WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,))
         wait.until(lambda b: "en panne" in b.find_element(By.ID, "wall-banner").text)
         assert "« hors-ligne »" in browser.find_element(By.ID, "wall-banner").text
         assert "stale" in browser.find_element(By.ID, "wall").get_attribute("class")  # numbers dimmed, still shown
@@ -78,7 +79,7 @@ def test_wall_survives_a_server_restart(browser, tmp_path, sqlite_source) -> Non
     proc, base = serve(config)
     port = base.rsplit(":", 1)[1]
     browser.get(f"{base}/wall?view=ensemble")
-    wait = WebDriverWait(browser, 40)
+    wait = WebDriverWait(browser, 40, ignored_exceptions=(StaleElementReferenceException,))
     wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))
     before = browser.find_element(By.CSS_SELECTOR, "#tile-backlog .value").text
     stop(proc)
@@ -113,7 +114,7 @@ def test_stale_banner_appears_when_a_source_stops_and_leaves_when_it_returns(bro
     proc, base = serve(config)
     try:
         browser.get(f"{base}/wall?view=ensemble")
-        wait = WebDriverWait(browser, 60)
+        wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException,))
         wait.until(lambda b: "src ● il y a" in b.find_element(By.ID, "wall-sources").text)
         shutil.move(source_file, tmp_path / "away.db")  # the source stops answering
         wait.until(lambda b: "en panne" in b.find_element(By.ID, "wall-banner").text)
@@ -136,7 +137,7 @@ def test_alert_takeover_jumps_to_alertes_when_a_procedure_newly_breaches(browser
     proc, base = serve(config)
     try:
         browser.get(f"{base}/wall?views=ensemble,structures&period=600&screen=salle-test")
-        wait = WebDriverWait(browser, 60)
+        wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException,))
         wait.until(
             lambda b: (
                 b.find_element(By.ID, "view-ensemble").is_displayed() and b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value")
