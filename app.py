@@ -126,7 +126,7 @@ def _store(settings):  # type: ignore[no-untyped-def]
     return store
 
 
-def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=None):  # type: ignore[no-untyped-def]
+def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=None, lock=None):  # type: ignore[no-untyped-def]
     """Collectors (+ the demo simulator, + the weekly report job) on ``scheduler`` when given.
 
     The report job runs where the collectors run: exactly one process holds the writer lock.
@@ -139,7 +139,7 @@ def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=Non
 
     collector = Collector(settings, store, catalog)
     if scheduler is not None:
-        schedule_collector(scheduler, collector)
+        schedule_collector(scheduler, collector, lock)
         service = (lambda: kpis) if kpis is not None else functools.cache(lambda: _kpi_service(settings, catalog, store))
         schedule_reports(scheduler, settings.reports, service, utc_now)
         if demo:
@@ -176,7 +176,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         from apscheduler.schedulers.blocking import BlockingScheduler
 
         scheduler = BlockingScheduler(timezone="Africa/Lome")
-        _collector(settings, catalog, store, demo=demo, scheduler=scheduler)
+        _collector(settings, catalog, store, demo=demo, scheduler=scheduler, lock=lock)
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
         print(f"Collecteurs actifs sur {len(settings.sources)} source(s). Ctrl-C pour arrêter.")
         try:
@@ -350,7 +350,7 @@ def wsgi(config: str | None = None):  # type: ignore[no-untyped-def]
     if secret is None:  # each worker would draw its own: one worker's cookies would be refused by the others
         raise ConfigError(f"{settings.auth.secret_env} est requis avec plusieurs processus (le même pour tous)")
     kpis = _kpi_service(settings, catalog, _store(settings))
-    threading.Thread(target=kpis.reader.frames, name="warm-cache", daemon=True).start()
+    threading.Thread(target=kpis.reader.warm, name="warm-cache", daemon=True).start()
     app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret, settings.reports.out_dir, os.environ.get("VIGIE_BOOT_ID"))
     return app.server
 
@@ -420,11 +420,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.no_collect:
         try:
             lock.acquire()
-            _collector(settings, catalog, store, demo=demo, scheduler=scheduler, kpis=kpis)
+            _collector(settings, catalog, store, demo=demo, scheduler=scheduler, kpis=kpis, lock=lock)
             scheduler.start()
         except WriterLockBusy as exc:
             log.warning("collecteurs non intégrés : %s", exc)
-    threading.Thread(target=kpis.reader.frames, name="warm-cache", daemon=True).start()
+    threading.Thread(target=kpis.reader.warm, name="warm-cache", daemon=True).start()
     app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret, reports_dir=settings.reports.out_dir)
     print(f"Vigie sur http://{args.host}:{args.port}/")
     try:

@@ -78,9 +78,11 @@ class Recorder:
             self.times[kind].append(time.perf_counter() - started)
 
 
-def tick_callback(base: str) -> tuple[list[tuple[str, str]], list[str], list[str]]:
-    """The wall's version-check callback, read from the app's own dependency list."""
-    deps = json.loads(urllib.request.urlopen(base + "/_dash-dependencies", timeout=30).read())
+def tick_callback(base: str, client: Client | None = None) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """The wall's version-check callback, read from the app's own dependency list (as ``client`` when logged in)."""
+    deps = json.loads(
+        client.get("/_dash-dependencies") if client else urllib.request.urlopen(base + "/_dash-dependencies", timeout=30).read()
+    )
     spec = next(d for d in deps if any(i["id"] == "wall-tick" for i in d["inputs"]))
     outputs = [tuple(part.rsplit(".", 1)) for part in spec["output"].strip(".").split("...")]
     return outputs, [f"{i['id']}.{i['property']}" for i in spec["inputs"]], [f"{s['id']}.{s['property']}" for s in spec["state"]]

@@ -10,11 +10,13 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import threading
 from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 _LOCK_NAME = "vigie_collector"
@@ -29,6 +31,8 @@ class WriterLock:
         self.engine = engine
         self._file: IO[str] | None = None
         self._conn: Any = None
+        self._sql: tuple[str, dict[str, Any]] | None = None  # set once an SQL lock was taken: ensure() retakes it
+        self._checking = threading.Lock()
 
     def acquire(self) -> None:
         backend = self.engine.dialect.name
@@ -60,8 +64,36 @@ class WriterLock:
         handle.flush()
         self._file = handle
 
+    def ensure(self) -> None:
+        """Check, before a poll, that the lock is still held; take it again if the store restarted.
+
+        A PostgreSQL or MariaDB lock lives in its connection's session: a restarted server ends the
+        session and frees the lock. Raises WriterLockBusy when another collector took it meanwhile
+        (this one must stop writing), and the store's error while the store is still down.
+        """
+        with self._checking:  # one poll thread per source calls this
+            if self._sql is None:
+                return  # a file lock (the kernel keeps it) or no lock taken
+            if self._conn is not None:
+                try:
+                    self._conn.execute(text("SELECT 1")).scalar()
+                    self._conn.commit()
+                    return
+                except SQLAlchemyError:
+                    self._drop_connection()
+            self._acquire_sql(*self._sql)  # raises the store's error while it is down: tried again next poll
+
+    def _drop_connection(self) -> None:
+        try:
+            self._conn.close()
+        except SQLAlchemyError:  # the server already ended it
+            pass
+        self._conn = None
+        self._lock_engine.dispose()
+
     def _acquire_sql(self, sql: str, params: dict[str, Any]) -> None:
         # A dedicated, unpooled connection: closing it must end the session and so free the lock.
+        self._sql = (sql, params)
         self._lock_engine = create_engine(self.engine.url, poolclass=NullPool)
         conn = self._lock_engine.connect()
         got = conn.execute(text(sql), params).scalar()
@@ -79,10 +111,9 @@ class WriterLock:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None
+        self._sql = None
         if self._conn is not None:
-            self._conn.close()  # ends the session, which releases advisory and GET_LOCK locks
-            self._conn = None
-            self._lock_engine.dispose()
+            self._drop_connection()  # ends the session, which releases advisory and GET_LOCK locks
 
     def __enter__(self) -> WriterLock:
         self.acquire()

@@ -14,11 +14,14 @@ import logging
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from collectors import schema
 from collectors.store import open_quarantine_counts
@@ -31,6 +34,19 @@ EVENT_FIELDS = tuple(c.name for c in schema.events.columns)
 _TIME_FIELDS = ("submitted_at", "updated_at", "deleted_at", "at")
 _INT_FIELDS = ("id", "version")
 _DELTA_ROWS_KEPT = 200_000
+T = TypeVar("T")
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be read and nothing was read from it before: there is no last known state to show."""
+
+
+@dataclass(frozen=True)
+class StoreOutage:
+    """The store stopped answering at ``since`` (UTC); ``error`` is one line, with no credentials."""
+
+    since: dt.datetime
+    error: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,30 @@ class Reader:
         self._lock = threading.Lock()
         #: The last incremental reads: (from version, to version, cases rows, events rows).
         self._deltas: deque[tuple[int, int, pd.DataFrame, pd.DataFrame]] = deque(maxlen=64)
+        #: The last answer of each small read, served while the store is down.
+        self._last_good: dict[str, object] = {}
+        self.outage: StoreOutage | None = None
+
+    def _guarded(self, name: str, read: Callable[[], T]) -> T:
+        """Read, or, while the store is down, give the last answer read before it went down.
+
+        The room keeps its last numbers on the wall (marked as such by the caller, from
+        ``self.outage``) instead of a blank screen or an error; the outage is logged once.
+        """
+        try:
+            value = read()
+        except SQLAlchemyError as exc:
+            if self.outage is None:
+                self.outage = StoreOutage(dt.datetime.now(dt.UTC), f"{type(exc).__name__}: {_first_line(exc)}")
+                log.error("store unreachable, serving the last known state: %s", self.outage.error)
+            if name not in self._last_good:
+                raise StoreUnavailable(self.outage.error) from None
+            return self._last_good[name]  # type: ignore[return-value]
+        if self.outage is not None:
+            log.warning("store reachable again after %s", dt.datetime.now(dt.UTC) - self.outage.since)
+            self.outage = None
+        self._last_good[name] = value
+        return value
 
     def changes_since(self, version: int) -> tuple[int, pd.DataFrame, pd.DataFrame] | None:
         """Rows written after ``version`` up to the cached frames' version, or None if not all are kept.
@@ -75,13 +115,34 @@ class Reader:
             events = pd.concat([d[3] for d in chain], ignore_index=True)
             return self._frames.version, cases, events
 
+    def warm(self) -> None:
+        """Read everything a page needs once (at start-up, in the background): the first answers are fast,
+        and a store that goes down later still leaves a last known state to show."""
+        try:
+            self.frames()
+            self.health(dt.datetime.now(dt.UTC))
+            self.quarantine_counts()
+        except StoreUnavailable:  # down at start-up: pages say so (503) until it answers
+            pass
+
     def version(self) -> int:
-        """The store's data version: one indexed row, cheap enough to poll every second."""
-        with self.engine.connect() as conn:
-            return int(conn.execute(text("SELECT value FROM store_meta WHERE name = 'data_version'")).scalar_one())
+        """The store's data version: one indexed row, cheap enough to poll every second.
+
+        While the store is down: the last version read (see ``outage``).
+        """
+
+        def read() -> int:
+            with self.engine.connect() as conn:
+                return int(conn.execute(text("SELECT value FROM store_meta WHERE name = 'data_version'")).scalar_one())
+
+        return self._guarded("version", read)
 
     def frames(self) -> StoreFrames:
-        """Cases and events at the current version (cached; incremental on change)."""
+        """Cases and events at the current version (cached; incremental on change); while the store is
+        down, the frames last read."""
+        return self._guarded("frames", self._frames_now)
+
+    def _frames_now(self) -> StoreFrames:
         with self._lock:
             current = self.version()
             cached = self._frames
@@ -185,9 +246,17 @@ class Reader:
 
     # --- small tables -------------------------------------------------------------------
     def health(self, now: dt.datetime) -> pd.DataFrame:
-        """Per-source health, with ``lag_seconds`` = now - last success (NaN if never)."""
-        with self.engine.connect() as conn:
-            frame = pd.read_sql(text("SELECT * FROM source_health ORDER BY source"), conn)
+        """Per-source health, with ``lag_seconds`` = now - last success (NaN if never).
+
+        While the store is down, the last rows read, aged to ``now``: sources turn stale, then
+        down, as the time without news grows.
+        """
+
+        def read() -> pd.DataFrame:
+            with self.engine.connect() as conn:
+                return pd.read_sql(text("SELECT * FROM source_health ORDER BY source"), conn)
+
+        frame = self._guarded("health", read).copy()
         for col in ("last_success_at", "last_error_at", "next_attempt_at"):
             frame[col] = _utc(frame[col])
         frame["lag_seconds"] = (pd.Timestamp(now) - frame["last_success_at"]).dt.total_seconds()
@@ -195,7 +264,7 @@ class Reader:
 
     def quarantine_counts(self) -> pd.DataFrame:
         """Open quarantine rows per source and reason (columns source, reason, rows)."""
-        return open_quarantine_counts(self.engine)
+        return self._guarded("quarantine_counts", lambda: open_quarantine_counts(self.engine))
 
     def quarantine(self, open_only: bool = True) -> pd.DataFrame:
         sql = "SELECT id, source, stream, reason, case_id, detail, payload, first_seen_at, resolved_at FROM quarantine"
@@ -206,6 +275,12 @@ class Reader:
         for col in ("first_seen_at", "resolved_at"):
             frame[col] = _utc(frame[col])
         return frame
+
+
+def _first_line(exc: BaseException) -> str:
+    """The driver's message without SQLAlchemy's SQL/parameters block (which may quote case data)."""
+    inner = getattr(exc, "orig", None) or exc
+    return (str(inner).splitlines() or [""])[0][:200]
 
 
 def _read(conn, sql: str, since: int, current: int, fields: tuple[str, ...]) -> pd.DataFrame:  # type: ignore[no-untyped-def]

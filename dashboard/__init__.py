@@ -21,6 +21,7 @@ from dashboard.auth.web import current, install_auth
 from dashboard.explorer.routes import register_exports
 from dashboard.kpis.service import KpiService
 from dashboard.ops import register_ops
+from dashboard.outage import register_store_errors
 from dashboard.pages import case, explorer, home, reports, screens, sources, users, wall
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -64,6 +65,7 @@ def create_app(
     register_api(app.server, kpis, boot=boot or secrets.token_hex(8))
     register_exports(app.server, kpis, reader.engine, now)
     register_ops(app.server, kpis, now)
+    register_store_errors(app.server)
     reports.register_downloads(app.server, reports_dir)
     return app
 

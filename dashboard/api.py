@@ -56,7 +56,11 @@ def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
             filters = parse_filters(request.args.to_dict(), kpis.catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json(kpis.document(as_of, days, filters))
+        answer = _json(kpis.document(as_of, days, filters))
+        if kpis.reader.outage is not None:  # same JSON contract; the staleness goes in headers
+            answer.headers["X-Vigie-Store"] = f"unreachable since {kpis.reader.outage.since.isoformat()}"
+            answer.headers["Warning"] = '110 - "Response is Stale"'
+        return answer
 
     register_series(server, kpis)
 

@@ -32,6 +32,9 @@ _EN = {
     "✖ Source « {source} » en panne — {since}": "✖ Source “{source}” down — {since}",
     "jamais interrogée avec succès": "never read successfully",
     "données figées depuis {when}": "data frozen since {when}",
+    "✖ Base de données de Vigie injoignable depuis {since} — derniers chiffres connus": (
+        "✖ Vigie's database unreachable since {since} — last known figures"
+    ),
     "Entrées et sorties — {days} jours": "Submitted and closed — {days} days",
     "Entrées": "Submitted",
     "Sorties": "Closed",

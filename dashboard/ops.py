@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pandas as pd
 from flask import Flask, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.health import source_state
 from dashboard.kpis.service import KpiService
@@ -30,6 +31,9 @@ def readiness(kpis: KpiService, now: dt.datetime) -> tuple[bool, dict[str, objec
         health = kpis.reader.health(now)
     except Exception as exc:  # noqa: BLE001 - any store failure means "not ready", said in the answer
         return False, {"ready": False, "store": f"injoignable ({type(exc).__name__})"}
+    if kpis.reader.outage is not None:  # the answers above are the last known ones
+        outage = kpis.reader.outage
+        return False, {"ready": False, "store": f"injoignable depuis {outage.since.isoformat()}", "data_version": version}
     states = {h.source: source_state(h.lag_seconds, h.every_seconds or 30) for h in health.itertuples(index=False)}
     down = sorted(s for s, state in states.items() if state == "down")
     ready = bool(states) and len(down) < len(states)
@@ -107,10 +111,15 @@ def metrics_text(kpis: KpiService, now: dt.datetime) -> str:
     metric(
         "vigie_kpi_history_rebuilds_total", "counter", "Full rebuilds of the case history by this worker.", [({}, kpis.rebuilds)]
     )
-    screens = list_screens(kpis.reader.engine, now)
-    active = int((~screens["silent"]).sum()) if not screens.empty else 0
-    metric("vigie_screens_active", "gauge", "Wall screens heard from in the last 2 minutes.", [({}, active)])
-    metric("vigie_screens_silent", "gauge", "Wall screens silent for more than 2 minutes.", [({}, len(screens) - active)])
+    metric("vigie_store_up", "gauge", "1 when the store answered the last read.", [({}, 0 if kpis.reader.outage else 1)])
+    try:
+        screens = list_screens(kpis.reader.engine, now)
+    except SQLAlchemyError:  # the store is down: no screen counts this time; the rest is still worth scraping
+        screens = None
+    if screens is not None:
+        active = int((~screens["silent"]).sum()) if not screens.empty else 0
+        metric("vigie_screens_active", "gauge", "Wall screens heard from in the last 2 minutes.", [({}, active)])
+        metric("vigie_screens_silent", "gauge", "Wall screens silent for more than 2 minutes.", [({}, len(screens) - active)])
     metric("vigie_worker_info", "gauge", "This worker process.", [({"pid": os.getpid()}, 1)])
     return "\n".join(lines) + "\n"
 

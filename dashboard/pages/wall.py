@@ -33,6 +33,7 @@ from dashboard.format import fr_date, fr_delta, fr_number
 from dashboard.health import STATE_LABELS, ago_fr, health_table
 from dashboard.i18n import LANGS, tr
 from dashboard.kpis.service import KpiService
+from dashboard.outage import outage_line
 
 VIEWS = {"ensemble": "Vue d'ensemble", "structures": "Par structure", "delais": "Délais", "alertes": "Alertes"}
 DEFAULT_PERIOD_SECONDS = 20
@@ -134,7 +135,11 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         at = now()
         version = reader.version()
         health = health_table(reader.health(at), reader.quarantine_counts())
-        chips, banner, stale = freshness(health, (plan or {}).get("lang", "fr"))
+        lang = (plan or {}).get("lang", "fr")
+        chips, banner, stale = freshness(health, lang)
+        store_down = outage_line(reader, lang)
+        if store_down:  # the numbers shown are the last ones read: say so first
+            banner, stale = [html.Div(store_down), *(banner or [])], True
         notice = (plan or {}).get("error")
         if notice:  # a mistyped screen URL: say so on the screen itself, and keep rotating
             banner = [*(banner or []), html.Div(f"⚠ {notice}")]
