@@ -318,9 +318,11 @@ def test_postgresql_stopped_30_s_under_load_as_source_and_store(tmp_path) -> Non
         finally:
             for s in screens:
                 s.stop.set()
-            _postgresql("start")  # whatever happened, leave the server running for the other tests
-            proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                _postgresql("start")  # whatever happened, leave the server running for the other tests
+            finally:
+                proc.terminate()  # gunicorn's master stops its workers and the collector process
+                proc.wait(timeout=30)
         log = log_path.read_text(errors="replace")
 
         during = [a for s in screens for a in s.answers if down_at + 2 < a[0] < up_at]
