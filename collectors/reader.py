@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from collectors import schema
 from collectors.store import open_quarantine_counts
@@ -35,6 +35,9 @@ _TIME_FIELDS = ("submitted_at", "updated_at", "deleted_at", "at")
 _INT_FIELDS = ("id", "version")
 _DELTA_ROWS_KEPT = 200_000
 T = TypeVar("T")
+#: What the store's driver raises when the server is away (refused, restarted, locked); anything
+#: else (a missing table, bad SQL) is a bug and is raised as such.
+STORE_DOWN = (OperationalError, InterfaceError)
 
 
 class StoreUnavailable(Exception):
@@ -85,7 +88,7 @@ class Reader:
         """
         try:
             value = read()
-        except SQLAlchemyError as exc:
+        except STORE_DOWN as exc:
             if self.outage is None:
                 self.outage = StoreOutage(dt.datetime.now(dt.UTC), f"{type(exc).__name__}: {_first_line(exc)}")
                 log.error("store unreachable, serving the last known state: %s", self.outage.error)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import pandas as pd
 from flask import Flask, Response
-from sqlalchemy.exc import SQLAlchemyError
 
+from collectors.reader import STORE_DOWN
 from dashboard.health import source_state
 from dashboard.kpis.service import KpiService
 from dashboard.screens import list_screens
@@ -114,7 +114,7 @@ def metrics_text(kpis: KpiService, now: dt.datetime) -> str:
     metric("vigie_store_up", "gauge", "1 when the store answered the last read.", [({}, 0 if kpis.reader.outage else 1)])
     try:
         screens = list_screens(kpis.reader.engine, now)
-    except SQLAlchemyError:  # the store is down: no screen counts this time; the rest is still worth scraping
+    except STORE_DOWN:  # the store is down: no screen counts this time; the rest is still worth scraping
         screens = None
     if screens is not None:
         active = int((~screens["silent"]).sum()) if not screens.empty else 0

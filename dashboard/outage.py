@@ -12,9 +12,8 @@ import logging
 
 import pandas as pd
 from flask import Flask, Response, request
-from sqlalchemy.exc import SQLAlchemyError
 
-from collectors.reader import Reader, StoreUnavailable
+from collectors.reader import STORE_DOWN, Reader, StoreUnavailable
 from dashboard.i18n import tr
 
 log = logging.getLogger(__name__)
@@ -31,8 +30,6 @@ def outage_line(reader: Reader, lang: str = "fr") -> str | None:
 
 
 def register_store_errors(server: Flask) -> None:
-    @server.errorhandler(StoreUnavailable)
-    @server.errorhandler(SQLAlchemyError)
     def store_down(exc: Exception) -> Response:
         log.error("%s %s: store unavailable (%s)", request.method, request.path, type(exc).__name__)
         wants_json = request.path.startswith(("/api/", "/_dash", "/explorer/export")) or request.is_json
@@ -45,3 +42,6 @@ def register_store_errors(server: Flask) -> None:
             f"<p>{MESSAGE} Cette page se recharge toute seule.</p></body></html>"
         )
         return Response(page, 503, mimetype="text/html", headers={"Retry-After": "5"})
+
+    for error in (StoreUnavailable, *STORE_DOWN):
+        server.register_error_handler(error, store_down)

@@ -11,7 +11,8 @@ from dashboard import create_app
 from dashboard.calendar import BusinessCalendar
 from dashboard.kpis.service import KpiService
 from dashboard.ops import readiness
-from tests.factories import add_case, naive, source_settings
+from dashboard.outage import outage_line
+from tests.factories import add_case, csrf_headers, naive, source_settings
 from tests.test_poll import poll
 
 _SAMPLE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? -?[0-9.e+]+$')
@@ -36,6 +37,42 @@ def test_an_unreachable_store_is_not_ready(catalog, clock) -> None:
     reader = Reader(create_store_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
     ready, body = readiness(KpiService(reader, catalog, BusinessCalendar("TG"), clock), clock())
     assert not ready and body["store"].startswith("injoignable")
+
+
+def test_a_store_that_goes_away_leaves_the_last_state_served_and_said(sqlite_source, sqlite_store, catalog, clock) -> None:
+    url, engine = sqlite_source
+    add_case(engine, "A", naive(2026, 11, 20, 10), events=(("DEP", naive(2026, 11, 20, 10)),))
+    poll(source_settings(url, every_seconds=30), sqlite_store, catalog, clock)
+    service = KpiService(Reader(sqlite_store.engine), catalog, BusinessCalendar("TG"), clock)
+    client = create_app(service.reader, service, clock).server.test_client()
+    service.reader.warm()
+    before = client.get("/api/kpis").get_json()
+    service.reader.engine = create_store_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")  # the store is gone
+    during = client.get("/api/kpis")
+    assert during.status_code == 200 and during.get_json() == before  # the last numbers, same contract
+    assert during.headers["X-Vigie-Store"].startswith("unreachable since")
+    assert service.reader.outage is not None and "Connection refused" in service.reader.outage.error
+    assert "injoignable depuis" in outage_line(service.reader) and "derniers chiffres connus" in outage_line(service.reader)
+    assert client.get("/readyz").status_code == 503 and "vigie_store_up 0" in client.get("/metrics").get_data(as_text=True)
+    assert service.reader.health(clock()).at[0, "source"] == "src"  # the last rows read, aged to now
+    service.reader.engine = sqlite_store.engine  # back
+    assert client.get("/readyz").status_code == 200 and service.reader.outage is None
+    assert "X-Vigie-Store" not in client.get("/api/kpis").headers
+
+
+def test_a_store_down_before_anything_was_read_gets_a_french_503(catalog, clock) -> None:
+    reader = Reader(create_store_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
+    client = create_app(reader, KpiService(reader, catalog, BusinessCalendar("TG"), clock), clock).server.test_client()
+    api = client.get("/api/kpis")
+    assert api.status_code == 503 and api.get_json()["error"].startswith("La base de données de Vigie ne répond pas")
+    body = {
+        "output": "page.children",
+        "outputs": {"id": "page", "property": "children"},
+        "inputs": [{"id": "url", "property": "pathname", "value": "/"}, {"id": "url", "property": "search", "value": ""}],
+        "changedPropIds": ["url.pathname"],
+    }
+    routed = client.post("/_dash-update-component", json=body, headers=csrf_headers(client, "/"))
+    assert routed.status_code == 503 and "réessayez" in routed.get_json()["error"]
 
 
 def test_metrics_are_prometheus_text(sqlite_source, sqlite_store, catalog, clock) -> None:

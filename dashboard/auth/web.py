@@ -17,9 +17,9 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, Response, g, redirect, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.config import AuthSettings
+from collectors.reader import STORE_DOWN
 from dashboard.auth import audit
 from dashboard.auth.accounts import Principal, authenticate, screen_active, screen_for_token, user_role
 from dashboard.auth.roles import ROLE_LABELS, allows, callback_role, endpoint_role, page_role
@@ -65,7 +65,7 @@ def install_auth(server: Flask, engine: Engine, settings: AuthSettings, secret: 
             return True
         try:
             ok = screen_active(engine, name) if kind == "screen" else user_role(engine, name) == role
-        except SQLAlchemyError:
+        except STORE_DOWN:
             if key in checked:  # the store is down: a session checked before stays open (screens keep showing)
                 return True
             raise  # never checked: answered 503 by the store-error handler
