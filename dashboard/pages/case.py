@@ -8,6 +8,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.explorer.figures import case_timeline
 from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS
+from dashboard.explorer.state import ExplorerQuery
 from dashboard.format import fr_date, fr_number
 from dashboard.kpis.case_story import CaseStory
 from dashboard.pages.desk import page, simple_table
@@ -70,9 +71,12 @@ def layout(story: CaseStory, procedure_name: str) -> html.Div:
             children=[
                 dcc.Link("Ensemble", href="/explorer"),
                 " › ",
-                dcc.Link(case["service"], href=f"/explorer?service={case['service']}"),
+                dcc.Link(case["service"], href="/explorer" + ExplorerQuery(service=case["service"]).to_search()),
                 " › ",
-                dcc.Link(case["procedure_code"], href=f"/explorer?procedure={case['procedure_code']}"),
+                dcc.Link(
+                    case["procedure_code"],
+                    href="/explorer" + ExplorerQuery(service=case["service"], procedure=case["procedure_code"]).to_search(),
+                ),
                 " › ",
                 html.Span(f"Dossier {case['case_id']}", className="current"),
             ],
