@@ -18,6 +18,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from collectors.model import CLOSING_STATUSES, PAUSE_STATUS, STATUSES
 from dashboard.calendar import WEEKMASK, BusinessCalendar
@@ -103,18 +105,16 @@ def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, ca
     services = sorted(catalog["service"].unique())
     procedures = list(catalog["code"])
     case_no = _case_numbers(live, events)
-    keep = case_no >= 0
-    ev = pd.DataFrame(
-        {
-            "case": case_no[keep].astype(np.int32),
-            "at": _us(events["at"])[keep],
-            "seq": events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep],
-            "id": events["id"].to_numpy(dtype=np.int64)[keep],
-            "status": events["status"].map(_STATUS_CODE).to_numpy(dtype="float64", na_value=-1)[keep].astype(np.int8),
-        }
-    )
-    ev = ev[ev["status"] >= 0].sort_values(["case", "at", "seq", "id"], kind="stable")
-    ev = ev.drop_duplicates(["case", "status", "at"], keep="first")
+    status = _status_codes(events["status"])
+    keep = (case_no >= 0) & (status >= 0)
+    ev_case, ev_at, ev_status = case_no[keep].astype(np.int32), _us(events["at"])[keep], status[keep]
+    seq = events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep]
+    order = np.lexsort((events["id"].to_numpy(dtype=np.int64)[keep], seq, ev_at, ev_case))  # case, time, source order
+    del seq
+    ev_case, ev_at, ev_status = ev_case[order], ev_at[order], ev_status[order]
+    del order
+    first = _first_of_each(ev_case, ev_at, ev_status)
+    ev_case, ev_at, ev_status = ev_case[first], ev_at[first], ev_status[first]
     alive = live["deleted_at"].isna().to_numpy()
     live = live.drop(columns="deleted_at")
     for col in LABEL_COLUMNS:  # few distinct values: categories keep memory low and make updates O(changed rows)
@@ -130,22 +130,61 @@ def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, ca
         services=services,
         procedures=procedures,
         procedure_sla=catalog["sla_days"].to_numpy(dtype=np.int64),
-        ev_case=ev["case"].to_numpy(),
-        ev_at=ev["at"].to_numpy(),
-        ev_status=ev["status"].to_numpy(),
+        ev_case=ev_case,
+        ev_at=ev_at,
+        ev_status=ev_status,
         calendar=calendar,
     )
 
 
 def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
-    """For each event, the row of its case in ``live`` (-1 when the case is not live)."""
-    out = np.full(len(events), -1, dtype=np.int64)
-    for source, rows in live.groupby("source", sort=False).groups.items():
-        index = pd.Index(live["case_id"].to_numpy()[rows])
-        mask = (events["source"] == source).to_numpy()
-        found = index.get_indexer(events["case_id"].to_numpy()[mask])
-        out[np.flatnonzero(mask)] = np.where(found >= 0, np.asarray(rows)[found], -1)
-    return out
+    """For each event, the row of its case in ``live`` (-1 when the case is not live).
+
+    Keys are matched in Arrow (one C++ hash table over source + id): as Python strings, fifty
+    million event ids would cost gigabytes.
+    """
+    found = pc.index_in(_arrow_key(events), value_set=_arrow_key(live).combine_chunks())
+    return found.to_numpy(zero_copy_only=False) if found.null_count == 0 else pc.fill_null(found, -1).to_numpy()
+
+
+def _arrow_key(frame: pd.DataFrame) -> pa.ChunkedArray:
+    return pc.binary_join_element_wise(
+        _arrow_text(frame["source"]), _arrow_text(frame["case_id"]), pa.scalar("\x1f", pa.large_string())
+    )
+
+
+def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow large strings (pandas' own Arrow type: then no copy)."""
+    if hasattr(values.array, "__arrow_array__"):
+        arrow = values.array.__arrow_array__()
+    else:
+        arrow = pa.array(values.to_numpy(dtype=object), from_pandas=True)
+    arrow = arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
+    return arrow if pa.types.is_large_string(arrow.type) else arrow.cast(pa.large_string())
+
+
+def _status_codes(status: pd.Series) -> np.ndarray:
+    """int8 index into STATUSES; -1 for a status outside the canonical model (or none)."""
+    found = pc.index_in(_arrow_text(status), value_set=pa.array(STATUSES))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int8)
+
+
+def _first_of_each(case: np.ndarray, at: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Which events to keep so that a repeated (case, status, at) stays once, at its first place.
+
+    Events are sorted by case then time, so repeats sit inside runs of equal (case, at); runs
+    longer than one event are rare and are the only rows hashed.
+    """
+    keep = np.ones(len(case), dtype=bool)
+    same = (case[1:] == case[:-1]) & (at[1:] == at[:-1])
+    in_run = np.zeros(len(case), dtype=bool)
+    in_run[1:] |= same
+    in_run[:-1] |= same
+    rows = np.flatnonzero(in_run)
+    if len(rows):
+        repeated = pd.DataFrame({"case": case[rows], "at": at[rows], "status": status[rows]}).duplicated(keep="first")
+        keep[rows[repeated.to_numpy()]] = False
+    return keep
 
 
 def _us(values: pd.Series) -> np.ndarray:
