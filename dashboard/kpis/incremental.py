@@ -165,8 +165,8 @@ def _resettle(old: dict[str, np.ndarray], history: History, affected: np.ndarray
     """The settled arrays, recomputed only for ``affected`` cases."""
     settled = {}
     for key, values in old.items():
-        if key == "steps":
-            continue  # rebuilt lazily by the series that need it
+        if key == "steps" or key.startswith("series:"):
+            continue  # series caches, rebuilt lazily by the series that need them
         grown = np.empty(n, dtype=values.dtype)
         grown[: len(values)] = values
         settled[key] = grown

@@ -49,27 +49,27 @@ def daily_flows(state: CaseState, days: int, by: str | None) -> pd.DataFrame:
     """
     h, t = state.history, _t_us(state)
     codes, names = _groups(state, by)
-    first_day = (t // _DAY_US - days + 1) * _DAY_US
+    first_day = (t // _DAY_US - days + 1) * _DAY_US  # t - first_day < days full days: every cell below is < days
 
     def per_day(times: np.ndarray, group: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        """(group, day) sums of weights for times >= first_day; earlier times land in column 0 of 'before'."""
-        cell = np.clip((times - first_day) // _DAY_US, -1, days - 1) + 1  # 0 means "before the first date"
-        flat = np.bincount(group * (days + 1) + cell, weights=weights, minlength=len(names) * (days + 1))
-        return flat.reshape(len(names), days + 1)
+        """(group, day) sums of weights; ``times`` are all in [first_day, t]."""
+        flat = np.bincount(group * days + (times - first_day) // _DAY_US, weights=weights, minlength=len(names) * days)
+        return flat.reshape(len(names), days)
 
-    arrived = state.visible & (h.submitted_us < t)
-    inflow = per_day(h.submitted_us[arrived], codes[arrived])[:, 1:]
-    closed = state.visible & ~state.is_open & (state.closed_at_us < t)
-    outflow = per_day(state.closed_at_us[closed], codes[closed])[:, 1:]
+    # Only what falls inside the window is bucketed (a tenth of the history for 90 days out of two years).
+    arrived = state.visible & (h.submitted_us >= first_day) & (h.submitted_us < t)
+    inflow = per_day(h.submitted_us[arrived], codes[arrived])
+    recent = state.visible & ~state.is_open & (state.closed_at_us >= first_day) & (state.closed_at_us < t)
+    closed_at, closed_group = state.closed_at_us[recent], codes[recent]
+    outflow = per_day(closed_at, closed_group)
+    on_time = per_day(closed_at, closed_group, state.on_time[recent].astype(float))
 
-    step_case, step_times, step_values = _backlog_steps(state, t)
-    backlog = np.cumsum(per_day(step_times, codes[step_case], step_values), axis=1)[:, 1:]
+    before, step_times, step_group, step_values = _backlog_window(state, t, first_day, (codes, len(names), by))
+    backlog = before[:, None] + np.cumsum(per_day(step_times, step_group, step_values), axis=1)
 
     # Of each day's closures: median processing time and the share on time (None on a day without closures).
-    on_time = per_day(state.closed_at_us[closed], codes[closed], state.on_time[closed].astype(float))[:, 1:]
-    in_window = closed & (state.closed_at_us >= first_day)
-    cell = codes[in_window] * days + (state.closed_at_us[in_window] - first_day) // _DAY_US
-    medians = [quantile_sorted(v, 0.5) for v in split_by_group(cell, state.processing_days[in_window], len(names) * days)]
+    cell = closed_group * days + (closed_at - first_day) // _DAY_US
+    medians = [quantile_sorted(v, 0.5) for v in split_by_group(cell, state.processing_days[recent], len(names) * days)]
 
     dates = pd.date_range(end=pd.Timestamp(t // _DAY_US * _DAY_US * 1000), periods=days, freq="D").date
     closures = outflow.ravel()
@@ -84,6 +84,28 @@ def daily_flows(state: CaseState, days: int, by: str | None) -> pd.DataFrame:
             "sla_compliance_pct": [None if n == 0 else 100.0 * k / n for k, n in zip(on_time.ravel(), closures, strict=True)],
         }
     )
+
+
+def _backlog_window(
+    state: CaseState, t: int, first_day: int, grouping: tuple[np.ndarray, int, str | None]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Open cases per group at ``first_day``, and the backlog steps from then to T (times, group, +1/-1).
+
+    The per-group total of every step (the backlog at T) is kept per data version when T sees
+    every event, so a call only walks the steps inside the window.
+    """
+    codes, groups, by = grouping
+    no, at, value = _backlog_steps(state, t)
+    inside = at >= first_day
+    window_group, window_values = codes[no[inside]], value[inside]
+    key = f"series:backlog_total:{by}"  # not a per-case array: apply_changes drops "series:" keys
+    cache = state.history._settled if t >= state.history.horizon_us and state.unfiltered_visible is None else {}
+    total = cache.get(key)
+    if total is None:
+        total = np.bincount(codes[no], weights=value, minlength=groups)
+        cache[key] = total
+    before = total - np.bincount(window_group, weights=window_values, minlength=groups)
+    return before, at[inside], window_group, window_values
 
 
 def _backlog_steps(state: CaseState, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
