@@ -104,17 +104,7 @@ def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, ca
     )
     services = sorted(catalog["service"].unique())
     procedures = list(catalog["code"])
-    case_no = _case_numbers(live, events)
-    status = _status_codes(events["status"])
-    keep = (case_no >= 0) & (status >= 0)
-    ev_case, ev_at, ev_status = case_no[keep].astype(np.int32), _us(events["at"])[keep], status[keep]
-    seq = events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep]
-    order = np.lexsort((events["id"].to_numpy(dtype=np.int64)[keep], seq, ev_at, ev_case))  # case, time, source order
-    del seq
-    ev_case, ev_at, ev_status = ev_case[order], ev_at[order], ev_status[order]
-    del order
-    first = _first_of_each(ev_case, ev_at, ev_status)
-    ev_case, ev_at, ev_status = ev_case[first], ev_at[first], ev_status[first]
+    ev_case, ev_at, ev_status = _sorted_events(live, events)
     alive = live["deleted_at"].isna().to_numpy()
     live = live.drop(columns="deleted_at")
     for col in LABEL_COLUMNS:  # few distinct values: categories keep memory low and make updates O(changed rows)
@@ -137,20 +127,66 @@ def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, ca
     )
 
 
-def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
-    """For each event, the row of its case in ``live`` (-1 when the case is not live).
+def _sorted_events(live: pd.DataFrame, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(case number, time, status code) of the events of live cases, sorted by case, time, then source
+    order (seq, id), a repeated (case, status, at) kept once.
 
-    Keys are matched in Arrow (one C++ hash table over source + id): as Python strings, fifty
-    million event ids would cost gigabytes.
+    Built for fifty million events in a few gigabytes: the sort is on (case, time) only, and the
+    source order is looked up just for the rare events that share their case and instant.
     """
-    found = pc.index_in(_arrow_key(events), value_set=_arrow_key(live).combine_chunks())
-    return found.to_numpy(zero_copy_only=False) if found.null_count == 0 else pc.fill_null(found, -1).to_numpy()
+    case_no = _case_numbers(live, events)
+    status = _status_codes(events["status"])
+    kept = np.flatnonzero((case_no >= 0) & (status >= 0))
+    ev_case, ev_at, ev_status = case_no[kept], _us(events["at"])[kept], status[kept]
+    del case_no, status
+    order = np.lexsort((ev_at, ev_case))
+    ev_case, ev_at, ev_status, kept = ev_case[order], ev_at[order], ev_status[order], kept[order]
+    del order
+    rows = _tied(ev_case, ev_at)
+    if len(rows):  # same case, same instant: the source's order decides (seq, then id)
+        starts = (np.diff(rows) != 1) | (ev_case[rows[1:]] != ev_case[rows[:-1]]) | (ev_at[rows[1:]] != ev_at[rows[:-1]])
+        run = np.cumsum(np.r_[True, starts])
+        source_rows = kept[rows]
+        seq = events["seq"].to_numpy(dtype="float64", na_value=np.inf)[source_rows]
+        ids = events["id"].to_numpy(dtype=np.int64)[source_rows]
+        ev_status[rows] = ev_status[rows][np.lexsort((ids, seq, run))]
+    first = _first_of_each(ev_case, ev_at, ev_status, rows)
+    return ev_case[first], ev_at[first], ev_status[first]
 
 
-def _arrow_key(frame: pd.DataFrame) -> pa.ChunkedArray:
-    return pc.binary_join_element_wise(
-        _arrow_text(frame["source"]), _arrow_text(frame["case_id"]), pa.scalar("\x1f", pa.large_string())
-    )
+def _tied(case: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Positions of events that share their case and instant with a neighbour (sorted input)."""
+    same = (case[1:] == case[:-1]) & (at[1:] == at[:-1])
+    tied = np.zeros(len(case), dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    return np.flatnonzero(tied)
+
+
+def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
+    """For each event, the row of its case in ``live`` (-1 when the case is not live), as int32.
+
+    Ids are matched in Arrow, one C++ hash table per source: as Python strings, fifty million
+    event ids would cost gigabytes.
+    """
+    out = np.full(len(events), -1, dtype=np.int32)
+    live_source, live_ids = _arrow_text(live["source"]), _arrow_text(live["case_id"])
+    event_source, event_ids = _arrow_text(events["source"]), _arrow_text(events["case_id"])
+    for source in pc.unique(live_source).to_pylist():
+        live_rows = np.flatnonzero(pc.equal(live_source, source).to_numpy(zero_copy_only=False))
+        value_set = pc.take(live_ids, pa.array(live_rows)).combine_chunks()
+        mine = pc.equal(event_source, source).to_numpy(zero_copy_only=False)
+        if mine.all():
+            found = pc.index_in(event_ids, value_set=value_set)
+        else:
+            found = pc.index_in(pc.filter(event_ids, pa.array(mine)), value_set=value_set)
+        position = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+        matched = np.where(position >= 0, live_rows[np.maximum(position, 0)], -1).astype(np.int32)
+        if mine.all():
+            out = matched
+        else:
+            out[mine] = matched
+    return out
 
 
 def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
@@ -169,25 +205,23 @@ def _status_codes(status: pd.Series) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int8)
 
 
-def _first_of_each(case: np.ndarray, at: np.ndarray, status: np.ndarray) -> np.ndarray:
+def _first_of_each(case: np.ndarray, at: np.ndarray, status: np.ndarray, tied: np.ndarray) -> np.ndarray:
     """Which events to keep so that a repeated (case, status, at) stays once, at its first place.
 
-    Events are sorted by case then time, so repeats sit inside runs of equal (case, at); runs
-    longer than one event are rare and are the only rows hashed.
+    Repeats can only be among ``tied`` (the events sharing their case and instant), which are
+    rare: only those are hashed.
     """
     keep = np.ones(len(case), dtype=bool)
-    same = (case[1:] == case[:-1]) & (at[1:] == at[:-1])
-    in_run = np.zeros(len(case), dtype=bool)
-    in_run[1:] |= same
-    in_run[:-1] |= same
-    rows = np.flatnonzero(in_run)
-    if len(rows):
-        repeated = pd.DataFrame({"case": case[rows], "at": at[rows], "status": status[rows]}).duplicated(keep="first")
-        keep[rows[repeated.to_numpy()]] = False
+    if len(tied):
+        repeated = pd.DataFrame({"case": case[tied], "at": at[tied], "status": status[tied]}).duplicated(keep="first")
+        keep[tied[repeated.to_numpy()]] = False
     return keep
 
 
 def _us(values: pd.Series) -> np.ndarray:
+    """Microseconds since the epoch (UTC) as int64; a view of the column when it is already UTC microseconds."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.array.as_unit("us").asi8
     return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]").astype(np.int64)
 
 
