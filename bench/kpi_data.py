@@ -65,8 +65,8 @@ def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int
     procedure = rng.choice(codes, n, p=weights / weights.sum())
 
     def text(values: np.ndarray, names: list[str]) -> pd.Series:
-        """Small vocabularies as str columns without one Python object per row."""
-        return pd.Series(pd.Categorical.from_codes(values, names)).astype("str")
+        """Small vocabularies as categories, as the reader's cached frames hold them (collectors.reader._compact)."""
+        return pd.Series(pd.Categorical.from_codes(values, names))
 
     cases = pd.DataFrame({
         "source": text(np.zeros(n, dtype=np.int8), ["bench"]),

@@ -170,19 +170,16 @@ def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     event ids would cost gigabytes.
     """
     out = np.full(len(events), -1, dtype=np.int32)
-    live_source, live_ids = _arrow_text(live["source"]), _arrow_text(live["case_id"])
-    event_source, event_ids = _arrow_text(events["source"]), _arrow_text(events["case_id"])
-    for source in pc.unique(live_source).to_pylist():
-        live_rows = np.flatnonzero(pc.equal(live_source, source).to_numpy(zero_copy_only=False))
+    live_ids, event_ids = _arrow_text(live["case_id"]), _arrow_text(events["case_id"])
+    for source in live["source"].dropna().unique():
+        live_rows = np.flatnonzero((live["source"] == source).to_numpy(dtype=bool, na_value=False))
         value_set = pc.take(live_ids, pa.array(live_rows)).combine_chunks()
-        mine = pc.equal(event_source, source).to_numpy(zero_copy_only=False)
-        if mine.all():
-            found = pc.index_in(event_ids, value_set=value_set)
-        else:
-            found = pc.index_in(pc.filter(event_ids, pa.array(mine)), value_set=value_set)
+        mine = (events["source"] == source).to_numpy(dtype=bool, na_value=False)
+        every = bool(mine.all())
+        found = pc.index_in(event_ids if every else pc.filter(event_ids, pa.array(mine)), value_set=value_set)
         position = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
         matched = np.where(position >= 0, live_rows[np.maximum(position, 0)], -1).astype(np.int32)
-        if mine.all():
+        if every:
             out = matched
         else:
             out[mine] = matched
@@ -201,6 +198,9 @@ def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
 
 def _status_codes(status: pd.Series) -> np.ndarray:
     """int8 index into STATUSES; -1 for a status outside the canonical model (or none)."""
+    if isinstance(status.dtype, pd.CategoricalDtype):  # look up the few categories, then take by code
+        lookup = np.append(_status_codes(pd.Series(status.cat.categories, dtype="str")), np.int8(-1))
+        return lookup[status.cat.codes.to_numpy()]  # code -1 (missing) takes the appended -1
     found = pc.index_in(_arrow_text(status), value_set=pa.array(STATUSES))
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int8)
 
