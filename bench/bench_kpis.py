@@ -65,6 +65,18 @@ FROM f GROUP BY {group}
 """
 
 
+def peak_gb() -> float:
+    """Peak resident memory since the previous call (Linux VmHWM, reset through clear_refs), in GB."""
+    try:
+        with open("/proc/self/status") as status:
+            kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return kb / 1024**2
+    except (OSError, StopIteration):  # not Linux: the process's peak so far
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
 def best_of(func, runs: int = 5) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     times, result = [], None
     for _ in range(runs):
@@ -83,7 +95,10 @@ def main() -> None:
     calendar = BusinessCalendar("TG")
 
     start = time.perf_counter()
+    peaks: dict[str, float] = {}
+    peak_gb()
     cases, events = synthetic_frames(args.cases, catalog, T)
+    peaks["frames (store)"] = peak_gb()
     print(
         f"{len(cases):,} dossiers, {len(events):,} événements ({len(events) / len(cases):.1f} par dossier), "
         f"générés en {time.perf_counter() - start:.1f} s"
@@ -95,6 +110,7 @@ def main() -> None:
     start = time.perf_counter()
     settle(history)
     settle_ms = (time.perf_counter() - start) * 1000
+    peaks["prepare + settle"] = peak_gb()
     print(
         f"\nPréparation par version de données (reconstruction complète) : {prepare_s:.2f} s ; "
         f"état « réglé » : {settle_ms:.0f} ms"
@@ -117,6 +133,7 @@ def main() -> None:
     document_ms, _ = best_of(lambda: document_from_state(state_at(history, now), 7, {}))
     past = T - pd.Timedelta(days=200)
     past_ms, _ = best_of(lambda: full_set(past), runs=3)
+    peaks["full sets (current T, past T)"] = peak_gb()
     print("\nJeu complet (document global + par structure + par procédure, séries 90 j, dossiers à risque, distributions)")
     print(f"  T courant                     : {current_ms:7.0f} ms (dont document seul : {document_ms:.0f} ms)")
     print(f"  T passé quelconque (T − 200 j) : {past_ms:7.0f} ms")
@@ -144,6 +161,7 @@ def main() -> None:
         updated = apply_changes(history, changed_cases, new_events, catalog)
         updates.append((time.perf_counter() - start) * 1000)
         assert updated is not None
+    peaks["update after a poll"] = peak_gb()
     print(
         f"\nMise à jour après un sondage de {args.changed:,} dossiers modifiés : médiane {statistics.median(updates):.0f} ms "
         f"(min {min(updates):.0f}) au lieu d'une reconstruction de {prepare_s:.1f} s"
@@ -154,6 +172,7 @@ def main() -> None:
         import duckdb
     except ImportError:
         print("\nDuckDB absent : pip install -r requirements-bench.txt pour la comparaison")
+        print_peaks(peaks)
         return
     state = state_at(history, now)
     frame = state.frame()
@@ -179,8 +198,16 @@ def main() -> None:
     print(f"  Vigie (numpy)  : {ours_ms:6.1f} ms")
     print(f"  DuckDB (SQL)   : {duck_ms:6.1f} ms")
     print(f"  rapport Vigie / DuckDB : {ours_ms / duck_ms:.2f}")
-    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"\nMémoire maximale du processus : {rss_gb:.1f} Go")
+    peaks["DuckDB comparison (per-case frame + DuckDB)"] = peak_gb()
+    print_peaks(peaks)
+
+
+def print_peaks(peaks: dict[str, float]) -> None:
+    print("\nMémoire maximale du processus, par étape :")
+    for step, gb in peaks.items():
+        print(f"  {step:45s}: {gb:5.1f} Go")
+    engine = max(v for k, v in peaks.items() if not k.startswith("DuckDB"))
+    print(f"  {'Vigie seul (tout sauf la comparaison DuckDB)':45s}: {engine:5.1f} Go")
 
 
 if __name__ == "__main__":
