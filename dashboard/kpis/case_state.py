@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from collectors.model import CLOSING_STATUSES, PAUSE_STATUS, STATUSES
 from dashboard.calendar import WEEKMASK, BusinessCalendar
+from dashboard.kpis.case_keys import CaseKeys
 
 CASE_KEY = ["source", "case_id"]
 STATE_COLUMNS = (
@@ -58,19 +59,13 @@ class History:
     ev_status: np.ndarray  # int8 index into STATUSES
     calendar: BusinessCalendar
     _settled: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
-    _keys: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
+    _keys: list[CaseKeys] = field(default_factory=list, compare=False, repr=False)  # built on first use, shared
 
-    def case_numbers(self) -> dict[tuple[str, str], int]:
+    def case_numbers(self) -> CaseKeys:
         """(source, case_id) -> case number; built on first use, then kept up to date by apply_changes."""
         if not self._keys:
-            self._keys.update(
-                zip(
-                    zip(self.cases["source"].to_numpy(), self.cases["case_id"].to_numpy(), strict=True),
-                    range(len(self.cases)),
-                    strict=True,
-                )
-            )
-        return self._keys
+            self._keys.append(CaseKeys(self.cases["source"], self.cases["case_id"]))
+        return self._keys[0]
 
     @cached_property
     def horizon_us(self) -> int:

@@ -24,10 +24,9 @@ def earliest_touch_us(history: History, cases: pd.DataFrame, events: pd.DataFram
         times.append(int(events["at"].min().value // 1000))
     if len(cases):
         times.append(int(cases["submitted_at"].min().value // 1000))
-        known = history.case_numbers()
-        before = [known.get(key) for key in zip(cases["source"], cases["case_id"], strict=True)]
-        old = [int(history.submitted_us[no]) for no in before if no is not None and no < len(history.submitted_us)]
-        times += [min(old)] if old else []
+        before = history.case_numbers().lookup(cases["source"].to_numpy(), cases["case_id"].to_numpy())
+        before = before[(before >= 0) & (before < len(history.submitted_us))]
+        times += [int(history.submitted_us[before].min())] if len(before) else []
     return min(times, default=_NEVER)
 
 

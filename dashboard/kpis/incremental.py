@@ -52,13 +52,7 @@ def apply_changes(
                 cases.iloc[rows, cases.columns.get_loc(col)] = new
     keys = history.case_numbers()
     if len(fresh):
-        keys.update(
-            zip(
-                zip(fresh["source"].to_numpy(), fresh["case_id"].to_numpy(), strict=True),
-                range(len(cases), len(cases) + len(fresh)),
-                strict=True,
-            )
-        )
+        keys.add(fresh["source"].to_numpy(), fresh["case_id"].to_numpy(), range(len(cases), len(cases) + len(fresh)))
         added = fresh[_CASE_COLUMNS].assign(
             service=fresh["procedure_code"].map(service), sla_days=fresh["procedure_code"].map(sla)
         )
@@ -94,7 +88,7 @@ def apply_changes(
         service_no=service_no,
         procedure_no=procedure_no,
         _settled={},
-        _keys=keys,
+        _keys=history._keys,
     )
     events = _insertable(updated, new_events)
     if events is None:
@@ -124,12 +118,7 @@ def _make_room(cases: pd.DataFrame, col: str, values: np.ndarray) -> None:
 
 
 def _positions(history: History, sources: pd.Series, case_ids: pd.Series) -> np.ndarray:
-    numbers = history.case_numbers()
-    return np.fromiter(
-        (numbers.get(k, -1) for k in zip(sources.to_numpy(), case_ids.to_numpy(), strict=True)),
-        dtype=np.int64,
-        count=len(sources),
-    )
+    return history.case_numbers().lookup(sources.to_numpy(), case_ids.to_numpy())
 
 
 def _insertable(history: History, new_events: pd.DataFrame) -> pd.DataFrame | None:
