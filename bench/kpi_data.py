@@ -82,7 +82,6 @@ def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int
         "agent": text(rng.integers(0, 3, n), ["A. Mensah", "K. Agbeko", "Y. Kodjo"]),
         "updated_at": pd.to_datetime(submitted, unit="us", utc=True),
         "deleted_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us, UTC]"),
-        "version": 1,
     })  # fmt: skip
     # One column at a time, each temporary freed before the next: ten million cases' events fit in a few GB.
     m = len(case_no)
@@ -95,5 +94,4 @@ def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int
     events["at"] = pd.to_datetime(at, unit="us", utc=True)
     del at
     events["seq"] = pd.arrays.IntegerArray(np.zeros(m, dtype=np.int64), np.ones(m, dtype=bool))
-    events["version"] = 1
     return cases, events

@@ -37,6 +37,9 @@ _DELTA_ROWS_KEPT = 200_000
 #: Columns with few distinct values, held as categories in the cached frames.
 CASE_LABELS = ("source", "procedure_code", "channel", "region", "agent")
 EVENT_LABELS = ("source", "status")
+#: Kept in the deltas (consumers replay them in order) but not in the cached frames: the store
+#: itself answers "what changed after version v", and fifty million int64 are 440 MB.
+_DELTA_ONLY = ("version",)
 T = TypeVar("T")
 #: What the store's driver raises when the server is away (refused, restarted, locked); anything
 #: else (a missing table, bad SQL) is a bug and is raised as such.
@@ -293,6 +296,7 @@ def _compact(frame: pd.DataFrame, labels: tuple[str, ...]) -> pd.DataFrame:
     Ten million cases and fifty million events otherwise hold several gigabytes of repeated
     words; the deltas handed to consumers (``changes_since``) stay plain text.
     """
+    frame = frame.drop(columns=[c for c in _DELTA_ONLY if c in frame.columns])
     return frame.assign(**{c: frame[c].astype("category") for c in labels if c in frame.columns})
 
 
@@ -309,6 +313,7 @@ def _append(base: pd.DataFrame, delta: pd.DataFrame, labels: tuple[str, ...]) ->
             base_columns[col] = column
         delta_columns[col] = pd.Categorical(delta[col], categories=column.cat.categories)
     base = base.assign(**base_columns) if base_columns else base
+    delta = delta.drop(columns=[c for c in _DELTA_ONLY if c in delta.columns])
     return pd.concat([base, delta.assign(**delta_columns)], ignore_index=True)
 
 

@@ -17,6 +17,7 @@ from numpy.dtypes import StringDType
 
 _SEP = "\x1f"  # never in a source name or a case id read from a database column
 _MERGE_AT = 50_000
+_CHUNK = 1_000_000
 
 
 def _joined(sources: Iterable[object], case_ids: Iterable[object]) -> np.ndarray:
@@ -32,7 +33,12 @@ class CaseKeys:
             pa.scalar(_SEP, pa.large_string()),
         )
         order = pc.sort_indices(joined).to_numpy()
-        self._sorted = np.array(pc.take(joined, pa.array(order)).to_numpy(zero_copy_only=False), dtype=StringDType())
+        ranked = pc.take(joined, pa.array(order))
+        chunks = [  # through Python strings a million at a time: the whole at once would briefly cost a GB
+            np.array(ranked.slice(start, _CHUNK).to_numpy(zero_copy_only=False), dtype=StringDType())
+            for start in range(0, len(ranked), _CHUNK)
+        ]
+        self._sorted = np.concatenate(chunks) if chunks else np.array([], dtype=StringDType())
         self._numbers = order.astype(np.int64)
         self._extra: dict[str, int] = {}
 
