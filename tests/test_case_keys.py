@@ -19,7 +19,7 @@ def test_lookup_finds_every_case_and_only_them(monkeypatch: pytest.MonkeyPatch) 
     keys.add(["portail", "ceet"], ["P-3", "é à"], [4, 5])  # kept aside, not merged yet
     assert keys.lookup(["portail", "ceet", "ceet"], ["P-3", "é à", "2"]).tolist() == [4, 5, 2]
     keys.add(["neuve"], ["1"], [6])  # the third addition: merged into the sorted keys
-    assert keys._extra == {} and len(keys) == 7
+    assert keys._extra == {} and len(keys) == 7  # merged, the key width grown for "neuve"
     assert keys.lookup(["neuve", "portail", "ceet", "ceet"], ["1", "P-3", "é à", "zz"]).tolist() == [6, 4, 5, -1]
 
 

@@ -95,7 +95,8 @@ def apply_changes(
         return None
     ev_case, ev_at, ev_status = history.ev_case, history.ev_at, history.ev_status
     if len(events):
-        where = np.searchsorted(ev_case, events["case"].to_numpy(), side="right")
+        # needles in the haystack's dtype: otherwise numpy converts all the events' case numbers on every call
+        where = np.searchsorted(ev_case, events["case"].to_numpy().astype(ev_case.dtype), side="right")
         ev_case = np.insert(ev_case, where, events["case"].to_numpy())
         ev_at = np.insert(ev_at, where, events["at"].to_numpy())
         ev_status = np.insert(ev_status, where, events["status"].to_numpy())
@@ -140,7 +141,7 @@ def _insertable(history: History, new_events: pd.DataFrame) -> pd.DataFrame | No
     frame = frame.sort_values(["case", "at", "seq", "id"], kind="stable").drop_duplicates(["case", "status", "at"])
     if len(history.ev_case) == 0:
         return frame
-    ends = np.searchsorted(history.ev_case, frame["case"].to_numpy(), side="right")
+    ends = np.searchsorted(history.ev_case, frame["case"].to_numpy().astype(history.ev_case.dtype), side="right")
     before = np.maximum(ends - 1, 0)
     has_events = (ends > 0) & (history.ev_case[before] == frame["case"].to_numpy())
     latest = np.where(has_events, history.ev_at[before], np.iinfo(np.int64).min)
@@ -159,8 +160,9 @@ def _resettle(old: dict[str, np.ndarray], history: History, affected: np.ndarray
         grown = np.empty(n, dtype=values.dtype)
         grown[: len(values)] = values
         settled[key] = grown
-    lo = np.searchsorted(history.ev_case, affected, side="left")
-    hi = np.searchsorted(history.ev_case, affected, side="right")
+    needles = affected.astype(history.ev_case.dtype)
+    lo = np.searchsorted(history.ev_case, needles, side="left")
+    hi = np.searchsorted(history.ev_case, needles, side="right")
     counts = hi - lo
     index = np.repeat(lo - np.cumsum(np.concatenate([[0], counts[:-1]])), counts) + np.arange(counts.sum())
     local = np.repeat(np.arange(len(affected)), counts)
