@@ -136,6 +136,18 @@ def delays_by_procedure(
         mode="markers",
         marker={"symbol": "diamond", "size": 20, "color": SLA, "line": {"color": "#000", "width": 2}},
     )
+    if not rows:  # a wall must not show empty axes: say why there is nothing to draw
+        fig.add_annotation(
+            text=tr("Aucun dossier clos ces 90 jours", lang),
+            showarrow=False,
+            font={"size": 28},
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
     return _every_label(
         _layout(fig, tr("Jours ouvrés de traitement (90 jours) face au délai légal", lang), lang=lang, barmode="overlay")
     )

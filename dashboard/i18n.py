@@ -29,6 +29,7 @@ _EN = {
     "Dépassé le": "Overdue from",
     "Jours ouvrés": "Business days",
     "Aucun dossier": "No case",
+    "Aucun dossier clos ces 90 jours": "No case closed in the last 90 days",
     "✖ Source « {source} » en panne — {since}": "✖ Source “{source}” down — {since}",
     "jamais interrogée avec succès": "never read successfully",
     "données figées depuis {when}": "data frozen since {when}",

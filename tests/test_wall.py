@@ -124,6 +124,9 @@ def test_figures_carry_labels_not_only_colours() -> None:
     }
     delays = delays_by_procedure(processing, {"P": "Procédure P"})
     assert delays.data[2].marker.symbol == "diamond" and list(delays.data[2].x) == [5]
+    assert not delays.layout.annotations
+    nothing = delays_by_procedure({"Q": processing["Q"]}, {}, lang="en")  # no closure in 90 days: said, not blank
+    assert [a.text for a in nothing.layout.annotations] == ["No case closed in the last 90 days"]
     alerts = alerts_by_procedure({"P": {"breached_open": 2, "at_risk_open": 1}, "Q": {"breached_open": 0, "at_risk_open": 0}})
     assert list(alerts.data[0].y) == ["P"] and alerts.data[0].name.startswith("✖")
 
