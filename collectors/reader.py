@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
+from pandas.api.types import union_categoricals
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -58,13 +59,47 @@ class StoreOutage:
     error: str
 
 
-@dataclass(frozen=True)
 class StoreFrames:
-    """Cases (tombstones included, flagged by ``deleted_at``) and events at one version."""
+    """Cases (tombstones included, flagged by ``deleted_at``) and events at one version.
 
-    version: int
-    cases: pd.DataFrame
-    events: pd.DataFrame
+    Kept as parts (the frames last joined, then each poll's delta) and joined on first read of
+    ``cases`` or ``events``: a poll then costs the size of its delta instead of a copy of every
+    case and event (3 GB at ten million cases), and consumers that replay deltas never pay it.
+    """
+
+    def __init__(self, version: int, cases: pd.DataFrame, events: pd.DataFrame) -> None:
+        self.version = version
+        self._parts: dict[str, list[pd.DataFrame]] = {"cases": [cases], "events": [events]}
+        self._lock = threading.Lock()
+
+    def appended(self, version: int, cases: pd.DataFrame, events: pd.DataFrame) -> StoreFrames:
+        """These frames followed by a delta (text rows, as read), not joined yet."""
+        with self._lock:
+            parts = {name: list(chunks) for name, chunks in self._parts.items()}
+        following = StoreFrames(version, parts["cases"][0], parts["events"][0])
+        following._parts = {
+            "cases": parts["cases"] + ([cases] if len(cases) else []),
+            "events": parts["events"] + ([events] if len(events) else []),
+        }
+        return following
+
+    @property
+    def cases(self) -> pd.DataFrame:
+        return self._joined("cases")
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self._joined("events")
+
+    def _joined(self, name: str) -> pd.DataFrame:
+        with self._lock:
+            parts = self._parts[name]
+            if len(parts) > 1 or not _is_compact(parts[0], CASE_LABELS if name == "cases" else EVENT_LABELS):
+                joined = _join(parts, CASE_LABELS if name == "cases" else EVENT_LABELS)
+                if name == "cases":
+                    joined = joined.drop_duplicates(["source", "case_id"], keep="last").reset_index(drop=True)
+                self._parts[name] = [joined]
+            return self._parts[name][0]
 
     def live_cases(self) -> pd.DataFrame:
         """Cases still present in their source: the ones KPIs count."""
@@ -185,19 +220,7 @@ class Reader:
             self._deltas.append((base.version, current, cases, events))
         else:  # a bulk load: consumers rebuild rather than replay it
             self._deltas.clear()
-        if not base.cases.empty and not cases.empty:
-            cases = _append(base.cases, cases, CASE_LABELS).drop_duplicates(["source", "case_id"], keep="last")
-        elif cases.empty:
-            cases = base.cases
-        else:
-            cases = _compact(cases, CASE_LABELS)
-        if not base.events.empty and not events.empty:
-            events = _append(base.events, events, EVENT_LABELS)
-        elif events.empty:
-            events = base.events
-        else:
-            events = _compact(events, EVENT_LABELS)
-        return StoreFrames(current, cases.reset_index(drop=True), events.reset_index(drop=True))
+        return base.appended(current, cases, events)
 
     # --- snapshots ----------------------------------------------------------------------
     def _snapshot_path(self) -> Path | None:
@@ -290,31 +313,35 @@ class Reader:
         return frame
 
 
-def _compact(frame: pd.DataFrame, labels: tuple[str, ...]) -> pd.DataFrame:
-    """Label columns (few distinct values) as categories: a byte or two per row instead of a string.
-
-    Ten million cases and fifty million events otherwise hold several gigabytes of repeated
-    words; the deltas handed to consumers (``changes_since``) stay plain text.
-    """
-    frame = frame.drop(columns=[c for c in _DELTA_ONLY if c in frame.columns])
-    return frame.assign(**{c: frame[c].astype("category") for c in labels if c in frame.columns})
+def _is_compact(frame: pd.DataFrame, labels: tuple[str, ...]) -> bool:
+    present = [c for c in labels if c in frame.columns]
+    return not any(c in frame.columns for c in _DELTA_ONLY) and all(
+        isinstance(frame[c].dtype, pd.CategoricalDtype) for c in present
+    )
 
 
-def _append(base: pd.DataFrame, delta: pd.DataFrame, labels: tuple[str, ...]) -> pd.DataFrame:
-    """``base`` (compact) followed by ``delta`` (text), still compact: categories are widened, not rebuilt."""
-    base_columns, delta_columns = {}, {}
-    for col in labels:
-        if not isinstance(base[col].dtype, pd.CategoricalDtype):
-            base_columns[col] = base[col].astype("category")
-        column = base_columns.get(col, base[col])
-        missing = pd.Index(delta[col].dropna().unique()).difference(column.cat.categories)
-        if len(missing):  # rare (a new agent, a new status): recode once, categories kept sorted as astype gives them
-            column = column.cat.set_categories(column.cat.categories.append(missing).sort_values())
-            base_columns[col] = column
-        delta_columns[col] = pd.Categorical(delta[col], categories=column.cat.categories)
-    base = base.assign(**base_columns) if base_columns else base
-    delta = delta.drop(columns=[c for c in _DELTA_ONLY if c in delta.columns])
-    return pd.concat([base, delta.assign(**delta_columns)], ignore_index=True)
+def _join(parts: list[pd.DataFrame], labels: tuple[str, ...]) -> pd.DataFrame:
+    """One frame from parts, label columns (few distinct values) as categories: a byte or two per row
+    instead of a string. Categories are unified and sorted, as ``astype("category")`` gives them."""
+    kept = [p.drop(columns=[c for c in _DELTA_ONLY if c in p.columns]) for p in parts]
+    filled = [p for p in kept if len(p)] or kept[:1]
+    columns = list(filled[0].columns)
+    present = [c for c in labels if c in columns]
+    if len(filled) == 1:
+        frame = filled[0]
+        return frame.assign(**{c: frame[c].astype("category") for c in present})
+    joined = pd.concat([p.drop(columns=present) for p in filled], ignore_index=True)
+    for col in present:
+        joined[col] = union_categoricals([_categorical(p[col]) for p in filled], sort_categories=True)
+    return joined[columns]
+
+
+def _categorical(values: pd.Series) -> pd.Categorical:
+    """As a Categorical with str categories (union_categoricals wants one category dtype everywhere)."""
+    cat = values.array if isinstance(values.dtype, pd.CategoricalDtype) else pd.Categorical(values.astype("str"))
+    if cat.categories.dtype != "str":  # an all-empty column, or categories read back from Parquet as objects
+        cat = pd.Categorical.from_codes(cat.codes, categories=cat.categories.astype("str"))
+    return cat
 
 
 def _first_line(exc: BaseException) -> str:
