@@ -15,8 +15,6 @@ from sqlalchemy import text
 
 from collectors.engines import create_store_engine
 from collectors.lock import WriterLock, WriterLockBusy
-from collectors.reader import Reader
-from collectors.store import Store
 from tests.factories import CASES_SQL, EVENTS_SQL, STATUS_MAP, add_case, naive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,32 +68,6 @@ def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     return subprocess.run(
         [sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
     )
-
-
-def test_kill_between_fetch_and_commit_replays_the_batch(tmp_path, sqlite_source) -> None:
-    url, engine = sqlite_source
-    t = naive(2026, 11, 20, 10)
-    add_case(engine, "A", t, events=(("DEP", t),))
-    store_url = f"sqlite:///{tmp_path / 'vigie.db'}"
-    config = write_config(tmp_path, store_url, url)
-    assert run_app("collect", "--once", "--config", str(config)).returncode == 0
-    later = naive(2026, 11, 20, 11)
-    add_case(engine, "B", later, events=(("DEP", later), ("INS", later)))
-    add_case(engine, "A", later, deposited=t, events=(("OK", later),))
-
-    killed = subprocess.run(
-        [sys.executable, "-c", KILL_BETWEEN_FETCH_AND_COMMIT, str(config)], capture_output=True, text=True, timeout=60, cwd=ROOT
-    )
-    assert killed.returncode == -signal.SIGKILL and "fetched" in killed.stdout
-    store = Store(create_store_engine(store_url))
-    assert sorted(Reader(store.engine).frames().cases["case_id"]) == ["A"]  # nothing half-written
-
-    restarted = run_app("collect", "--once", "--config", str(config))
-    assert restarted.returncode == 0, restarted.stderr
-    assert "1 nouveaux, 1 mis à jour, 3 événements" in restarted.stdout
-    frames = Reader(store.engine).frames()
-    assert sorted(frames.cases["case_id"]) == ["A", "B"]
-    assert len(frames.events) == 4 and not frames.events.duplicated(["case_id", "status", "at"]).any()
 
 
 def test_second_collector_on_a_sqlite_store_says_so_and_exits(tmp_path, sqlite_source) -> None:

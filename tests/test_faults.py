@@ -1,7 +1,6 @@
 """Injected faults, each checked for what the user sees and for what is kept: nothing lost, nothing doubled,
-and recovery without a hand on the keyboard. Real PostgreSQL, real SQLite, a real full disk (tmpfs).
-
-The collector killed in the middle of a poll is in test_crash_and_lock.py.
+and recovery without a hand on the keyboard. Real PostgreSQL, real SQLite, a real full disk (tmpfs), a real
+SIGKILL. ``pytest -m faults`` runs the five faults of issue 7 and prints what survived.
 """
 
 from __future__ import annotations
@@ -9,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -38,6 +38,7 @@ from tests.browser.conftest import ARTIFACTS, ROOT, TEST_SECRET, free_port
 from tests.factories import CASES_SQL, EVENTS_SQL, STATUS_MAP, add_case, create_source_schema, naive, source_settings
 from tests.servers import PG_ADMIN_URL, fresh_database, unavailable
 from tests.test_api import load_fixture
+from tests.test_crash_and_lock import KILL_BETWEEN_FETCH_AND_COMMIT, run_app, write_config
 from tests.test_poll import poll, stored
 
 pytestmark = pytest.mark.faults
@@ -146,6 +147,36 @@ def test_a_corrupted_row_is_quarantined_counted_and_recovered(sqlite_source, sql
     TALLY["rows"] += len(cases)
     assert sorted(cases["case_id"]) == [f"R{i}" for i in range(10)] and cases["case_id"].is_unique
     assert service.reader.quarantine_counts().empty  # resolved
+
+
+def test_collector_killed_between_fetch_and_commit_replays_the_batch(tmp_path, sqlite_source) -> None:
+    """SIGKILL after the source was read and before the store commit: nothing half-written, the next run catches up."""
+    url, engine = sqlite_source
+    t = naive(2026, 11, 20, 10)
+    add_case(engine, "A", t, events=(("DEP", t),))
+    store_url = f"sqlite:///{tmp_path / 'vigie.db'}"
+    config = write_config(tmp_path, store_url, url)
+    assert run_app("collect", "--once", "--config", str(config)).returncode == 0
+    later = naive(2026, 11, 20, 11)
+    add_case(engine, "B", later, events=(("DEP", later), ("INS", later)))
+    add_case(engine, "A", later, deposited=t, events=(("OK", later),))
+
+    TALLY["faults"] += 1
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN_FETCH_AND_COMMIT, str(config)], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert killed.returncode == -signal.SIGKILL and "fetched" in killed.stdout
+    store = Store(create_store_engine(store_url))
+    assert sorted(Reader(store.engine).frames().cases["case_id"]) == ["A"]  # nothing half-written
+
+    restarted = run_app("collect", "--once", "--config", str(config))
+    assert restarted.returncode == 0, restarted.stderr
+    assert "1 nouveaux, 1 mis à jour, 3 événements" in restarted.stdout
+    frames = Reader(store.engine).frames()
+    assert sorted(frames.cases["case_id"]) == ["A", "B"]
+    assert len(frames.events) == 4 and not frames.events.duplicated(["case_id", "status", "at"]).any()
+    TALLY["rows"] += len(frames.cases) + len(frames.events)
+    TALLY["lost"] += int(frames.cases["case_id"].duplicated().sum())
 
 
 @pytest.fixture
