@@ -69,7 +69,7 @@ def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int
     procedure = rng.choice(codes, n, p=weights / weights.sum())
 
     def text(values: np.ndarray, names: list[str]) -> pd.Series:
-        """Small vocabularies as categories, as the reader's cached frames hold them (collectors.reader._compact)."""
+        """Small vocabularies as categories, as the reader's cached frames hold them (collectors.reader._join)."""
         return pd.Series(pd.Categorical.from_codes(values, names))
 
     cases = pd.DataFrame({

@@ -38,6 +38,7 @@ _DELTA_ROWS_KEPT = 200_000
 #: Columns with few distinct values, held as categories in the cached frames.
 CASE_LABELS = ("source", "procedure_code", "channel", "region", "agent")
 EVENT_LABELS = ("source", "status")
+_LABELS = {"cases": CASE_LABELS, "events": EVENT_LABELS}
 #: Kept in the deltas (consumers replay them in order) but not in the cached frames: the store
 #: itself answers "what changed after version v", and fifty million int64 are 440 MB.
 _DELTA_ONLY = ("version",)
@@ -74,13 +75,10 @@ class StoreFrames:
 
     def appended(self, version: int, cases: pd.DataFrame, events: pd.DataFrame) -> StoreFrames:
         """These frames followed by a delta (text rows, as read), not joined yet."""
+        following = StoreFrames(version, cases, events)
         with self._lock:
-            parts = {name: list(chunks) for name, chunks in self._parts.items()}
-        following = StoreFrames(version, parts["cases"][0], parts["events"][0])
-        following._parts = {
-            "cases": parts["cases"] + ([cases] if len(cases) else []),
-            "events": parts["events"] + ([events] if len(events) else []),
-        }
+            for name, delta in (("cases", cases), ("events", events)):
+                following._parts[name] = [*self._parts[name], *([delta] if len(delta) else [])]
         return following
 
     @property
@@ -93,9 +91,9 @@ class StoreFrames:
 
     def _joined(self, name: str) -> pd.DataFrame:
         with self._lock:
-            parts = self._parts[name]
-            if len(parts) > 1 or not _is_compact(parts[0], CASE_LABELS if name == "cases" else EVENT_LABELS):
-                joined = _join(parts, CASE_LABELS if name == "cases" else EVENT_LABELS)
+            parts, labels = self._parts[name], _LABELS[name]
+            if len(parts) > 1 or not _is_compact(parts[0], labels):
+                joined = _join(parts, labels)
                 if name == "cases":
                     joined = joined.drop_duplicates(["source", "case_id"], keep="last").reset_index(drop=True)
                 self._parts[name] = [joined]

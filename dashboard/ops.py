@@ -114,12 +114,11 @@ def metrics_text(kpis: KpiService, now: dt.datetime) -> str:
     metric("vigie_store_up", "gauge", "1 when the store answered the last read.", [({}, 0 if kpis.reader.outage else 1)])
     try:
         screens = list_screens(kpis.reader.engine, now)
-    except STORE_DOWN:  # the store is down: no screen counts this time; the rest is still worth scraping
-        screens = None
-    if screens is not None:
         active = int((~screens["silent"]).sum()) if not screens.empty else 0
         metric("vigie_screens_active", "gauge", "Wall screens heard from in the last 2 minutes.", [({}, active)])
         metric("vigie_screens_silent", "gauge", "Wall screens silent for more than 2 minutes.", [({}, len(screens) - active)])
+    except STORE_DOWN:  # the store is down: no screen counts this time; the rest is still worth scraping
+        pass
     metric("vigie_worker_info", "gauge", "This worker process.", [({"pid": os.getpid()}, 1)])
     return "\n".join(lines) + "\n"
 

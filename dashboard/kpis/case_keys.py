@@ -19,6 +19,16 @@ _MERGE_AT = 50_000
 _CHUNK = 1_000_000
 
 
+def arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """A text or categorical column as Arrow large strings (pandas' own Arrow type: then no copy)."""
+    if hasattr(values.array, "__arrow_array__"):
+        arrow = values.array.__arrow_array__()
+    else:
+        arrow = pa.array(values.to_numpy(dtype=object), from_pandas=True)
+    arrow = arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
+    return arrow if pa.types.is_large_string(arrow.type) else arrow.cast(pa.large_string())
+
+
 def _encoded(sources: Iterable[object], case_ids: Iterable[object]) -> list[bytes]:
     return [f"{s}{_SEP}{c}".encode() for s, c in zip(sources, case_ids, strict=True)]
 
@@ -26,11 +36,9 @@ def _encoded(sources: Iterable[object], case_ids: Iterable[object]) -> list[byte
 class CaseKeys:
     def __init__(self, sources: pd.Series, case_ids: pd.Series) -> None:
         """Keys of rows 0..n-1, built in Arrow (Python objects only a million at a time)."""
-        joined = pc.binary_join_element_wise(
-            pa.array(sources.astype("str"), type=pa.large_string()),
-            pa.array(case_ids.astype("str"), type=pa.large_string()),
-            pa.scalar(_SEP, pa.large_string()),
-        ).cast(pa.large_binary())
+        joined = pc.binary_join_element_wise(arrow_text(sources), arrow_text(case_ids), pa.scalar(_SEP, pa.large_string())).cast(
+            pa.large_binary()
+        )
         self._width = max(1, int(pc.max(pc.binary_length(joined)).as_py() or 1))
         order = pc.sort_indices(joined).to_numpy()
         ranked = pc.take(joined, pa.array(order))

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from collectors.model import CLOSING_STATUSES, PAUSE_STATUS, STATUSES
 from dashboard.calendar import WEEKMASK, BusinessCalendar
-from dashboard.kpis.case_keys import CaseKeys
+from dashboard.kpis.case_keys import CaseKeys, arrow_text
 
 CASE_KEY = ["source", "case_id"]
 STATE_COLUMNS = (
@@ -165,7 +165,7 @@ def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     event ids would cost gigabytes.
     """
     out = np.full(len(events), -1, dtype=np.int32)
-    live_ids, event_ids = _arrow_text(live["case_id"]), _arrow_text(events["case_id"])
+    live_ids, event_ids = arrow_text(live["case_id"]), arrow_text(events["case_id"])
     for source in live["source"].dropna().unique():
         live_rows = np.flatnonzero((live["source"] == source).to_numpy(dtype=bool, na_value=False))
         value_set = pc.take(live_ids, pa.array(live_rows)).combine_chunks()
@@ -181,22 +181,12 @@ def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _arrow_text(values: pd.Series) -> pa.ChunkedArray:
-    """A text column as Arrow large strings (pandas' own Arrow type: then no copy)."""
-    if hasattr(values.array, "__arrow_array__"):
-        arrow = values.array.__arrow_array__()
-    else:
-        arrow = pa.array(values.to_numpy(dtype=object), from_pandas=True)
-    arrow = arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
-    return arrow if pa.types.is_large_string(arrow.type) else arrow.cast(pa.large_string())
-
-
 def _status_codes(status: pd.Series) -> np.ndarray:
     """int8 index into STATUSES; -1 for a status outside the canonical model (or none)."""
     if isinstance(status.dtype, pd.CategoricalDtype):  # look up the few categories, then take by code
         lookup = np.append(_status_codes(pd.Series(status.cat.categories, dtype="str")), np.int8(-1))
         return lookup[status.cat.codes.to_numpy()]  # code -1 (missing) takes the appended -1
-    found = pc.index_in(_arrow_text(status), value_set=pa.array(STATUSES))
+    found = pc.index_in(arrow_text(status), value_set=pa.array(STATUSES))
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int8)
 
 

@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from dashboard.kpis.case_state import _STATUS_CODE, LABEL_COLUMNS, History, _replay, _us
+from dashboard.kpis.case_state import LABEL_COLUMNS, History, _replay, _status_codes, _us
 
 _CASE_COLUMNS = ["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent"]
 
@@ -127,7 +127,7 @@ def _insertable(history: History, new_events: pd.DataFrame) -> pd.DataFrame | No
     if new_events.empty:
         return pd.DataFrame({"case": np.empty(0, np.int64), "at": np.empty(0, np.int64), "status": np.empty(0, np.int8)})
     case = _positions(history, new_events["source"], new_events["case_id"])
-    status = new_events["status"].map(_STATUS_CODE).to_numpy(dtype="float64", na_value=-1)
+    status = _status_codes(new_events["status"])
     keep = (case >= 0) & (status >= 0)
     frame = pd.DataFrame(
         {
@@ -135,7 +135,7 @@ def _insertable(history: History, new_events: pd.DataFrame) -> pd.DataFrame | No
             "at": _us(new_events["at"])[keep],
             "seq": new_events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep],
             "id": new_events["id"].to_numpy(dtype=np.int64)[keep],
-            "status": status[keep].astype(np.int8),
+            "status": status[keep],
         }
     )
     frame = frame.sort_values(["case", "at", "seq", "id"], kind="stable").drop_duplicates(["case", "status", "at"])
