@@ -6,7 +6,8 @@
     python app.py kpis [--config F] [--as-of T] [--days N] [--collect] [--json]   the KPI document
     python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
     python app.py report [--week 2026-W47] [--out DIR] [--send]  a past week's PDF + XLSX report
-    python app.py users add|remove|list|unlock [NAME] [--role R]   accounts (password asked, or read from stdin)
+    python app.py users add|remove|passwd|list|unlock [NAME] [--role R] [--address IP]   accounts (password asked,
+                                                               or read from stdin)
     python app.py screens add|revoke|list [NAME]               wall-screen tokens and heartbeats
 
 Without --config, Vigie runs its demo: config/demo.toml over generated portal databases.
@@ -79,8 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     config_arg(report)
 
     users = sub.add_parser("users", help="comptes : lecteur (viewer), gestionnaire (manager), administrateur (admin)")
-    users.add_argument("action", choices=["add", "remove", "list", "unlock"])
-    users.add_argument("name", nargs="?", help="nom d'utilisateur (add, remove, unlock)")
+    users.add_argument("action", choices=["add", "remove", "passwd", "list", "unlock"])
+    users.add_argument("name", nargs="?", help="nom d'utilisateur (add, remove, passwd, unlock)")
+    users.add_argument("--address", help="unlock : lever l'attente d'une adresse IP (après des échecs de connexion)")
     users.add_argument("--role", choices=["viewer", "manager", "admin"], default="viewer", help="rôle (add ; défaut viewer)")
     config_arg(users)
 
@@ -118,11 +120,28 @@ def _ensure_demo(
 
 
 def _store(settings):  # type: ignore[no-untyped-def]
+    """The store, its tables created; an unusable [store] url stops the command with one line (exit 2)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from collectors.config import ConfigError
     from collectors.engines import create_store_engine
     from collectors.store import Store
 
-    store = Store(create_store_engine(settings.store_url))
-    store.create()
+    try:
+        shown = make_url(settings.store_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise ConfigError("[store] url : adresse illisible (exemple : sqlite:///data/vigie.db)") from None
+    try:
+        store = Store(create_store_engine(settings.store_url))
+        store.create()
+    except NoSuchModuleError:
+        raise ConfigError(
+            f"[store] url : type de base inconnu dans « {shown} » (attendu : sqlite, postgresql+psycopg, mysql+pymysql)"
+        ) from None
+    except DBAPIError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else type(exc).__name__
+        raise ConfigError(f"magasin injoignable ({shown}) : {reason}") from None
     return store
 
 
@@ -292,7 +311,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     from dashboard.auth.cli import users_command
 
     settings, _ = _settings(args.config)
-    return users_command(_store(settings).engine, args.action, args.name, args.role, utc_now())
+    return users_command(_store(settings).engine, args.action, args.name, args.role, utc_now(), address=args.address)
 
 
 def cmd_screens(args: argparse.Namespace) -> int:
@@ -351,7 +370,17 @@ def wsgi(config: str | None = None):  # type: ignore[no-untyped-def]
         raise ConfigError(f"{settings.auth.secret_env} est requis avec plusieurs processus (le même pour tous)")
     kpis = _kpi_service(settings, catalog, _store(settings))
     threading.Thread(target=kpis.reader.warm, name="warm-cache", daemon=True).start()
-    app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret, settings.reports.out_dir, os.environ.get("VIGIE_BOOT_ID"))
+    app = create_app(
+        kpis.reader,
+        kpis,
+        utc_now,
+        settings.auth,
+        secret,
+        settings.reports.out_dir,
+        os.environ.get("VIGIE_BOOT_ID"),
+        server=settings.server,
+        explorer_settings=settings.explorer,
+    )
     return app.server
 
 
@@ -425,7 +454,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except WriterLockBusy as exc:
             log.warning("collecteurs non intégrés : %s", exc)
     threading.Thread(target=kpis.reader.warm, name="warm-cache", daemon=True).start()
-    app = create_app(kpis.reader, kpis, utc_now, settings.auth, secret, reports_dir=settings.reports.out_dir)
+    app = create_app(
+        kpis.reader,
+        kpis,
+        utc_now,
+        settings.auth,
+        secret,
+        reports_dir=settings.reports.out_dir,
+        server=settings.server,
+        explorer_settings=settings.explorer,
+    )
     print(f"Vigie sur http://{args.host}:{args.port}/")
     try:
         app.run(host=args.host, port=args.port, debug=False)

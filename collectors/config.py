@@ -53,6 +53,43 @@ class AuthSettings:
     lockout_minutes: float = 15.0
 
 
+#: A session may not be set to outlive this (a year): 1e12 hours would overflow every date library.
+MAX_SESSION_HOURS = 24 * 366
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The web server's place in the network ([server]).
+
+    ``trusted_proxies`` is how many reverse proxies (nginx) stand in front of Vigie: only that many
+    ``X-Forwarded-For`` hops are believed, so a client cannot forge its address. ``https`` marks the
+    session cookies ``Secure`` (the proxy terminates TLS, Vigie itself sees plain HTTP).
+    """
+
+    trusted_proxies: int = 0
+    https: bool = False
+
+
+#: [server] keys: (type, help). Defaults live on ServerSettings.
+SERVER_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "trusted_proxies": (int, "reverse proxies in front of Vigie whose X-Forwarded-For is believed (0: none)"),
+    "https": (bool, "served over HTTPS (by the proxy): cookies are marked Secure"),
+}
+
+
+@dataclass(frozen=True)
+class ExplorerSettings:
+    """The managers' explorer ([explorer])."""
+
+    export_max_rows: int = 200_000
+
+
+#: [explorer] keys: (type, help). Defaults live on ExplorerSettings.
+EXPLORER_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "export_max_rows": (int, "largest CSV/XLSX export; a larger list must be narrowed by its filters"),
+}
+
+
 #: [auth] keys: (type, help). Defaults live on AuthSettings.
 AUTH_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "enabled": (bool, "authentication on (default) or off (demo only)"),
@@ -99,6 +136,8 @@ class Settings:
     sources: tuple[SourceSettings, ...]
     auth: AuthSettings = field(default_factory=AuthSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    explorer: ExplorerSettings = field(default_factory=ExplorerSettings)
 
 
 #: Optional per-source keys: (type, help). Defaults live on SourceSettings.
@@ -139,7 +178,7 @@ def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = Non
 def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str], base_dir: Path) -> Settings:
     """Validate an already-parsed TOML document."""
     where = str(path) if path else "<config>"
-    _reject_unknown(raw, {"store", "catalog", "calendar", "sources", "auth", "reports"}, where)
+    _reject_unknown(raw, {"store", "catalog", "calendar", "sources", "auth", "reports", "server", "explorer"}, where)
 
     store = _table(raw, "store", where)
     _reject_unknown(store, {"url", "snapshot_dir"}, f"{where} [store]")
@@ -173,6 +212,8 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
         sources=sources,
         auth=_parse_auth(raw.get("auth", {}), f"{where} [auth]"),
         reports=_parse_reports(raw.get("reports", {}), f"{where} [reports]", env, base_dir),
+        server=_parse_server(raw.get("server", {}), f"{where} [server]"),
+        explorer=_parse_explorer(raw.get("explorer", {}), f"{where} [explorer]"),
     )
 
 
@@ -226,18 +267,42 @@ def _parse_smtp(raw: Any, where: str, env: dict[str, str]) -> SmtpSettings:
     )
 
 
-def _parse_auth(raw: Any, where: str) -> AuthSettings:
+def _typed_table(raw: Any, keys: dict[str, tuple[type | tuple[type, ...], str]], where: str) -> dict[str, Any]:
+    """A table whose keys are all known and of their declared type."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: une table est attendue")
-    _reject_unknown(raw, set(AUTH_KEYS), where)
-    for key, (kind, _help) in AUTH_KEYS.items():
-        # bool is an int in Python: a number is not accepted for ``enabled`` nor a bool for a number
+    _reject_unknown(raw, set(keys), where)
+    for key, (kind, _help) in keys.items():
+        # bool is an int in Python: a number is not accepted for a flag nor a bool for a number
         if key in raw and (not isinstance(raw[key], kind) or (kind is not bool and isinstance(raw[key], bool))):
             raise ConfigError(f"{where}: type invalide pour la clé {key}")
+    return dict(raw)
+
+
+def _parse_auth(raw: Any, where: str) -> AuthSettings:
+    values = _typed_table(raw, AUTH_KEYS, where)
     for key in ("session_hours", "lockout_failures", "lockout_minutes"):
-        if key in raw and raw[key] <= 0:
+        if key in values and not values[key] > 0:
             raise ConfigError(f"{where}: la clé {key} doit être positive")
-    return AuthSettings(**raw)
+    if values.get("session_hours", 0) > MAX_SESSION_HOURS:
+        raise ConfigError(f"{where}: la clé session_hours ne peut dépasser {MAX_SESSION_HOURS} (un an)")
+    if values.get("lockout_minutes", 0) > 24 * 60:
+        raise ConfigError(f"{where}: la clé lockout_minutes ne peut dépasser 1440 (un jour)")
+    return AuthSettings(**values)
+
+
+def _parse_server(raw: Any, where: str) -> ServerSettings:
+    values = _typed_table(raw, SERVER_KEYS, where)
+    if not 0 <= values.get("trusted_proxies", 0) <= 5:
+        raise ConfigError(f"{where}: la clé trusted_proxies doit être un entier de 0 à 5")
+    return ServerSettings(**values)
+
+
+def _parse_explorer(raw: Any, where: str) -> ExplorerSettings:
+    values = _typed_table(raw, EXPLORER_KEYS, where)
+    if values.get("export_max_rows", 1) < 1:
+        raise ConfigError(f"{where}: la clé export_max_rows doit être positive")
+    return ExplorerSettings(**values)
 
 
 def _parse_source(raw: Any, index: int, where: str, env: dict[str, str], base_dir: Path) -> SourceSettings:

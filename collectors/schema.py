@@ -174,14 +174,33 @@ screen_tokens = Table(
     Column("revoked_at", UTCDateTime),
 )
 
-#: Failed logins per key ("user:<name>" or "ip:<address>") within the current lockout window.
-login_failures = Table(
-    "login_failures",
+#: Failed logins per key ("pair:<name>|<address>", "user:<name>" or "ip:<address>"). Past a threshold each new
+#: failure doubles the wait before the next attempt (capped), rather than locking hard; attempts refused while a
+#: key waits are counted here, not written one by one to the audit log.
+login_throttle = Table(
+    "login_throttle",
     metadata,
-    Column("key", String(128), primary_key=True),
+    Column("key", String(200), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("first_at", UTCDateTime, nullable=False),
     Column("locked_until", UTCDateTime),
+    Column("refused", Integer, nullable=False, default=0),
+    Column("last_at", UTCDateTime),
+)
+
+#: Server-side sessions: the signed cookie holds only a random id, whose digest is kept here. A session is
+#: valid while its row exists, has not passed its absolute end, and its account still has the credential it was
+#: opened with (password hash or screen token): logout, removal, a new password or a re-issued token end it.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("sid_sha256", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("credential", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_sessions_account", "kind", "name"),
 )
 
 audit_log = Table(

@@ -80,6 +80,7 @@ class Store:
     def _create(self) -> None:
         schema.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS login_failures")  # replaced by login_throttle (growing delays)
             exists = conn.execute(select(schema.store_meta.c.name).where(schema.store_meta.c.name == "data_version")).first()
             if exists is None:
                 # store_id tells a Parquet snapshot which store it belongs to (a reset store gets a new one).

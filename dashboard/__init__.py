@@ -10,15 +10,18 @@ from urllib.parse import unquote
 
 from dash import Dash, Input, Output, dcc, html
 from flask import request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from collectors.config import AuthSettings
+from collectors.config import AuthSettings, ExplorerSettings, ServerSettings
 from collectors.reader import Reader
 from dashboard import ids
 from dashboard.api import register_api
 from dashboard.auth import audit
+from dashboard.auth.callbacks import callback_gate
 from dashboard.auth.roles import allows, page_role
 from dashboard.auth.web import current, install_auth
 from dashboard.explorer.routes import register_exports
+from dashboard.headers import install_headers
 from dashboard.kpis.service import KpiService
 from dashboard.ops import register_ops
 from dashboard.outage import register_store_errors
@@ -26,6 +29,8 @@ from dashboard.pages import case, explorer, home, reports, screens, sources, use
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NO_AUTH = AuthSettings(enabled=False)
+DIRECT = ServerSettings()  # no proxy in front, plain HTTP
+EXPLORER = ExplorerSettings()
 
 
 def create_app(
@@ -36,6 +41,8 @@ def create_app(
     secret: str | None = None,
     reports_dir: Path | None = None,
     boot: str | None = None,
+    server: ServerSettings = DIRECT,
+    explorer_settings: ExplorerSettings = EXPLORER,
 ) -> Dash:
     """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None);
     ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports); ``boot`` identifies
@@ -52,7 +59,17 @@ def create_app(
     )
     app.layout = html.Div([dcc.Location(id=ids.URL, refresh="callback-nav"), html.Div(id=ids.PAGE)])
     app.validation_layout = html.Div([app.layout, sources.layout(), wall.layout(), screens.layout()])
-    install_auth(app.server, reader.engine, auth, secret or secrets.token_hex(32), now)
+    if server.trusted_proxies:  # believe X-Forwarded-For/-Proto from that many proxies, no more
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=server.trusted_proxies, x_proto=server.trusted_proxies)
+    install_auth(
+        app.server,
+        reader.engine,
+        auth,
+        secret or secrets.token_hex(32),
+        now,
+        callback_check=callback_gate(app.callback_map),
+        https=server.https,
+    )
 
     @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search"))
     def route(path: str | None, search: str | None) -> object:
@@ -63,10 +80,11 @@ def create_app(
     screens.register(app, reader, now)
     explorer.register(app, kpis, now)
     register_api(app.server, kpis, boot=boot or secrets.token_hex(8))
-    register_exports(app.server, kpis, reader.engine, now)
+    register_exports(app.server, kpis, reader.engine, now, max_rows=explorer_settings.export_max_rows)
     register_ops(app.server, kpis, now)
     register_store_errors(app.server)
     reports.register_downloads(app.server, reports_dir)
+    install_headers(app)
     return app
 
 

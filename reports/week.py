@@ -57,12 +57,19 @@ def week_of(day: dt.date) -> IsoWeek:
     return IsoWeek(iso.year, iso.week)
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2100  # the range of instants the KPI engine accepts
+
+
 def parse_week(text: str, now: dt.datetime) -> IsoWeek:
     """ "2026-W47" -> IsoWeek; refused when malformed, nonexistent, or not yet over at ``now``."""
     match = _WEEK.match(text.strip())
     if not match:
         raise WeekError(f"semaine illisible : « {text} » (attendu : AAAA-Wnn, par exemple 2026-W47)")
     year, number = int(match.group(1)), int(match.group(2))
+    if year < FIRST_YEAR:
+        raise WeekError(f"semaine hors limites : « {text} » (années {FIRST_YEAR} à {LAST_YEAR})")
+    if year > min(LAST_YEAR, now.year + 1):  # before any date arithmetic: year 9999 would overflow
+        raise WeekError(f"la semaine {text} n'est pas terminée : le rapport ne couvre que des semaines passées")
     try:
         week = IsoWeek(year, number)
         _ = week.monday

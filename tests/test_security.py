@@ -15,7 +15,7 @@ from collectors.config import AuthSettings
 from collectors.reader import Reader
 from dashboard import create_app
 from dashboard.auth import audit
-from dashboard.auth.accounts import add_screen, add_user, revoke_screen
+from dashboard.auth.accounts import add_screen, add_user, remove_user, revoke_screen
 from dashboard.auth.roles import callback_role
 from dashboard.calendar import BusinessCalendar
 from dashboard.kpis.service import KpiService
@@ -47,7 +47,7 @@ def login(app, name: str | None):  # type: ignore[no-untyped-def]
     return client
 
 
-def call(client, output: str, inputs: list[dict], token: str | None = "auto"):  # type: ignore[no-untyped-def]
+def call(client, output: str, inputs: list[dict], token: str | None = "auto", state: list[dict] | None = None):  # type: ignore[no-untyped-def]
     """POST a Dash callback request as the renderer does."""
     outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in output.strip(".").split("...")]
     body = {
@@ -55,7 +55,7 @@ def call(client, output: str, inputs: list[dict], token: str | None = "auto"):  
         "outputs": outputs[0] if len(outputs) == 1 else outputs,  # a dict for one output, as the renderer sends
         "inputs": inputs,
         "changedPropIds": [],
-        "state": [],
+        "state": state or [],
     }
     headers = {}
     if token == "auto":
@@ -139,10 +139,11 @@ def test_every_callback_is_refused_below_its_role(app) -> None:
         client = login(app, user)
         for output, spec in callbacks.items():
             inputs = [{"id": i["id"], "property": i["property"], "value": None} for i in spec["inputs"]]
+            state = [{"id": i["id"], "property": i["property"], "value": None} for i in spec.get("state", [])]
             outputs = [part.split(".")[0] for part in output.strip(".").split("...")]
             needed = callback_role(outputs + [i["id"] for i in spec["inputs"]] + [s["id"] for s in spec.get("state", [])])
             assert needed == expected_roles[outputs[0]], (output, needed)  # the explorer's navigation writes only the URL
-            status = call(client, output, inputs).status_code
+            status = call(client, output, inputs, state=state).status_code
             if RANK[role] < RANK[needed]:
                 assert status == (401 if role is None else 403), (user, output, status)
             else:
@@ -224,12 +225,20 @@ def test_login_redirects_only_inside_the_app(app) -> None:
 def test_removed_user_and_revoked_screen_are_shut_out(app, sqlite_store, clock) -> None:
     token = add_screen(sqlite_store.engine, "hall-1", clock.now)
     screen = app.server.test_client()
-    assert screen.get(f"/wall?screen=hall-1&token={token}").status_code == 200
+    first = screen.get(f"/wall?screen=hall-1&token={token}")
+    assert first.status_code == 302 and first.headers["Location"] == "/wall?screen=hall-1"  # the token leaves the URL
+    assert screen.get("/wall?screen=hall-1").status_code == 200
     assert screen.get("/api/kpis").status_code == 200  # the screen's session is a viewer's
     assert screen.get("/explorer").status_code == 403
-    assert app.server.test_client().get("/wall?token=not-a-token").status_code == 302
+    refused = app.server.test_client().get("/wall?token=not-a-token")
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
     revoke_screen(sqlite_store.engine, "hall-1", clock.now)
-    assert app.server.test_client().get(f"/wall?token={token}").status_code == 302
+    assert screen.get("/api/kpis").status_code == 401  # its session ended with the token
+    assert app.server.test_client().get(f"/wall?token={token}").headers["Location"].startswith("/login")
+    user = login(app, "marc")
+    assert user.get("/explorer").status_code == 200
+    remove_user(sqlite_store.engine, "marc")
+    assert user.get("/explorer").status_code == 302
 
 
 def test_viewers_see_no_agent_names(app) -> None:

@@ -1,8 +1,10 @@
 """Accounts and wall-screen tokens in the store, and the login lockout.
 
-Passwords are hashed with scrypt by Werkzeug (Flask's own toolkit); screen tokens are
-random and kept as SHA-256 digests, shown once when created. Lockouts are rows in the
-store, so they hold across app workers and hosts.
+Passwords are hashed with scrypt by Werkzeug (Flask's own toolkit) and must pass the
+policy of ``passwords``; screen tokens are random and kept as SHA-256 digests, shown once
+when created. Login throttling and sessions are rows in the store, so they hold across app
+workers and hosts; every change of credential ends the account's sessions in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ import secrets
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from collectors import schema
+from dashboard.auth import throttle
+from dashboard.auth.passwords import password_problem
 from dashboard.auth.roles import ROLES
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-MIN_PASSWORD_LENGTH = 10
 #: Checked against when the user does not exist, so an unknown name costs the same time as a wrong password.
-_DUMMY_HASH = generate_password_hash("vigie-dummy-password", method="scrypt")
-ADDRESS_FAILURE_FACTOR = 5  # an address may fail this many times more than one account before it is locked
+#: Computed on first use, not at import (scrypt takes a noticeable moment).
+_DUMMY_HASH: list[str] = []
 
 
 class AccountError(ValueError):
@@ -44,6 +47,9 @@ class Principal:
 class LoginResult:
     principal: Principal | None
     message: str  # French, shown on the login page; never says whether the name exists
+    credential: str = ""  # the password hash the session is tied to (on success)
+    waiting: bool = False  # refused because the account or address must wait: counted, not audited
+    slowed: bool = False  # this failure started or lengthened a wait (audited once)
 
 
 def add_user(engine: Engine, username: str, password: str, role: str, now: dt.datetime) -> None:
@@ -51,11 +57,11 @@ def add_user(engine: Engine, username: str, password: str, role: str, now: dt.da
         raise AccountError("nom d'utilisateur invalide (1 à 64 lettres, chiffres, . _ @ -)")
     if role not in ROLES:
         raise AccountError(f"rôle inconnu « {role} » (attendu : {', '.join(ROLES)})")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"mot de passe trop court ({MIN_PASSWORD_LENGTH} caractères au moins)")
+    _check_password(password, username)
     with engine.begin() as conn:
         if conn.execute(select(schema.users.c.username).where(schema.users.c.username == username)).first():
             raise AccountError(f"l'utilisateur « {username} » existe déjà")
+        conn.execute(delete(schema.sessions).where(schema.sessions.c.kind == "user", schema.sessions.c.name == username))
         conn.execute(
             insert(schema.users).values(
                 username=username, password_hash=generate_password_hash(password, method="scrypt"), role=role, created_at=now
@@ -63,10 +69,36 @@ def add_user(engine: Engine, username: str, password: str, role: str, now: dt.da
         )
 
 
+def set_password(engine: Engine, username: str, password: str) -> int:
+    """Change a password (``users passwd``) and end every session of the account; returns how many ended."""
+    _check_password(password, username)
+    with engine.begin() as conn:
+        changed = conn.execute(
+            update(schema.users)
+            .where(schema.users.c.username == username)
+            .values(password_hash=generate_password_hash(password, method="scrypt"))
+        ).rowcount
+        if changed == 0:
+            raise AccountError(f"utilisateur inconnu « {username} »")
+        return _end_sessions(conn, "user", username)
+
+
 def remove_user(engine: Engine, username: str) -> None:
     with engine.begin() as conn:
         if conn.execute(delete(schema.users).where(schema.users.c.username == username)).rowcount == 0:
             raise AccountError(f"utilisateur inconnu « {username} »")
+        _end_sessions(conn, "user", username)
+
+
+def _check_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise AccountError(problem)
+
+
+def _end_sessions(conn: Connection, kind: str, name: str) -> int:
+    s = schema.sessions
+    return conn.execute(delete(s).where(s.c.kind == kind, s.c.name == name)).rowcount
 
 
 def list_users(engine: Engine) -> pd.DataFrame:
@@ -77,66 +109,33 @@ def list_users(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["username", "role", "created_at"])
 
 
-def user_role(engine: Engine, username: str) -> str | None:
-    with engine.connect() as conn:
-        return conn.execute(select(schema.users.c.role).where(schema.users.c.username == username)).scalar()
-
-
 def authenticate(
     engine: Engine, username: str, password: str, address: str, now: dt.datetime, *, max_failures: int, lockout: dt.timedelta
 ) -> LoginResult:
-    """Check a login; count failures per account and per address, and lock either after too many.
+    """Check a login, slowing guessing down per account, address and pair (see ``throttle``).
 
-    A locked account is refused even with the right password until the lock expires, so
-    guessing cannot continue behind the lock.
+    During a wait even the right password is refused, so guessing cannot continue behind it.
     """
-    keys = {f"user:{username[:64]}": max_failures, f"ip:{address[:64]}": max_failures * ADDRESS_FAILURE_FACTOR}
-    locked = _locked_until(engine, list(keys), now)
-    if locked is not None:
-        until = pd.Timestamp(locked).tz_convert("Africa/Lome").strftime("%H:%M")
-        return LoginResult(None, f"Trop d'essais infructueux : connexion bloquée jusqu'à {until} (heure de Lomé).")
+    keys = throttle.Throttle.for_attempt(username, address, max_failures)
+    waiting = throttle.wait_until(engine, keys, now)
+    if waiting is not None:
+        until = pd.Timestamp(waiting).tz_convert("Africa/Lome").strftime("%H:%M")
+        return LoginResult(None, f"Trop d'essais infructueux : connexion bloquée jusqu'à {until} (heure de Lomé).", waiting=True)
     with engine.connect() as conn:
         row = conn.execute(
             select(schema.users.c.password_hash, schema.users.c.role).where(schema.users.c.username == username)
         ).first()
-    ok = check_password_hash(row.password_hash if row else _DUMMY_HASH, password) and row is not None
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash("vigie-dummy-password", method="scrypt"))
+    ok = check_password_hash(row.password_hash if row else _DUMMY_HASH[0], password) and row is not None
     if ok:
-        with engine.begin() as conn:
-            conn.execute(delete(schema.login_failures).where(schema.login_failures.c.key == f"user:{username}"))
-        return LoginResult(Principal(username, row.role), "")
-    _record_failure(engine, keys, now, lockout)
-    return LoginResult(None, "Nom d'utilisateur ou mot de passe incorrect.")
+        throttle.forget_account(engine, username)
+        return LoginResult(Principal(username, row.role), "", credential=row.password_hash)
+    slowed = throttle.record_failure(engine, keys, now, lockout)
+    return LoginResult(None, "Nom d'utilisateur ou mot de passe incorrect.", slowed=slowed)
 
 
-def _locked_until(engine: Engine, keys: list[str], now: dt.datetime) -> dt.datetime | None:
-    t = schema.login_failures
-    with engine.connect() as conn:
-        until = conn.execute(select(t.c.locked_until).where(t.c.key.in_(keys), t.c.locked_until > now)).scalars().all()
-    return max(until) if until else None
-
-
-def _record_failure(engine: Engine, keys: dict[str, int], now: dt.datetime, lockout: dt.timedelta) -> None:
-    """One more failure per key; a window of ``lockout`` length restarts after it has passed."""
-    t = schema.login_failures
-    with engine.begin() as conn:
-        for key, limit in keys.items():
-            row = conn.execute(select(t.c.failures, t.c.first_at).where(t.c.key == key).with_for_update()).first()
-            if row is None or row.first_at + lockout < now:
-                conn.execute(delete(t).where(t.c.key == key))
-                conn.execute(insert(t).values(key=key, failures=1, first_at=now, locked_until=None))
-                continue
-            failures = row.failures + 1
-            locked = now + lockout if failures >= limit else None
-            conn.execute(update(t).where(t.c.key == key).values(failures=failures, locked_until=locked))
-
-
-def unlock(engine: Engine, username: str) -> None:
-    """Lift an account's lockout (``users unlock``), e.g. after its owner called the room."""
-    with engine.begin() as conn:
-        conn.execute(delete(schema.login_failures).where(schema.login_failures.c.key == f"user:{username}"))
-
-
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -151,7 +150,8 @@ def add_screen(engine: Engine, name: str, now: dt.datetime) -> str:
         if existing is not None and existing.revoked_at is None:
             raise AccountError(f"l'écran « {name} » a déjà un jeton actif (révoquez-le d'abord)")
         conn.execute(delete(t).where(t.c.name == name))
-        conn.execute(insert(t).values(name=name, token_sha256=_digest(token), created_at=now, revoked_at=None))
+        _end_sessions(conn, "screen", name)
+        conn.execute(insert(t).values(name=name, token_sha256=token_digest(token), created_at=now, revoked_at=None))
     return token
 
 
@@ -159,6 +159,7 @@ def revoke_screen(engine: Engine, name: str, now: dt.datetime) -> None:
     t = schema.screen_tokens
     with engine.begin() as conn:
         done = conn.execute(update(t).where(t.c.name == name, t.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
+        _end_sessions(conn, "screen", name)
     if done == 0:
         raise AccountError(f"aucun jeton actif pour l'écran « {name} »")
 
@@ -174,10 +175,4 @@ def screen_for_token(engine: Engine, token: str) -> str | None:
     """The active screen that holds ``token``, or None (unknown or revoked)."""
     t = schema.screen_tokens
     with engine.connect() as conn:
-        return conn.execute(select(t.c.name).where(t.c.token_sha256 == _digest(token), t.c.revoked_at.is_(None))).scalar()
-
-
-def screen_active(engine: Engine, name: str) -> bool:
-    t = schema.screen_tokens
-    with engine.connect() as conn:
-        return conn.execute(select(t.c.name).where(t.c.name == name, t.c.revoked_at.is_(None))).first() is not None
+        return conn.execute(select(t.c.name).where(t.c.token_sha256 == token_digest(token), t.c.revoked_at.is_(None))).scalar()

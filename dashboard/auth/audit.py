@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert, select
 
 from collectors import schema
 
-ACTIONS = ("login", "login_failed", "logout", "export", "case_view", "screen_login")
+ACTIONS = ("login", "login_failed", "login_throttled", "logout", "export", "case_view", "screen_login")
 
 
 def record(engine: Engine, *, who: str, action: str, detail: str, address: str | None, now: dt.datetime) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import sys
+import unicodedata
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from dashboard.auth import throttle
 from dashboard.auth.accounts import (
     AccountError,
     add_screen,
@@ -21,7 +23,7 @@ from dashboard.auth.accounts import (
     list_users,
     remove_user,
     revoke_screen,
-    unlock,
+    set_password,
 )
 from dashboard.auth.roles import ROLE_LABELS
 from dashboard.health import ago_fr
@@ -39,28 +41,51 @@ def _password() -> str:
     return first
 
 
+def printable(value: object) -> str:
+    """Text for a terminal: control characters (escape sequences, carriage returns) from a browser or a source
+    are shown as « ? », so a crafted screen name or user agent cannot rewrite what the operator sees."""
+    return "".join("?" if unicodedata.category(c)[0] == "C" else c for c in str(value))
+
+
 def users_command(
-    engine: Engine, action: str, name: str | None, role: str, now: dt.datetime, read_password: Callable[[], str] = _password
+    engine: Engine,
+    action: str,
+    name: str | None,
+    role: str,
+    now: dt.datetime,
+    read_password: Callable[[], str] = _password,
+    address: str | None = None,
 ) -> int:
     try:
+        if action == "unlock" and address:
+            lifted = throttle.clear(engine, address=address)
+            print(f"Attente levée pour l'adresse {printable(address)} ({lifted} compteur(s) effacé(s)).")
+            if not name:
+                return 0
         if action == "list":
             frame = list_users(engine)
             if frame.empty:
                 print("Aucun utilisateur. Créez-en un : python app.py users add NOM --role admin")
             for row in frame.itertuples():
-                print(f"{row.username:<24} {ROLE_LABELS.get(row.role, row.role):<15} créé le {row.created_at:%d/%m/%Y %H:%M} UTC")
+                label = ROLE_LABELS.get(row.role, row.role)
+                print(f"{printable(row.username):<24} {label:<15} créé le {row.created_at:%d/%m/%Y %H:%M} UTC")
             return 0
         if not name:
-            raise AccountError(f"users {action} : le nom d'utilisateur est requis")
+            raise AccountError(
+                f"users {action} : le nom d'utilisateur est requis" + (" (ou --address IP)" if action == "unlock" else "")
+            )
         if action == "add":
             add_user(engine, name, read_password(), role, now)
             print(f"Utilisateur « {name} » créé ({ROLE_LABELS[role]}).")
         elif action == "remove":
             remove_user(engine, name)
-            print(f"Utilisateur « {name} » supprimé ; ses sessions sont refusées dans les 5 secondes.")
+            print(f"Utilisateur « {name} » supprimé ; ses sessions sont terminées.")
+        elif action == "passwd":
+            ended = set_password(engine, name, read_password())
+            print(f"Mot de passe de « {name} » changé ; {ended} session(s) terminée(s).")
         elif action == "unlock":
-            unlock(engine, name)
-            print(f"Blocage levé pour « {name} ».")
+            throttle.clear(engine, username=name)
+            print(f"Attente levée pour « {name} ».")
         return 0
     except AccountError as exc:
         print(f"Refusé : {exc}", file=sys.stderr)
@@ -78,10 +103,11 @@ def screens_command(engine: Engine, action: str, name: str | None, now: dt.datet
         if action == "add":
             token = add_screen(engine, name, now)
             print(f"Jeton de l'écran « {name} » (affiché une seule fois) :\n{token}")
-            print(f"Adresse à ouvrir sur l'écran : /wall?screen={name}&token={token}")
+            print(f"Adresse à ouvrir une fois sur l'écran : /wall?screen={name}&token={token}")
+            print("(l'écran garde ensuite sa connexion dans un cookie ; le jeton quitte l'adresse aussitôt)")
         else:
             revoke_screen(engine, name, now)
-            print(f"Jeton de l'écran « {name} » révoqué : l'écran est déconnecté dans les 5 secondes.")
+            print(f"Jeton de l'écran « {name} » révoqué : l'écran est déconnecté.")
         return 0
     except AccountError as exc:
         print(f"Refusé : {exc}", file=sys.stderr)
@@ -110,4 +136,4 @@ def _list_screens(engine: Engine, now: dt.datetime) -> None:
             )
         else:
             heard = "jamais annoncé"
-        print(f"{screen:<24} {token:<28} {heard}")
+        print(printable(f"{screen:<24} {token:<28} {heard}"))

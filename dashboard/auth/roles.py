@@ -2,6 +2,8 @@
 
 Roles are ordered: an admin can do what a manager can, a manager what a viewer can.
 Anything not listed needs admin: a new page or callback is closed until it is placed here.
+Page paths match whole segments ("/wall" covers "/wall" and "/wall/…", not "/wallpaper"),
+and "/" covers the overview alone.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 ROLES: tuple[str, ...] = ("viewer", "manager", "admin")
 ROLE_LABELS = {"viewer": "lecteur", "manager": "gestionnaire", "admin": "administrateur"}
 
-#: Page paths (prefix match, first hit wins) -> the least role that may open them.
+#: Page paths (segment match, first hit wins) -> the least role that may open them.
 PAGE_ROLES: tuple[tuple[str, str], ...] = (
     ("/wall", "viewer"),
     ("/explorer", "manager"),
@@ -18,7 +20,7 @@ PAGE_ROLES: tuple[tuple[str, str], ...] = (
     ("/ecrans", "admin"),
     ("/utilisateurs", "admin"),
     ("/journal", "admin"),
-    ("/", "viewer"),  # the overview, and "page introuvable" for unknown paths
+    ("/", "viewer"),  # the overview only: an unknown path needs admin
 )
 
 #: Flask endpoints under /api/ and /explorer/ (prefix match).
@@ -56,7 +58,11 @@ def _lookup(table: tuple[tuple[str, str], ...], key: str) -> str:
 
 
 def page_role(path: str) -> str:
-    return _lookup(PAGE_ROLES, path or "/")
+    path = path or "/"
+    for prefix, role in PAGE_ROLES:
+        if path == prefix or (prefix != "/" and path.startswith(prefix + "/")):
+            return role
+    return "admin"
 
 
 def endpoint_role(path: str) -> str:

@@ -1,18 +1,25 @@
-"""Access control on the Flask server under Dash: login, logout, signed sessions, CSRF, role gates.
+"""Access control on the Flask server under Dash: login, logout, server-side sessions, CSRF, role gates.
 
 Every request passes one gate (``before_request``), so a page, an /api endpoint and a Dash
-callback are checked the same way, on the server: a callback's role comes from its output
-ids (``roles.CALLBACK_ROLES``). Dash's renderer sends the ``_csrf_token`` cookie back as the
-``X-CSRFToken`` header, which Flask-WTF checks on every POST.
+callback are checked the same way, on the server. A callback's role comes from the server's
+own callback map (the ids it declared), never from the ids a request claims. Dash's renderer
+sends the ``_csrf_token`` cookie back as the ``X-CSRFToken`` header, which Flask-WTF checks
+on every POST.
+
+Wall screens log in once with ``/wall?screen=NAME&token=…``: the token is exchanged for a
+session and a long-lived, HttpOnly screen cookie, and the browser is sent on to the same
+address without the token, so it never lingers in the address bar, a Referer or a proxy log.
+The screen cookie opens a new session whenever the old one ends (reload, crash, redeploy,
+``session_hours``), until the screen's token is revoked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import time
+import json
 from collections.abc import Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from flask import Flask, Response, g, redirect, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
@@ -21,8 +28,10 @@ from sqlalchemy import Engine
 from collectors.config import AuthSettings
 from collectors.reader import STORE_DOWN
 from dashboard.auth import audit
-from dashboard.auth.accounts import Principal, authenticate, screen_active, screen_for_token, user_role
-from dashboard.auth.roles import ROLE_LABELS, allows, callback_role, endpoint_role, page_role
+from dashboard.auth.accounts import Principal, authenticate, screen_for_token, token_digest
+from dashboard.auth.callbacks import CallbackCheck
+from dashboard.auth.roles import ROLE_LABELS, allows, endpoint_role, page_role
+from dashboard.auth.sessions import end_session, open_session, session_principal
 
 #: Paths anyone may fetch: the login form, liveness/readiness, metrics (counts, no personal data; keep them
 #: behind nginx for the monitoring host), and static files.
@@ -37,8 +46,10 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
 )
 DASH_INTERNAL = ("/_dash-layout", "/_dash-dependencies", "/_reload-hash")
-REVALIDATE_SECONDS = 5.0  # a removed user or revoked screen is shut out within this delay
 DEMO = Principal("démo", "admin", "demo")
+SCREEN_COOKIE = "vigie_screen"
+SCREEN_COOKIE_DAYS = 400  # browsers cap cookie lifetimes at 400 days; revoking the token ends it sooner
+_REMEMBERED = 10_000  # sessions remembered for a store outage, per worker
 
 
 def current() -> Principal | None:
@@ -46,67 +57,93 @@ def current() -> Principal | None:
     return g.get("principal")
 
 
-def install_auth(server: Flask, engine: Engine, settings: AuthSettings, secret: str, now: Callable[[], dt.datetime]) -> None:
+def install_auth(
+    server: Flask,
+    engine: Engine,
+    settings: AuthSettings,
+    secret: str,
+    now: Callable[[], dt.datetime],
+    *,
+    callback_check: Callable[[object], CallbackCheck],
+    https: bool = False,
+) -> None:
+    """Put the gate in front of every request. ``callback_check`` tells the least role of the callback a
+    ``/_dash-update-component`` body names, from the server's callback map, and whether the body is well formed."""
     server.secret_key = secret
+    lifetime = dt.timedelta(hours=settings.session_hours)
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
+        SESSION_COOKIE_SECURE=https,
+        PERMANENT_SESSION_LIFETIME=lifetime,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session: a wall screen runs for weeks
         WTF_CSRF_HEADERS=["X-CSRFToken"],
         WTF_CSRF_SSL_STRICT=False,  # nginx terminates TLS; the token is what protects
     )
     CSRFProtect(server)
-    checked: dict[tuple[str, str], float] = {}
+    remembered: dict[str, Principal] = {}  # sessions seen alive, kept open while the store is down
 
-    def still_valid(kind: str, name: str, role: str) -> bool:
-        key = (kind, name)
-        if time.monotonic() - checked.get(key, -1e9) < REVALIDATE_SECONDS:
-            return True
+    def start(who: Principal, credential: str) -> None:
+        session.clear()  # a new session id on login: no fixation
+        session.permanent = True
+        session["sid"] = open_session(engine, who, credential, now(), lifetime)
+
+    def from_session() -> Principal | None:
+        sid = session.get("sid")
+        if not isinstance(sid, str):
+            return None
         try:
-            ok = screen_active(engine, name) if kind == "screen" else user_role(engine, name) == role
+            who = session_principal(engine, sid, now())
         except STORE_DOWN:
-            if key in checked:  # the store is down: a session checked before stays open (screens keep showing)
-                return True
+            if sid in remembered:  # the store is down: a session checked before stays open (screens keep showing)
+                return remembered[sid]
             raise  # never checked: answered 503 by the store-error handler
-        if ok:
-            checked[key] = time.monotonic()
-        return ok
+        if who is None:
+            remembered.pop(sid, None)
+            session.clear()
+            return None
+        if len(remembered) >= _REMEMBERED:
+            remembered.clear()
+        remembered[sid] = who
+        return who
+
+    def screen_login(token: str) -> Principal | None:
+        name = screen_for_token(engine, token)
+        if name is None:
+            return None
+        who = Principal(name, "viewer", "screen")
+        start(who, token_digest(token))
+        g.screen_cookie = token
+        audit.record(
+            engine, who=f"écran:{name}", action="screen_login", detail=request.path, address=request.remote_addr, now=now()
+        )
+        return who
 
     def principal() -> Principal | None:
         if not settings.enabled:
             return DEMO
-        token = request.args.get("token") if request.method == "GET" else None
-        if token and request.path.startswith("/wall"):
-            name = screen_for_token(engine, token)
-            if name is not None:
-                if session.get("kind") != "screen" or session.get("user") != name:
-                    audit.record(
-                        engine,
-                        who=f"écran:{name}",
-                        action="screen_login",
-                        detail=request.path,
-                        address=request.remote_addr,
-                        now=now(),
-                    )
-                _login(Principal(name, "viewer", "screen"))
-        name, role, kind = session.get("user"), session.get("role"), session.get("kind", "user")
-        if not name or not role:
-            return None
-        if not still_valid(kind, name, role):
-            session.clear()
-            return None
-        return Principal(name, role, kind)
+        who = from_session()
+        if who is None and request.cookies.get(SCREEN_COOKIE):
+            who = screen_login(request.cookies[SCREEN_COOKIE])
+            if who is None:
+                g.screen_cookie = ""  # revoked or re-issued: forget it
+        return who
 
     @server.before_request
     def gate() -> Response | None:
         path = request.path
         if path.startswith(PUBLIC_PREFIXES):
             return None
+        if settings.enabled and request.method == "GET" and path.startswith("/wall") and "token" in request.args:
+            return _exchange_screen_token(screen_login)
         who = g.principal = principal()
         if path.startswith("/_dash-update-component"):
-            needed = callback_role(_component_ids(request.get_json(silent=True) or {}))
-            return None if allows(who and who.role, needed) else _json_refusal(who)
+            check = callback_check(request.get_json(silent=True))
+            if check.role is None:
+                return _json_error("requête de mise à jour inconnue", 400)
+            if not allows(who and who.role, check.role):
+                return _json_refusal(who)
+            return None if check.well_formed else _json_error("requête de mise à jour mal formée", 400)
         if path.startswith(DASH_INTERNAL):
             return None if who else _json_refusal(who)
         if path.startswith(("/api/", "/explorer/export")):
@@ -121,10 +158,23 @@ def install_auth(server: Flask, engine: Engine, settings: AuthSettings, secret: 
         return None
 
     @server.after_request
-    def csrf_cookie(response: Response) -> Response:
-        """Give pages the CSRF token that Dash's renderer (and vigie.js) send back as X-CSRFToken."""
+    def cookies(response: Response) -> Response:
+        """Give pages the CSRF token that Dash's renderer (and vigie.js) send back as X-CSRFToken; keep or drop
+        the screen cookie."""
         if response.mimetype == "text/html":
-            response.set_cookie("_csrf_token", generate_csrf(), samesite="Lax", httponly=False)
+            response.set_cookie("_csrf_token", generate_csrf(), samesite="Lax", httponly=False, secure=https)
+        token = g.get("screen_cookie")
+        if token:
+            response.set_cookie(
+                SCREEN_COOKIE,
+                token,
+                max_age=SCREEN_COOKIE_DAYS * 86400,
+                httponly=True,
+                samesite="Lax",
+                secure=https,
+            )
+        elif token == "":
+            response.delete_cookie(SCREEN_COOKIE)
         return response
 
     @server.errorhandler(CSRFError)
@@ -154,56 +204,43 @@ def install_auth(server: Flask, engine: Engine, settings: AuthSettings, secret: 
                 lockout=dt.timedelta(minutes=settings.lockout_minutes),
             )
             if result.principal is not None:
-                _login(result.principal)
+                start(result.principal, result.credential)
                 audit.record(engine, who=username, action="login", detail="", address=request.remote_addr, now=now())
                 return redirect(target)
-            audit.record(
-                engine,
-                who=username[:64] or "?",
-                action="login_failed",
-                detail=result.message,
-                address=request.remote_addr,
-                now=now(),
-            )
+            if not result.waiting:  # attempts refused during a wait are counted on the wait, not audited one by one
+                audit.record(
+                    engine,
+                    who=username[:64] or "?",
+                    action="login_throttled" if result.slowed else "login_failed",
+                    detail=result.message,
+                    address=request.remote_addr,
+                    now=now(),
+                )
             message = result.message
         return _login_page(message, target, 401 if message else 200)
 
     @server.post("/logout")
     def logout() -> Response:
-        who = session.get("user")
+        who = session.get("sid") and from_session()
+        sid = session.get("sid")
+        if isinstance(sid, str):
+            end_session(engine, sid)
+            remembered.pop(sid, None)
         if who:
-            audit.record(engine, who=who, action="logout", detail="", address=request.remote_addr, now=now())
+            audit.record(engine, who=who.name, action="logout", detail="", address=request.remote_addr, now=now())
         session.clear()
+        g.screen_cookie = ""  # a screen's browser logged out on purpose forgets its screen too
         return redirect("/login")
 
 
-def _login(who: Principal) -> None:
-    session.clear()  # a new session id on login: no fixation
-    session.permanent = True
-    session.update(user=who.name, role=who.role, kind=who.kind)
-
-
-def _component_ids(body: dict) -> list[str]:
-    """The component ids a Dash callback request reads and writes (outputs, inputs, states; pattern-matching ids
-    count by their "type"). The outputs declared in ``output`` are always included, whatever else is sent."""
-    found: list[str] = []
-
-    def collect(items: object) -> None:
-        for item in items if isinstance(items, list) else [items]:
-            if isinstance(item, list):  # a pattern-matching input: a list of matches
-                collect(item)
-                continue
-            cid = item.get("id") if isinstance(item, dict) else None
-            if isinstance(cid, dict):
-                cid = cid.get("type")
-            if isinstance(cid, str):
-                found.append(cid)
-
-    for key in ("outputs", "inputs", "state"):
-        collect(body.get(key) or [])
-    if isinstance(body.get("output"), str):
-        found += [part.split(".")[0] for part in body["output"].strip(".").split("...") if part]
-    return found
+def _exchange_screen_token(screen_login: Callable[[str], Principal | None]) -> Response:
+    """``/wall?…&token=T``: log the screen in, then send the browser to the same address without the token."""
+    query = [(k, v) for k, v in parse_qsl(request.query_string.decode("utf-8"), keep_blank_values=True) if k != "token"]
+    clean = request.path + ("?" + urlencode(query) if query else "")
+    who = screen_login(request.args.get("token") or "")
+    response = redirect(clean if who is not None else f"/login?next={quote(clean)}")
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def _safe_next(target: str | None) -> str:
@@ -212,6 +249,10 @@ def _safe_next(target: str | None) -> str:
         return "/"
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else "/"
+
+
+def _json_error(message: str, status: int) -> Response:
+    return Response(json.dumps({"error": message}, ensure_ascii=False), status, mimetype="application/json")
 
 
 def _json_refusal(who: Principal | None) -> Response:

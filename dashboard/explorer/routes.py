@@ -34,7 +34,9 @@ def export_header(search: str, as_of: pd.Timestamp, days: int, rows: int, who: s
     return header + [(FILTER_LABELS[k], v) for k, v in params.items() if k in FILTER_LABELS] + [("Dossiers", str(rows))]
 
 
-def register_exports(server: Flask, kpis: KpiService, engine: Engine, now: Callable[[], dt.datetime]) -> None:
+def register_exports(
+    server: Flask, kpis: KpiService, engine: Engine, now: Callable[[], dt.datetime], *, max_rows: int = 200_000
+) -> None:
     @server.get("/explorer/export.<kind>")
     def export(kind: str) -> Response:
         if kind not in ("csv", "xlsx"):
