@@ -56,17 +56,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
   setInterval(check, 5000);
   check();
 
-  /* Screen health: every 30 s, tell the server which screen this is, what it shows, and which data version. */
+  /* Screen health: every 30 s, a wall opened as /wall?screen=NAME tells the server what it shows and which data
+     version. With login on, only that screen's own session may speak for it (a person's browser stays silent). */
   function screenName() {
-    var named = new URLSearchParams(window.location.search).get("screen");
-    if (named) { return named; }
-    var kept = window.localStorage.getItem("vigie-screen");
-    if (!kept) { kept = "ecran-" + Math.random().toString(36).slice(2, 8); window.localStorage.setItem("vigie-screen", kept); }
-    return kept;
+    return new URLSearchParams(window.location.search).get("screen");
   }
   function heartbeat() {
     var title = document.getElementById("wall-view-title");
-    if (!title) { return; }  /* only wall screens report */
+    if (!title || !screenName()) { return; }  /* only named wall screens report */
     var version = document.getElementById("wall-version-text");
     /* The CSRF token the server put in a cookie, sent back as a header (the server refuses POSTs without it). */
     var csrf = (document.cookie.match(/(?:^|;\s*)_csrf_token=([^;]*)/) || [])[1] || "";

@@ -12,8 +12,13 @@ from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 MIN_SCORE = 3
-#: Words an attacker targeting this ministry would try first.
-CONTEXT_WORDS = ("vigie", "togo", "lome", "ministere", "energie", "mines", "ceet", "arse", "at2er", "supervision")
+#: Words an attacker targeting this ministry would try first: its own names, and the French passwords that
+#: zxcvbn's (English-first) lists do not rank (« motdepasse », « azerty »… are among the most used in France).
+CONTEXT_WORDS = (
+    "vigie", "togo", "lome", "ministere", "energie", "mines", "ceet", "arse", "at2er", "supervision", "kara", "sokode",
+    "motdepasse", "azerty", "azertyuiop", "bonjour", "bienvenue", "soleil", "doudou", "loulou", "chouchou", "marseille",
+    "coucou", "secret", "admin", "administrateur", "utilisateur", "jetaime", "toto", "tutu", "afrique", "ewe", "kabye",
+)  # fmt: skip
 
 
 def password_problem(password: str, username: str = "") -> str | None:
@@ -28,6 +33,6 @@ def password_problem(password: str, username: str = "") -> str | None:
     if result["score"] < MIN_SCORE:
         return (
             "mot de passe trop facile à deviner (mot courant, suite de touches, répétition ou variante connue) ; "
-            "prenez plusieurs mots sans rapport entre eux, par exemple"
+            "prenez plutôt trois ou quatre mots sans rapport entre eux"
         )
     return None
