@@ -104,7 +104,7 @@ def page(path: str, search: str | None, kpis: KpiService, now: Callable[[], dt.d
     if path in ("/ecrans", "/ecrans/"):
         return screens.layout()
     if path in ("/utilisateurs", "/utilisateurs/"):
-        return users.layout(kpis.reader.engine)
+        return users.layout(kpis.reader.engine, now())
     if path in ("/rapports", "/rapports/"):
         return reports.layout(reports_dir)
     if path in ("/explorer", "/explorer/"):

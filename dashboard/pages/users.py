@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from dash import html
 from sqlalchemy import Engine
 
-from dashboard.auth import audit
+from dashboard.auth import audit, throttle
 from dashboard.auth.accounts import list_screen_tokens, list_users
 from dashboard.auth.roles import ROLE_LABELS
 from dashboard.pages.desk import page, simple_table
@@ -16,15 +18,36 @@ def _when(value: object) -> str:
     return "—" if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert("Africa/Lome").strftime("%d/%m/%Y %H:%M")
 
 
-def layout(engine: Engine) -> html.Div:
+def _waiting_key(key: str) -> str:
+    kind, _, rest = key.partition(":")
+    if kind == "pair":
+        user, _, address = rest.partition("|")
+        return f"« {user} » depuis {address}"
+    return f"compte « {rest} » (toutes adresses)" if kind == "user" else f"adresse {rest} (tous comptes)"
+
+
+def layout(engine: Engine, now: dt.datetime) -> html.Div:
     users = list_users(engine)
+    waits = throttle.current_waits(engine, now)
     tokens = list_screen_tokens(engine)
     log = audit.recent(engine, 200)
     return page(
         "",
         html.H1("Utilisateurs, écrans et journal d'audit"),
         html.P(
-            "Comptes et jetons se gèrent en ligne de commande : python app.py users add|remove|list, screens add|revoke|list."
+            "Comptes et jetons se gèrent en ligne de commande : python app.py users add|remove|passwd|list|unlock, "
+            "screens add|revoke|list."
+        ),
+        html.H2("Connexions freinées après des échecs"),
+        html.P(
+            "Après trop d'échecs, chaque nouvel essai doit attendre (1, 2, 4… minutes). Les essais refusés pendant "
+            "l'attente sont comptés ici, pas inscrits au journal. Lever une attente : python app.py users unlock NOM "
+            "ou users unlock --address IP."
+        ),
+        simple_table(
+            ["Qui", "Échecs", "Essais refusés pendant l'attente", "Attente jusqu'à"],
+            [[_waiting_key(r.key), str(r.failures), str(r.refused), _when(r.locked_until)] for r in waits.itertuples()],
+            "Aucune attente en cours",
         ),
         html.H2("Utilisateurs"),
         simple_table(

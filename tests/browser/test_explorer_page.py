@@ -219,14 +219,18 @@ def test_wall_screen_gets_in_with_its_token_until_revoked(browser, tmp_path, sql
         browser.delete_all_cookies()
         browser.get(f"{base}/wall?view=ensemble&screen=hall-1&token={token}")
         wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))  # no login form: the token let it in
+        assert "token" not in browser.current_url and "screen=hall-1" in browser.current_url  # the token left the URL
         assert "agent0" not in browser.page_source and "agent1" not in browser.page_source  # no personal data on the wall
         # its heartbeat (a CSRF-protected POST) gets through: the screen is listed as active, with its view
         deadline = time.monotonic() + 30
         while "actif, vue" not in (listed := cli("screens", "list")) and time.monotonic() < deadline:
             time.sleep(1)
         assert "hall-1" in listed and "jeton actif" in listed and "actif, vue « Vue d'ensemble »" in listed
+        browser.get(f"{base}/wall?view=ensemble&screen=hall-1")  # a reload: the screen cookie keeps it in
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value"))
         cli("screens", "revoke", "hall-1")
-        time.sleep(6)  # sessions are re-checked every 5 s
+        browser.get(f"{base}/wall?view=ensemble&screen=hall-1")
+        wait.until(lambda b: b.find_elements(By.ID, "login-submit"))
         browser.get(f"{base}/wall?view=ensemble&screen=hall-1&token={token}")
         wait.until(lambda b: b.find_elements(By.ID, "login-submit"))
     finally:
