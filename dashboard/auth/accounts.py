@@ -129,7 +129,7 @@ def authenticate(
         _DUMMY_HASH.append(generate_password_hash("vigie-dummy-password", method="scrypt"))
     ok = check_password_hash(row.password_hash if row else _DUMMY_HASH[0], password) and row is not None
     if ok:
-        throttle.forget_account(engine, username)
+        throttle.forget_success(engine, username, address)
         return LoginResult(Principal(username, row.role), "", credential=row.password_hash)
     slowed = throttle.record_failure(engine, keys, now, lockout)
     return LoginResult(None, "Nom d'utilisateur ou mot de passe incorrect.", slowed=slowed)

@@ -83,9 +83,12 @@ def delay(failures: int, limit: int, cap: dt.timedelta) -> dt.timedelta:
     return min(cap, FIRST_DELAY * (2**doublings))
 
 
-def forget_account(engine: Engine, username: str) -> None:
-    """A successful login clears the account's own counts (its pairs included); the address's stay."""
-    clear(engine, username=username)
+def forget_success(engine: Engine, username: str, address: str) -> None:
+    """A successful login clears the account's count and its pair with this address; an attacker's pair with
+    the same account, and any address's own count, stay."""
+    t = schema.login_throttle
+    with engine.begin() as conn:
+        conn.execute(delete(t).where(t.c.key.in_([f"user:{username[:64]}", f"pair:{username[:64]}|{address[:64]}"])))
 
 
 def clear(engine: Engine, *, username: str | None = None, address: str | None = None) -> int:
