@@ -1,12 +1,101 @@
-"""The weekly workbook: the report's tables, one sheet each, French headers (openpyxl)."""
+"""XLSX sheets that stream and hold no formula: the weekly workbook, and the one sheet writer the explorer's export shares.
+
+Workbooks are openpyxl write-only: rows go to the file as they are appended instead of
+living as cell objects (a few hundred bytes each) until the end. Every value goes through
+``reports.cells``: text is a string cell, never a formula, whatever the source wrote.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
-from reports.content import WeeklyReport
+from reports.cells import ERROR_TEXTS, starts_like_formula, xlsx_column
+
+if TYPE_CHECKING:  # only for annotations: the explorer imports write_sheet without the report's dependencies
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    from reports.content import WeeklyReport
+
+_BOLD = Font(bold=True)
+
+
+def _text_cell(sheet: WriteOnlyWorksheet, text: str, *, bold: bool = False) -> Cell:
+    """A string cell even for "=…" or "#N/A" (openpyxl would make a formula or an error of them)."""
+    cell = WriteOnlyCell(sheet, text)
+    cell.data_type = "s"
+    if starts_like_formula(text) or text in ERROR_TEXTS:
+        cell.quotePrefix = True  # Excel's own mark of a typed '=…: editing the cell keeps it text
+    if bold:
+        cell.font = _BOLD
+    return cell
+
+
+def _formatted(sheet: WriteOnlyWorksheet, values: Iterable[object], number_format: str) -> Iterator[object]:
+    """The column's values, each in one reused cell carrying the number format.
+
+    One styled cell per column, not per value: a write-only sheet writes a row when it is
+    appended, before the next value is set, and a new styled cell per date costs more than
+    writing it.
+    """
+    cell = WriteOnlyCell(sheet)
+    cell.number_format = number_format
+    for value in values:
+        if value is None or isinstance(value, Cell):
+            yield value
+        else:
+            cell.value = value
+            yield cell
+
+
+def write_sheet(
+    book: Workbook,
+    title: str,
+    frame: pd.DataFrame,
+    *,
+    widths: Sequence[float],
+    number_formats: Mapping[str, str] | None = None,
+    freeze_header: bool = True,
+) -> None:
+    """``frame`` as a new sheet of a write-only ``book``: a bold header row (frozen), one row per frame row.
+
+    ``widths`` are the columns' widths in characters, in order; ``number_formats`` maps a column
+    name to an Excel number format (dates); numbers and dates stay numbers and dates.
+    """
+    sheet = book.create_sheet(title[:31])
+    if freeze_header:
+        sheet.freeze_panes = "A2"  # set before the first row: a write-only sheet writes its view first
+    for idx, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(idx)].width = width
+    sheet.append([_text_cell(sheet, str(name), bold=True) for name in frame.columns])
+    columns: list[Iterable[object]] = []
+    for name in frame.columns:
+        values, forced = xlsx_column(frame[name])
+        for pos in forced:
+            values[pos] = _text_cell(sheet, str(values[pos]))
+        fmt = (number_formats or {}).get(name)
+        columns.append(_formatted(sheet, values, fmt) if fmt else values)
+    for row in zip(*columns, strict=True):
+        sheet.append(row)
+
+
+def save(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _width(frame: pd.DataFrame, column: str) -> float:
+    """Wide enough for the header and the first 200 values, between 10 and 60 characters."""
+    longest = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])
+    return min(60, max(10, longest + 2))
 
 
 def render_xlsx(report: WeeklyReport) -> bytes:
@@ -29,12 +118,7 @@ def render_xlsx(report: WeeklyReport) -> bytes:
             columns=["Paramètre", "Valeur"],
         ),
     }
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False, freeze_panes=(1, 0))
-            sheet = writer.sheets[name[:31]]
-            for idx, column in enumerate(frame.columns, start=1):
-                longest = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])
-                sheet.column_dimensions[sheet.cell(row=1, column=idx).column_letter].width = min(60, max(10, longest + 2))
-    return buffer.getvalue()
+    book = Workbook(write_only=True)
+    for name, frame in sheets.items():
+        write_sheet(book, name, frame, widths=[_width(frame, c) for c in frame.columns])
+    return save(book)

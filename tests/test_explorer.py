@@ -173,7 +173,7 @@ def test_grid_pages_sorts_and_filters_on_the_server() -> None:
     rows = _rows()
     first = grid_page(rows, {"startRow": 0, "endRow": 50})
     assert first["rowCount"] == 120 and len(first["rowData"]) == 50
-    assert first["rowData"][0]["case_id"] == "[C0000](/explorer/case/src/C0000)"
+    assert first["rowData"][0]["case_id"] == "C0000"  # text: the CaseLink renderer builds the link
     assert first["rowData"][0]["submitted_at"] == "01/11/2026 08:00"  # Lomé time, as read
     last = grid_page(rows, {"startRow": 100, "endRow": 150})
     assert len(last["rowData"]) == 20
@@ -209,7 +209,7 @@ def test_exports_record_filters_and_hold_real_dates() -> None:
     rows = _rows(7)
     header = [("Structure", "CEET"), ("Région", "Kara")]
     text = to_csv(rows, header).decode("utf-8-sig")
-    assert text.startswith("# Structure : CEET\n# Région : Kara\n")
+    assert text.startswith("# Structure : CEET\r\n# Région : Kara\r\n")
     frame = pd.read_csv(io.StringIO(text), sep=";", comment="#")
     assert len(frame) == 7 and list(frame.columns[:3]) == ["Source", "Dossier", "Structure"]
     assert frame.loc[0, "Statut"] == "en attente du demandeur" and frame.loc[0, "Déposé le"] == "2026-11-01 08:00"

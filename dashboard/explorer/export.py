@@ -1,18 +1,27 @@
 """Exports of a case list: CSV (for any tool) and XLSX (French headers, real dates), both recording their filters.
 
 The CSV is what French-locale Excel opens directly: UTF-8 with a BOM, ";" between fields,
-decimal comma. Its first lines start with "#" and say when and with which filters it was made.
+decimal comma, CRLF line ends (RFC 4180: the csv writer then quotes a field holding a lone
+carriage return, which Excel would otherwise take for the end of the row). Its first lines start
+with "#" and say when and with which filters it was made. Source text that a spreadsheet would
+run as a formula is neutralised in both formats (reports.cells).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pandas as pd
+from openpyxl import Workbook
 
 from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, STATUS_LABELS
+from reports.cells import csv_safe, csv_text
+from reports.xlsx import save, write_sheet
 
 LOME = "Africa/Lome"
+LINE_END = "\r\n"
+_DATE_TIME = "dd/mm/yyyy hh:mm"
 
 
 def readable(rows: pd.DataFrame) -> pd.DataFrame:
@@ -29,28 +38,35 @@ def readable(rows: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=COLUMN_LABELS)
 
 
+def header_lines(header: list[tuple[str, str]]) -> str:
+    """The "# label : value" lines, one CSV cell each whatever the value holds.
+
+    Values can come from the URL or the source (a structure's name): a line break would start a
+    line of its own and a ";" a cell of its own, so line breaks become spaces, the csv writer
+    quotes a line holding ";" or '"', and a value starting like a formula gets its "'".
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator=LINE_END)
+    for label, value in header:
+        text = csv_text(str(value)).replace("\r", " ").replace("\n", " ")
+        writer.writerow([f"# {label} : {text}"])
+    return out.getvalue()
+
+
 def to_csv(rows: pd.DataFrame, header: list[tuple[str, str]]) -> bytes:
-    lines = "".join(f"# {label} : {value}\n" for label, value in header)
-    body = readable(rows).to_csv(index=False, sep=";", decimal=",", date_format="%Y-%m-%d %H:%M")
-    return ("\ufeff" + lines + body).encode("utf-8")
+    table = csv_safe(readable(rows))
+    body = table.to_csv(index=False, sep=";", decimal=",", date_format="%Y-%m-%d %H:%M", lineterminator=LINE_END)
+    return ("\ufeff" + header_lines(header) + body).encode("utf-8")
 
 
 def to_xlsx(rows: pd.DataFrame, header: list[tuple[str, str]]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table = readable(rows)
-        table.to_excel(writer, sheet_name="Dossiers", index=False, freeze_panes=(1, 0))
-        pd.DataFrame(header, columns=["Paramètre", "Valeur"]).to_excel(writer, sheet_name="Filtres", index=False)
-        sheet = writer.sheets["Dossiers"]
-        for idx, col in enumerate(table.columns, start=1):
-            letter = sheet.cell(row=1, column=idx).column_letter
-            sheet.column_dimensions[letter].width = max(12, min(40, len(str(col)) + 4))
-            if col in (COLUMN_LABELS["submitted_at"], COLUMN_LABELS["closed_at"]):
-                for cell in sheet[letter][1:]:
-                    cell.number_format = "dd/mm/yyyy hh:mm"
-            elif col == COLUMN_LABELS["due_date"]:
-                for cell in sheet[letter][1:]:
-                    cell.number_format = "dd/mm/yyyy"
-        writer.sheets["Filtres"].column_dimensions["A"].width = 24
-        writer.sheets["Filtres"].column_dimensions["B"].width = 60
-    return buffer.getvalue()
+    """The "Dossiers" sheet (frozen header, dates as Excel dates in Lomé time) and the "Filtres" sheet, streamed."""
+    table = readable(rows)
+    formats = {COLUMN_LABELS["submitted_at"]: _DATE_TIME, COLUMN_LABELS["closed_at"]: _DATE_TIME}
+    formats[COLUMN_LABELS["due_date"]] = "dd/mm/yyyy"
+    book = Workbook(write_only=True)
+    widths = [max(12, min(40, len(str(col)) + 4)) for col in table.columns]
+    write_sheet(book, "Dossiers", table, widths=widths, number_formats=formats)
+    filters = pd.DataFrame(header, columns=["Paramètre", "Valeur"], dtype="str")
+    write_sheet(book, "Filtres", filters, widths=[24, 60], freeze_header=False)
+    return save(book)

@@ -1,8 +1,15 @@
-"""Export endpoints: the explorer's current view as CSV or XLSX, logged in the audit log."""
+"""Export endpoints: the explorer's current view as CSV or XLSX, logged in the audit log.
+
+An export holds at most ``max_rows`` cases ([explorer] export_max_rows): a larger list is refused
+with a page saying how to narrow it, before any file is built: a million-case list would keep a
+worker busy past its timeout (bench/bench_export.py gives the time per size). No cache keeps an
+export: dashboard.headers marks every /explorer/export response ``no-store``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
@@ -15,6 +22,7 @@ from dashboard.auth.web import current
 from dashboard.explorer.export import to_csv, to_xlsx
 from dashboard.explorer.labels import FILTER_LABELS, POPULATION_LABELS
 from dashboard.explorer.state import PERIOD_LABELS, ExplorerQueryError, parse_search
+from dashboard.format import fr_number
 from dashboard.kpis.service import KpiService
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,6 +42,21 @@ def export_header(search: str, as_of: pd.Timestamp, days: int, rows: int, who: s
     return header + [(FILTER_LABELS[k], v) for k, v in params.items() if k in FILTER_LABELS] + [("Dossiers", str(rows))]
 
 
+def too_many_rows(found: int, limit: int, search: str) -> Response:
+    """The refusal of an export over the limit: what the list holds, the limit, how to narrow it, and a way back."""
+    message = (
+        f"Export impossible : la liste compte {fr_number(found)} dossiers, la limite est de {fr_number(limit)}. "
+        "Resserrez les filtres (période, structure, procédure, région…) puis exportez de nouveau."
+    )
+    page = (
+        "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Export impossible · Vigie</title>"
+        "<link rel='stylesheet' href='/assets/app.css'></head><body class='plain-page'><main class='plain-main'>"
+        f"<h1>Export impossible</h1><p>{html.escape(message)}</p>"
+        f"<p><a href='{html.escape('/explorer' + search)}'>Revenir à l'explorateur</a></p></main></body></html>"
+    )
+    return Response(page, 400, mimetype="text/html")
+
+
 def register_exports(
     server: Flask, kpis: KpiService, engine: Engine, now: Callable[[], dt.datetime], *, max_rows: int = 200_000
 ) -> None:
@@ -49,9 +72,11 @@ def register_exports(
         as_of, days = query.window(now())
         at = as_of if as_of is not None else pd.Timestamp(now()).tz_convert("UTC")
         rows = kpis.cases(as_of, days, query.filters, query.dossiers)  # the same cached list as the page
+        search = query.to_search()
+        if len(rows) > max_rows:
+            return too_many_rows(len(rows), max_rows, search)
         who = current()
         name = who.name if who else "?"
-        search = query.to_search()
         header = export_header(search, at, days, len(rows), name)
         header.insert(5, ("Population", POPULATION_LABELS[query.dossiers]))
         if query.periode != "perso":
