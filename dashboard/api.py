@@ -25,10 +25,22 @@ def _json(body: Any, status: int = 200) -> Response:
 def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
     @server.post("/api/screens/heartbeat")
     def heartbeat() -> Response:
+        """A wall screen says it is alive; only the screen's own session may speak for it.
+
+        A user's session (any role) would otherwise create phantom screens, or make a dead screen
+        look alive on /ecrans; with authentication off (demo) every screen names itself.
+        """
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return _json({"error": "battement de cœur illisible : un objet JSON est attendu"}, 400)
+        who = current()
+        name = str(payload.get("screen") or "").strip()
+        if who is None or not (who.kind == "demo" or (who.kind == "screen" and who.name == name)):
+            return _json({"error": "seul l'écran lui-même peut signaler son activité (session d'écran requise)"}, 403)
         try:
             record_heartbeat(
                 kpis.reader.engine,
-                request.get_json(silent=True) or {},
+                payload,
                 now=kpis.now(),
                 address=request.remote_addr,
                 user_agent=request.headers.get("User-Agent"),

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
-from dashboard.kpis.document import KpiParameterError
+from dashboard.kpis.document import EARLIEST_AS_OF, KpiParameterError
 from dashboard.kpis.filters import CaseFilters, parse_filters
 from dashboard.kpis.population import POPULATIONS
 
@@ -30,6 +30,7 @@ STEPS = {"jour": 1, "semaine": 7}
 VIEWS = ("synthese", "charge")
 MAX_CUSTOM_DAYS = 730
 DEFAULT_PERIOD = "30j"
+EARLIEST_DAY = EARLIEST_AS_OF.date()  # a custom range starts no earlier than the KPI engine's first instant
 _KEYS = ("periode", "du", "au", "service", "procedure", "region", "canal", "dossiers", "pas", "vue")
 
 
@@ -92,6 +93,8 @@ def _lome_today(now: dt.datetime) -> dt.date:
 
 def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) -> ExplorerQuery:
     """Parse and validate a query string; raise ExplorerQueryError with a French message."""
+    if search is not None and not isinstance(search, str):  # a crafted callback request
+        raise ExplorerQueryError("adresse illisible")
     raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items()}
     unknown = sorted(set(raw) - set(_KEYS))
     if unknown:
@@ -103,12 +106,17 @@ def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) ->
     if periode == "perso":
         if du is None or au is None:
             raise ExplorerQueryError("période personnalisée : les dates du et au sont obligatoires (AAAA-MM-JJ)")
+        if au > _lome_today(now):  # checked first: a far-future au is « in the future », not « too long a range »
+            raise ExplorerQueryError(f"période personnalisée : au ({au.isoformat()}) est dans le futur")
+        if du < EARLIEST_DAY:
+            raise ExplorerQueryError(
+                f"période personnalisée : du ({du.isoformat()}) précède le {EARLIEST_DAY.strftime('%d/%m/%Y')}, "
+                "avant toute donnée"
+            )
         if au < du:
             raise ExplorerQueryError(f"période personnalisée : au ({au.isoformat()}) précède du ({du.isoformat()})")
         if (au - du).days + 1 > MAX_CUSTOM_DAYS:
             raise ExplorerQueryError(f"période personnalisée : {MAX_CUSTOM_DAYS} jours au plus")
-        if au > _lome_today(now):
-            raise ExplorerQueryError(f"période personnalisée : au ({au.isoformat()}) est dans le futur")
     elif du is not None or au is not None:
         raise ExplorerQueryError("les dates du et au ne s'emploient qu'avec periode=perso")
     canal = raw.get("canal")

@@ -12,6 +12,10 @@ from dashboard.kpis.case_state import CaseState, prepare, state_at
 from dashboard.kpis.metrics import group_metrics, outflow_orders, populations
 
 MAX_WINDOW_DAYS = 3660
+#: as_of must fall in [EARLIEST_AS_OF, LATEST_AS_OF]: outside, no case can exist, and dates before 1970 or
+#: far in the future overflow the engine's arithmetic (year 1 or 9999 minus a window, business-day calendars).
+EARLIEST_AS_OF = pd.Timestamp("1970-01-01T00:00:00Z")
+LATEST_AS_OF = pd.Timestamp("2100-01-01T00:00:00Z")
 
 
 class KpiParameterError(ValueError):
@@ -19,14 +23,24 @@ class KpiParameterError(ValueError):
 
 
 def parse_as_of(text: str | None, now: dt.datetime) -> pd.Timestamp:
-    """ISO 8601 -> UTC Timestamp; a naive value means UTC; None means now."""
+    """ISO 8601 -> UTC Timestamp; a naive value means UTC; None means now.
+
+    The instant must lie between EARLIEST_AS_OF and LATEST_AS_OF, both included (KpiParameterError otherwise).
+    """
     if text is None or text == "":
         return pd.Timestamp(now).tz_convert("UTC")
     try:
-        stamp = pd.Timestamp(dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+        parsed = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except (ValueError, TypeError):
         raise KpiParameterError(f"as_of invalide : « {text} » (attendu : date ISO 8601, ex. 2026-11-23T00:00:00Z)") from None
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    # compared as Python datetimes: year 1 or 9999 with an offset cannot be converted to UTC, but can be compared
+    if not EARLIEST_AS_OF.to_pydatetime() <= parsed <= LATEST_AS_OF.to_pydatetime():
+        raise KpiParameterError(
+            f"as_of invalide : « {text} » (attendu : entre le {EARLIEST_AS_OF:%d/%m/%Y} et le {LATEST_AS_OF:%d/%m/%Y} UTC)"
+        )
+    return pd.Timestamp(parsed).tz_convert("UTC")
 
 
 def parse_days(text: str | int | None) -> int:

@@ -10,6 +10,7 @@ from dashboard.explorer.figures import case_timeline
 from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS
 from dashboard.explorer.state import ExplorerQuery
 from dashboard.format import fr_date, fr_number
+from dashboard.graph_config import TIME_GRAPH
 from dashboard.kpis.case_story import CaseStory
 from dashboard.pages.desk import page, simple_table
 
@@ -98,7 +99,7 @@ def layout(story: CaseStory, procedure_name: str) -> html.Div:
                 ),
             ],
         ),
-        dcc.Graph(figure=case_timeline(steps, sla, used), config={"displaylogo": False}),
+        dcc.Graph(figure=case_timeline(steps, sla, used), config=TIME_GRAPH),
         html.H2("Historique des statuts"),
         simple_table(
             ["Depuis", "Statut", "Jusqu'à"],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 import dash_ag_grid as dag
 import pandas as pd
@@ -20,7 +19,8 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from collectors.model import REGIONS
 from dashboard import ids
 from dashboard.explorer.figures import flow_trend, group_bars, processing_band, workload_bars
-from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, POPULATION_LABELS, STATUS_LABELS
+from dashboard.explorer.grid import GRID_FRENCH, case_grid, grid_page
+from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS
 from dashboard.explorer.state import (
     CHANNEL_SLUGS,
     PERIOD_LABELS,
@@ -31,12 +31,9 @@ from dashboard.explorer.state import (
     parse_search,
 )
 from dashboard.format import fr_date, fr_number
+from dashboard.graph_config import DESK_GRAPH, TIME_GRAPH
 from dashboard.kpis.service import KpiService
 from dashboard.pages.desk import page
-
-PAGE_SIZE = 50
-_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "locale": "fr"}
-_NUMERIC = ("business_days", "sla_days", "processing_days")
 
 
 def error_page(message: str) -> html.Div:
@@ -239,17 +236,19 @@ def _synthesis(
             html.Div(
                 className="charts two",
                 children=[
-                    dcc.Graph(id=ids.EXPLORER_BARS, figure=bars, config=_CONFIG),
+                    dcc.Graph(id=ids.EXPLORER_BARS, figure=bars, config=DESK_GRAPH),
                     dcc.Graph(
-                        id=ids.EXPLORER_REGIONS, figure=group_bars(regions, "Par région — cliquez pour filtrer"), config=_CONFIG
+                        id=ids.EXPLORER_REGIONS,
+                        figure=group_bars(regions, "Par région — cliquez pour filtrer"),
+                        config=DESK_GRAPH,
                     ),
                 ],
             ),
             html.Div(
                 className="charts two",
                 children=[
-                    dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, query.pas), config=_CONFIG),
-                    dcc.Graph(id=ids.EXPLORER_PROCESSING, figure=processing_band(buckets, legal, query.pas), config=_CONFIG),
+                    dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, query.pas), config=TIME_GRAPH),
+                    dcc.Graph(id=ids.EXPLORER_PROCESSING, figure=processing_band(buckets, legal, query.pas), config=TIME_GRAPH),
                 ],
             ),
             html.H2(
@@ -275,7 +274,7 @@ def _synthesis(
                     ),
                 ],
             ),
-            _grid(),
+            case_grid(ids.EXPLORER_GRID),
         ]
     )
 
@@ -298,147 +297,6 @@ def _by_step(daily: pd.DataFrame, step: int) -> pd.DataFrame:
     return out.iloc[::-1].reset_index(drop=True)
 
 
-def _grid() -> dag.AgGrid:
-    columns: list[dict[str, Any]] = [
-        {"field": "case_id", "headerName": COLUMN_LABELS["case_id"], "cellRenderer": "markdown", "pinned": "left", "width": 150},
-    ]
-    for key in (
-        "source",
-        "service",
-        "procedure_code",
-        "region",
-        "channel",
-        "status",
-        "submitted_at",
-        "closed_at",
-        "business_days",
-        "sla_days",
-        "due_date",
-        "agent",
-    ):
-        column: dict[str, Any] = {"field": key, "headerName": COLUMN_LABELS[key]}
-        if key in _NUMERIC:
-            column.update(filter="agNumberColumnFilter", type="numericColumn", width=130)
-        column["filterParams"] = {"maxNumConditions": 1, "buttons": ["reset"]}
-        columns.append(column)
-    return dag.AgGrid(
-        id=ids.EXPLORER_GRID,
-        rowModelType="infinite",
-        columnDefs=columns,
-        defaultColDef={"sortable": True, "filter": "agTextColumnFilter", "resizable": True, "minWidth": 110},
-        dashGridOptions={
-            "pagination": True,
-            "paginationPageSize": PAGE_SIZE,
-            "cacheBlockSize": PAGE_SIZE,
-            "maxBlocksInCache": 20,
-            "localeText": _GRID_FRENCH,
-        },
-        style={"height": "640px"},
-        className="ag-theme-alpine",
-    )
-
-
-_GRID_FRENCH = {
-    "page": "Page",
-    "of": "sur",
-    "to": "à",
-    "more": "plus",
-    "next": "Suivante",
-    "previous": "Précédente",
-    "first": "Première",
-    "last": "Dernière",
-    "loadingOoo": "Chargement…",
-    "noRowsToShow": "Aucun dossier",
-    "contains": "contient",
-    "notContains": "ne contient pas",
-    "equals": "égal à",
-    "notEqual": "différent de",
-    "startsWith": "commence par",
-    "endsWith": "finit par",
-    "lessThan": "inférieur à",
-    "greaterThan": "supérieur à",
-    "filterOoo": "Filtrer…",
-    "resetFilter": "Effacer",
-    "pageSizeSelectorLabel": "Lignes par page :",
-}
-
-
-def grid_page(rows: pd.DataFrame, request: dict[str, Any]) -> dict[str, Any]:
-    """One block of the case list for AG Grid's infinite row model: filter, sort, then slice, in pandas."""
-    frame = rows
-    for column, spec in (request.get("filterModel") or {}).items():
-        if column not in frame.columns or not isinstance(spec, dict):
-            continue
-        frame = frame[_match(frame[column], spec)]
-    sort = [s for s in request.get("sortModel") or [] if s.get("colId") in frame.columns]
-    if sort:
-        frame = frame.sort_values(
-            [s["colId"] for s in sort], ascending=[s.get("sort") != "desc" for s in sort], kind="stable", na_position="last"
-        )
-    start = max(0, int(request.get("startRow") or 0))
-    end = max(start, min(int(request.get("endRow") or start + PAGE_SIZE), start + 1000))
-    return {"rowData": display_rows(frame.iloc[start:end]), "rowCount": len(frame)}
-
-
-def _match(values: pd.Series, spec: dict[str, Any]) -> pd.Series:
-    kind, needle = spec.get("type", "contains"), spec.get("filter")
-    if needle is None or needle == "":
-        return pd.Series(True, index=values.index)
-    if spec.get("filterType") == "number":
-        numbers = pd.to_numeric(values, errors="coerce")
-        target = float(needle)
-        tests = {
-            "equals": numbers == target,
-            "notEqual": numbers != target,
-            "lessThan": numbers < target,
-            "lessThanOrEqual": numbers <= target,
-            "greaterThan": numbers > target,
-            "greaterThanOrEqual": numbers >= target,
-        }
-        return tests.get(kind, numbers == target).fillna(False).astype(bool)
-    text = _shown(values).str.casefold()
-    needle = str(needle).casefold()
-    tests = {
-        "contains": text.str.contains(needle, regex=False),
-        "notContains": ~text.str.contains(needle, regex=False),
-        "equals": text == needle,
-        "notEqual": text != needle,
-        "startsWith": text.str.startswith(needle),
-        "endsWith": text.str.endswith(needle),
-    }
-    return tests.get(kind, tests["contains"]).fillna(False).astype(bool)
-
-
-def _shown(values: pd.Series) -> pd.Series:
-    """Values as the grid shows them (French labels, Lomé dates), so a text filter matches what is read."""
-    if values.name == "status":
-        return values.map(STATUS_LABELS).fillna(values).astype("string")
-    if values.name == "channel":
-        return values.map(CHANNEL_LABELS).fillna(values).astype("string")
-    if values.name in ("submitted_at", "closed_at"):
-        return pd.to_datetime(values, utc=True).dt.tz_convert("Africa/Lome").dt.strftime("%d/%m/%Y %H:%M").astype("string")
-    if values.name == "due_date":
-        return pd.to_datetime(values).dt.strftime("%d/%m/%Y").astype("string")
-    return values.astype("string")
-
-
-def display_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = pd.DataFrame(index=frame.index)
-    for column in frame.columns:
-        out[column] = _shown(frame[column]) if column not in _NUMERIC else frame[column]
-    out["business_days"] = frame["business_days"].astype("Float64")
-    out["case_id"] = [
-        f"[{case}](/explorer/case/{_quote(source)}/{_quote(case)})"
-        for source, case in zip(frame["source"], frame["case_id"], strict=True)
-    ]
-    records = out.astype(object).where(out.notna(), None).to_dict("records")
-    return records
-
-
-def _quote(text: str) -> str:
-    return quote(str(text), safe="")
-
-
 def _workload(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None, days: int) -> html.Div:
     open_, decisions = kpis.workload(as_of, days, query.filters)
     table = decisions.pivot_table(index="agent", columns="week", values="decisions", aggfunc="sum", fill_value=0)
@@ -451,17 +309,17 @@ def _workload(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None
                 f"{fr_number(int(open_['open'].sum()))} dossiers en cours répartis entre {fr_number(len(open_))} agents ; "
                 f"{fr_number(int(decisions['decisions'].sum()))} décisions (accords et refus) sur la période."
             ),
-            dcc.Graph(figure=workload_bars(open_.head(40)), config=_CONFIG),
+            dcc.Graph(figure=workload_bars(open_.head(40)), config=DESK_GRAPH),
             # the navigation callback listens to the synthesis charts: they exist here too, hidden
-            dcc.Graph(id=ids.EXPLORER_BARS, style={"display": "none"}),
-            dcc.Graph(id=ids.EXPLORER_REGIONS, style={"display": "none"}),
+            dcc.Graph(id=ids.EXPLORER_BARS, config=DESK_GRAPH, style={"display": "none"}),
+            dcc.Graph(id=ids.EXPLORER_REGIONS, config=DESK_GRAPH, style={"display": "none"}),
             html.H2("Décisions par agent et par semaine ISO"),
             dag.AgGrid(
                 columnDefs=columns,
                 rowData=table.astype({c: "object" for c in table.columns}).to_dict("records"),
                 defaultColDef={"sortable": True, "filter": True, "resizable": True},
                 className="ag-theme-alpine",
-                dashGridOptions={"localeText": _GRID_FRENCH},
+                dashGridOptions={"localeText": GRID_FRENCH},
                 style={"height": "480px"},
             ),
         ],
@@ -495,14 +353,23 @@ def register(app: Dash, kpis: KpiService, now: Callable[[], dt.datetime]) -> Non
         prevent_initial_call=True,
     )
     def rows(request: dict[str, Any] | None, search: str | None) -> Any:
-        if not request:
-            return no_update
-        try:
-            query = parse_search(search, kpis.catalog, now())
-        except ExplorerQueryError:
-            return {"rowData": [], "rowCount": 0}
-        as_of, days = query.window(now())
-        return grid_page(kpis.cases(as_of, days, query.filters, query.dossiers), request)
+        return grid_rows(request, search, kpis, now())
+
+
+def grid_rows(request: object, search: str | None, kpis: KpiService, now: dt.datetime) -> Any:
+    """The grid's answer to one getRowsRequest, for the population and filters of the page's URL.
+
+    The request comes from the browser: a malformed one gets the first block (see
+    explorer.grid.parse_request), an unreadable URL an empty list; neither is an error.
+    """
+    if not request:
+        return no_update
+    try:
+        query = parse_search(search, kpis.catalog, now)
+    except ExplorerQueryError:
+        return {"rowData": [], "rowCount": 0}
+    as_of, days = query.window(now)
+    return grid_page(kpis.cases(as_of, days, query.filters, query.dossiers), request)
 
 
 _CONTROL_KEYS = {
@@ -543,6 +410,8 @@ def navigate_to(trigger: str | None, values: tuple[Any, ...], kpis: KpiService, 
             query = query.with_(procedure=clicked)
     elif trigger in _CONTROL_KEYS:
         key = _CONTROL_KEYS[trigger]
+        if value is not None and not isinstance(value, str):  # every control holds text; anything else was crafted
+            return no_update
         if key in ("du", "au"):
             try:
                 value = dt.date.fromisoformat(value) if value else None
@@ -555,8 +424,9 @@ def navigate_to(trigger: str | None, values: tuple[Any, ...], kpis: KpiService, 
             owner = kpis.catalog.loc[kpis.catalog["code"] == query.procedure, "service"]
             if query.procedure and (owner.empty or owner.iloc[0] != value):
                 query = query.with_(procedure=None)
-        if key == "procedure" and value:
-            query = query.with_(service=str(kpis.catalog.loc[kpis.catalog["code"] == value, "service"].iloc[0]))
+        owner = kpis.catalog.loc[kpis.catalog["code"] == value, "service"] if key == "procedure" and value else None
+        if owner is not None and not owner.empty:  # an unknown procedure stays in the URL, which names it
+            query = query.with_(service=str(owner.iloc[0]))
         if key in ("dossiers", "pas", "periode") and not value:
             return no_update
     else:
@@ -573,7 +443,9 @@ def _period(query: ExplorerQuery, value: str | None, now: dt.datetime) -> Explor
     return query.with_(du=None, au=None)
 
 
-def _clicked(click: dict[str, Any] | None) -> str | None:
-    points = (click or {}).get("points") or []
-    data = points[0].get("customdata") if points else None
-    return str(data) if data else None
+def _clicked(click: object) -> str | None:
+    """The group name a bar carries in ``customdata``; None for anything else (a click elsewhere, a crafted value)."""
+    points = click.get("points") if isinstance(click, dict) else None
+    first = points[0] if isinstance(points, list) and points else None
+    data = first.get("customdata") if isinstance(first, dict) else None
+    return str(data) if isinstance(data, str | int) and not isinstance(data, bool) and data != "" else None

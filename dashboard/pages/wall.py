@@ -30,6 +30,7 @@ from dashboard.figures import (
     sparkline,
 )
 from dashboard.format import fr_date, fr_delta, fr_number
+from dashboard.graph_config import WALL_GRAPH
 from dashboard.health import STATE_LABELS, ago_fr, health_table
 from dashboard.i18n import LANGS, tr
 from dashboard.kpis.service import KpiService
@@ -39,7 +40,6 @@ VIEWS = {"ensemble": "Vue d'ensemble", "structures": "Par structure", "delais": 
 DEFAULT_PERIOD_SECONDS = 20
 DEFAULT_TICK_SECONDS = 5  # how often a screen asks for the data version (?tick= for soak tests)
 MINISTRY = "Ministère de l'Énergie et des Mines"
-_GRAPH = {"displayModeBar": False, "responsive": True}  # no hover-only information: the figures set hovermode off
 
 
 def layout(lang: str = "fr") -> html.Div:
@@ -276,7 +276,7 @@ def views(kpis: KpiService, fresh: list[str] | None = None, lang: str = "fr") ->
 
 
 def _graph(figure: Any, wide: bool = False, height: str = "38vh") -> dcc.Graph:
-    return dcc.Graph(figure=figure, config=_GRAPH, className="panel wide" if wide else "panel", style={"height": height})
+    return dcc.Graph(figure=figure, config=WALL_GRAPH, className="panel wide" if wide else "panel", style={"height": height})
 
 
 def overview(
@@ -325,7 +325,7 @@ def _tile(
         html.Div(label, className="label"),
         html.Div(value, className="value"),
         html.Div([html.Span(delta, className="delta"), html.Span(tr(" vs 7 jours précédents", lang), className="muted")]),
-        dcc.Graph(figure=sparkline(spark), config=_GRAPH, className="spark", style={"height": "12vh"}),
+        dcc.Graph(figure=sparkline(spark), config=WALL_GRAPH, className="spark", style={"height": "12vh"}),
         html.Div(note, className="note"),
     ])  # fmt: skip
 
