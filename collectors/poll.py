@@ -19,6 +19,7 @@ import pandas as pd
 from collectors.config import SourceSettings
 from collectors.fetch import SOURCE_ERRORS, SourceReader
 from collectors.normalize import MappingError, empty_quarantine, normalize_cases, normalize_events
+from collectors.quarantine_match import superseded_case_entries, superseded_event_entries
 from collectors.query import incremental_query, keys_query
 from collectors.store import Batch, Store
 from collectors.watermark import advance, drop_seen
@@ -120,7 +121,7 @@ def _build_batch(
     fresh_cases = drop_seen(raw_cases, marks["cases"])
     cases, quarantine_cases = normalize_cases(fresh_cases, timezone=source.timezone, procedure_codes=procedure_codes)
     events, quarantine_events = empty_events(), empty_quarantine()
-    resolved: list[int] = []
+    fresh_events = pd.DataFrame()
     new_marks = {"cases": advance(marks["cases"], raw_cases)}
     batch_ids = set(cases["case_id"])
     if source.events_sql:
@@ -131,7 +132,18 @@ def _build_batch(
             fresh_events, timezone=source.timezone, status_map=source.status_map, known_case_ids=known
         )
         new_marks["events"] = advance(marks["events"], raw_events)
-    retried, resolved = _retry_unknown_cases(source.name, store, batch_ids)
+    resolved = _superseded_cases(source.name, store, quarantine_cases)
+    # Every open event entry when this poll brings events (any of them may be a newer version of one);
+    # otherwise only the parked unknown_case ones, which a case arriving alone can release.
+    open_events = (
+        store.open_quarantine(source.name, stream="events")
+        if not fresh_events.empty
+        else store.open_quarantine(source.name, reason="unknown_case")
+    )
+    resolved += superseded_event_entries(open_events, fresh_events, quarantine_events)
+    parked = open_events[(open_events["reason"] == "unknown_case") & ~open_events["id"].isin(resolved)]
+    retried, released = _retry_unknown_cases(source.name, store, parked, batch_ids)
+    resolved += released
     if not retried.empty:
         events = pd.concat([events, retried], ignore_index=True) if not events.empty else retried
     deleted: list[str] = []
@@ -152,15 +164,26 @@ def _build_batch(
         events=events,
         quarantine=quarantine,
         watermarks=new_marks,
-        resolved_quarantine_ids=resolved,
+        resolved_quarantine_ids=sorted(set(resolved)),
         deleted=deleted,
         restored=restored,
     )
 
 
-def _retry_unknown_cases(source: str, store: Store, batch_ids: set[str]) -> tuple[pd.DataFrame, list[int]]:
-    """Events parked as unknown_case whose case has arrived since: admit them now."""
-    parked = store.open_quarantine(source, reason="unknown_case")
+def _superseded_cases(source: str, store: Store, quarantine_cases: pd.DataFrame) -> list[int]:
+    """Open case entries of the cases this poll quarantined again (a case landing cleanly resolves its
+    entries in the store itself): read only for those case ids, so a clean poll reads nothing."""
+    ids = quarantine_cases["case_id"].dropna() if not quarantine_cases.empty else ()
+    if len(ids) == 0:
+        return []
+    return superseded_case_entries(store.open_quarantine(source, stream="cases", case_ids=ids), quarantine_cases)
+
+
+def _retry_unknown_cases(source: str, store: Store, parked: pd.DataFrame, batch_ids: set[str]) -> tuple[pd.DataFrame, list[int]]:
+    """Events parked as unknown_case whose case has arrived since: admit them now.
+
+    ``parked`` holds only the entries no row of this poll superseded: a newer version of the
+    event row (fetched by this poll) replaces its parked canonical form, never joins it."""
     if parked.empty:
         return empty_events(), []
     known = batch_ids | store.known_case_ids(source, parked["case_id"].dropna())

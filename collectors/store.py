@@ -128,15 +128,26 @@ class Store:
             ).all()
         return pd.DataFrame(rows, columns=["case_id", "deleted"])
 
-    def open_quarantine(self, source: str, reason: str | None = None) -> pd.DataFrame:
+    def open_quarantine(
+        self, source: str, reason: str | None = None, *, stream: str | None = None, case_ids: Iterable[str] | None = None
+    ) -> pd.DataFrame:
+        """Open entries of ``source`` (columns id, stream, reason, case_id, payload, row_hash), narrowed
+        by reason, stream and case ids when given: a poll reads only what it may resolve."""
         q = schema.quarantine
-        query = select(q.c.id, q.c.stream, q.c.reason, q.c.case_id, q.c.payload).where(
-            q.c.source == source, q.c.resolved_at.is_(None)
-        )
+        columns = [q.c.id, q.c.stream, q.c.reason, q.c.case_id, q.c.payload, q.c.row_hash]
+        query = select(*columns).where(q.c.source == source, q.c.resolved_at.is_(None))
         if reason:
             query = query.where(q.c.reason == reason)
+        if stream:
+            query = query.where(q.c.stream == stream)
+        names = [c.name for c in columns]
         with self.engine.connect() as conn:
-            return pd.DataFrame(conn.execute(query).all(), columns=["id", "stream", "reason", "case_id", "payload"])
+            if case_ids is None:
+                return pd.DataFrame(conn.execute(query.order_by(q.c.id)).all(), columns=names)
+            rows = []
+            for chunk in _chunks(sorted(set(case_ids)), _IN_CHUNK):
+                rows.extend(conn.execute(query.where(q.c.case_id.in_(chunk))).all())
+            return pd.DataFrame(rows, columns=names).sort_values("id", ignore_index=True)
 
     # --- the one write path of a poll ---------------------------------------------------
     def commit_batch(self, batch: Batch, now: dt.datetime) -> CommitResult:
@@ -200,10 +211,16 @@ class Store:
         result.quarantined = batch.quarantine["reason"].value_counts().to_dict()
 
     def _resolve_quarantine(self, conn: Connection, batch: Batch, now: dt.datetime) -> None:
+        """Close the entries the poll named (superseded by a newer version of their row, or events
+        admitted once their case arrived: see collectors.quarantine_match) and the entries of the
+        cases that land cleanly now. Runs after _write_quarantine, in the same transaction: a row
+        corrected into another bad value has its new entry open and its old one closed at once."""
         q = schema.quarantine
-        ids = list(batch.resolved_quarantine_ids)
+        ids = sorted({int(i) for i in batch.resolved_quarantine_ids})
         for chunk in _chunks(ids, _IN_CHUNK):
-            conn.execute(update(q).where(q.c.id.in_(chunk)).values(resolved_at=now))
+            conn.execute(
+                update(q).where(q.c.source == batch.source, q.c.id.in_(chunk), q.c.resolved_at.is_(None)).values(resolved_at=now)
+            )
         if not batch.cases.empty:
             # A case that now ingests cleanly supersedes its earlier quarantined versions.
             for chunk in _chunks(batch.cases["case_id"].tolist(), _IN_CHUNK):
