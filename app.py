@@ -96,8 +96,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(config: Path | None):  # type: ignore[no-untyped-def]
     """Settings from --config, or the demo's (its relative paths read from the repository)."""
-    from collectors.catalog import load_catalog
-    from collectors.config import load_settings
+    from domain.catalog import load_catalog
+    from domain.config import load_settings
 
     settings = load_settings(config) if config else load_settings(DEMO_CONFIG, base_dir=ROOT)
     return settings, load_catalog(settings.catalog_path)
@@ -124,9 +124,9 @@ def _store(settings):  # type: ignore[no-untyped-def]
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-    from collectors.config import ConfigError
-    from collectors.engines import create_store_engine
-    from collectors.store import Store
+    from domain.config import ConfigError
+    from store.engines import create_store_engine
+    from store.writer import Store
 
     try:
         shown = make_url(settings.store_url).render_as_string(hide_password=True)
@@ -152,8 +152,9 @@ def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=Non
     """
     import functools
 
-    from collectors.collector import Collector, utc_now
+    from collectors.collector import Collector
     from collectors.scheduler import schedule_collector, schedule_every
+    from domain.clock import utc_now
     from reports.schedule import schedule_reports
 
     collector = Collector(settings, store, catalog)
@@ -170,7 +171,7 @@ def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=Non
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from collectors.collector import summary
-    from collectors.lock import WriterLock, WriterLockBusy
+    from store.lock import WriterLock, WriterLockBusy
 
     settings, catalog = _settings(args.config)
     demo = args.config is None
@@ -221,10 +222,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def _kpi_service(settings, catalog, store):  # type: ignore[no-untyped-def]
-    from collectors.collector import utc_now
-    from collectors.reader import Reader
-    from dashboard.calendar import BusinessCalendar
-    from dashboard.kpis.service import KpiService
+    from domain.business_days import BusinessCalendar
+    from domain.clock import utc_now
+    from service.kpi_service import KpiService
+    from store.reader import Reader
 
     reader = Reader(store.engine, settings.snapshot_dir)
     return KpiService(reader, catalog, BusinessCalendar(settings.country, settings.extra_closures), utc_now)
@@ -233,8 +234,8 @@ def _kpi_service(settings, catalog, store):  # type: ignore[no-untyped-def]
 def cmd_kpis(args: argparse.Namespace) -> int:
     import json
 
-    from collectors.collector import utc_now
-    from dashboard.kpis.document import KpiParameterError, parse_as_of, parse_days
+    from domain.clock import utc_now
+    from kpis.document import KpiParameterError, parse_as_of, parse_days
 
     try:
         as_of = parse_as_of(args.as_of, utc_now()) if args.as_of else None
@@ -247,7 +248,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
         _ensure_demo(catalog)
     store = _store(settings)
     if args.collect:
-        from collectors.lock import WriterLock, WriterLockBusy
+        from store.lock import WriterLock, WriterLockBusy
 
         logging.getLogger("collectors").setLevel(logging.WARNING)
         try:
@@ -277,8 +278,8 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from collectors.collector import utc_now
-    from collectors.config import ConfigError
+    from domain.clock import utc_now
+    from domain.config import ConfigError
     from reports.build import ReportError, generate
     from reports.mail import send_report
     from reports.week import WeekError, last_complete_week, parse_week
@@ -307,16 +308,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from collectors.collector import utc_now
     from dashboard.auth.cli import users_command
+    from domain.clock import utc_now
 
     settings, _ = _settings(args.config)
     return users_command(_store(settings).engine, args.action, args.name, args.role, utc_now(), address=args.address)
 
 
 def cmd_screens(args: argparse.Namespace) -> int:
-    from collectors.collector import utc_now
     from dashboard.auth.cli import screens_command
+    from domain.clock import utc_now
 
     settings, _ = _settings(args.config)
     return screens_command(_store(settings).engine, args.action, args.name, utc_now())
@@ -339,7 +340,7 @@ def _secret(settings) -> str | None:  # type: ignore[no-untyped-def]
     """The session-signing secret from the environment; required when authentication is on."""
     import os
 
-    from collectors.config import ConfigError
+    from domain.config import ConfigError
 
     secret = os.environ.get(settings.auth.secret_env)
     if settings.auth.enabled and (not secret or len(secret) < 32):
@@ -359,9 +360,9 @@ def wsgi(config: str | None = None):  # type: ignore[no-untyped-def]
     """
     import os
 
-    from collectors.collector import utc_now
-    from collectors.config import ConfigError
     from dashboard import create_app
+    from domain.clock import utc_now
+    from domain.config import ConfigError
 
     path = config or os.environ.get("VIGIE_CONFIG")
     settings, catalog = _settings(Path(path) if path else None)
@@ -431,9 +432,9 @@ def _serve_workers(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from collectors.collector import utc_now
-    from collectors.lock import WriterLock, WriterLockBusy
     from dashboard import create_app
+    from domain.clock import utc_now
+    from store.lock import WriterLock, WriterLockBusy
 
     if args.workers > 1:
         return _serve_workers(args)
@@ -477,8 +478,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     import os
 
-    from collectors.config import ConfigError
-    from collectors.logs import configure
+    from domain.config import ConfigError
+    from domain.logs import configure
 
     args = _parser().parse_args(argv)
     command = args.command or "serve"

@@ -24,15 +24,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from collectors.catalog import load_catalog  # noqa: E402
-from collectors.model import REGIONS  # noqa: E402
 from dashboard import ids  # noqa: E402
-from dashboard.calendar import BusinessCalendar  # noqa: E402
 from dashboard.explorer.state import ExplorerQuery, parse_search  # noqa: E402
-from dashboard.kpis.case_state import prepare  # noqa: E402
-from dashboard.kpis.service import KpiService  # noqa: E402
 from dashboard.pages import explorer  # noqa: E402
+from domain.business_days import BusinessCalendar  # noqa: E402
+from domain.catalog import load_catalog  # noqa: E402
+from domain.model import REGIONS  # noqa: E402
 from kpi_data import synthetic_frames  # noqa: E402
+from kpis.case_state import prepare  # noqa: E402
+from service.kpi_service import KpiService  # noqa: E402
 
 T = pd.Timestamp("2026-11-20 12:00", tz="UTC")
 

@@ -25,12 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from collectors.catalog import load_catalog  # noqa: E402
-from dashboard.calendar import BusinessCalendar  # noqa: E402
 from dashboard.explorer.export import to_csv, to_xlsx  # noqa: E402
-from dashboard.kpis.case_state import prepare, state_at  # noqa: E402
-from dashboard.kpis.population import case_rows  # noqa: E402
+from domain.business_days import BusinessCalendar  # noqa: E402
+from domain.catalog import load_catalog  # noqa: E402
 from kpi_data import synthetic_frames  # noqa: E402
+from kpis.case_state import prepare, state_at  # noqa: E402
+from kpis.population import case_rows  # noqa: E402
 
 T = pd.Timestamp("2026-11-20 12:00", tz="UTC")
 HEADER = [("Vigie — export", "banc d'essai"), ("Exporté par", "bench"), ("Période", "tout")]

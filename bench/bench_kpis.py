@@ -22,14 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from collectors.catalog import load_catalog  # noqa: E402
-from dashboard.calendar import BusinessCalendar  # noqa: E402
-from dashboard.kpis.case_state import prepare, settle, state_at  # noqa: E402
-from dashboard.kpis.document import document_from_state  # noqa: E402
-from dashboard.kpis.incremental import apply_changes  # noqa: E402
-from dashboard.kpis.metrics import group_metrics  # noqa: E402
-from dashboard.kpis.series import cases_at_risk, daily_flows, processing_distribution  # noqa: E402
+from domain.business_days import BusinessCalendar  # noqa: E402
+from domain.catalog import load_catalog  # noqa: E402
 from kpi_data import synthetic_frames  # noqa: E402
+from kpis.case_state import prepare, settle, state_at  # noqa: E402
+from kpis.document import document_from_state  # noqa: E402
+from kpis.incremental import apply_changes  # noqa: E402
+from kpis.metrics import group_metrics  # noqa: E402
+from kpis.series import cases_at_risk, daily_flows, processing_distribution  # noqa: E402
 
 T = pd.Timestamp("2026-11-20 12:00", tz="UTC")
 

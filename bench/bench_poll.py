@@ -22,14 +22,14 @@ from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collectors.catalog import load_catalog  # noqa: E402
-from collectors.config import SourceSettings  # noqa: E402
-from collectors.engines import create_source_engine, create_store_engine  # noqa: E402
 from collectors.fetch import SourceReader  # noqa: E402
 from collectors.poll import poll_source  # noqa: E402
 from collectors.query import incremental_query  # noqa: E402
-from collectors.reader import Reader  # noqa: E402
-from collectors.store import Store  # noqa: E402
+from domain.catalog import load_catalog  # noqa: E402
+from domain.config import SourceSettings  # noqa: E402
+from store.engines import create_source_engine, create_store_engine  # noqa: E402
+from store.reader import Reader  # noqa: E402
+from store.writer import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_SQL = """SELECT c.ref AS case_id, c.proc AS procedure_code, c.deposited AS submitted_at, c.chan AS channel,

@@ -1,7 +1,7 @@
 """Synthetic store frames for KPI benchmarks: N cases with about six status events each.
 
 Vectorised (no per-case Python), so ten million cases build in seconds. The shapes match
-collectors.reader's frames; the histories follow the demo's lifecycle (review, pauses,
+store.reader's frames; the histories follow the demo's lifecycle (review, pauses,
 closures, a few reopenings), spread over two years before ``end``.
 """
 
@@ -69,7 +69,7 @@ def synthetic_frames(n: int, catalog: pd.DataFrame, end: pd.Timestamp, seed: int
     procedure = rng.choice(codes, n, p=weights / weights.sum())
 
     def text(values: np.ndarray, names: list[str]) -> pd.Series:
-        """Small vocabularies as categories, as the reader's cached frames hold them (collectors.reader._join)."""
+        """Small vocabularies as categories, as the reader's cached frames hold them (store.reader._join)."""
         return pd.Series(pd.Categorical.from_codes(values, names))
 
     cases = pd.DataFrame({

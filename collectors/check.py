@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import text
 
-from collectors.config import SourceSettings
-from collectors.engines import create_source_engine
 from collectors.fetch import SourceReader
 from collectors.normalize import normalize_cases, normalize_events
 from collectors.poll import describe_error
 from collectors.query import incremental_query
+from domain.config import SourceSettings
+from store.engines import create_source_engine
 
 
 @dataclass

@@ -10,17 +10,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from collectors.config import Settings, SourceSettings
-from collectors.engines import create_source_engine
 from collectors.fetch import SourceReader
 from collectors.poll import PollResult, poll_source
-from collectors.store import Store
+from domain.clock import utc_now
+from domain.config import Settings, SourceSettings
+from store.engines import create_source_engine
+from store.writer import Store
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass

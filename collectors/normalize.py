@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from collectors.model import CASE_COLUMNS, CHANNELS, EVENT_COLUMNS, REGIONS
-from collectors.values import as_text
-from collectors.watermark import row_hashes
+from domain.model import CASE_COLUMNS, CHANNELS, EVENT_COLUMNS, REGIONS
+from domain.values import as_text
+from store.watermark import row_hashes
 
 QUARANTINE_COLUMNS: tuple[str, ...] = ("stream", "reason", "case_id", "detail", "payload", "row_hash")
 _REGION_BY_LOWER = {r.lower(): r for r in REGIONS}

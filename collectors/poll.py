@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from collectors.config import SourceSettings
 from collectors.fetch import SOURCE_ERRORS, SourceReader
 from collectors.normalize import MappingError, empty_quarantine, normalize_cases, normalize_events
 from collectors.quarantine_match import superseded_case_entries, superseded_event_entries
 from collectors.query import incremental_query, keys_query
-from collectors.store import Batch, Store
-from collectors.watermark import advance, drop_seen
+from domain.config import SourceSettings
+from store.watermark import advance, drop_seen
+from store.writer import Batch, Store
 
 log = logging.getLogger(__name__)
 

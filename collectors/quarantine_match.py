@@ -47,7 +47,7 @@ from typing import Any
 
 import pandas as pd
 
-from collectors.values import as_text
+from domain.values import as_text
 
 #: Without ``seq``: the fields that stand for an event row's identity, per quarantine reason.
 EVENT_KEYS: dict[str, tuple[str, ...]] = {

@@ -9,7 +9,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from collectors.collector import Collector
-from collectors.lock import WriterLock, WriterLockBusy
+from store.lock import WriterLock, WriterLockBusy
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,6 @@ from dash import Dash, Input, Output, dcc, html
 from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from collectors.config import AuthSettings, ExplorerSettings, ServerSettings
-from collectors.reader import Reader
 from dashboard import ids
 from dashboard.api import register_api
 from dashboard.auth import audit
@@ -22,10 +20,12 @@ from dashboard.auth.roles import allows, page_role
 from dashboard.auth.web import current, install_auth
 from dashboard.explorer.routes import register_exports
 from dashboard.headers import install_headers
-from dashboard.kpis.service import KpiService
 from dashboard.ops import register_ops
 from dashboard.outage import register_store_errors
 from dashboard.pages import case, explorer, home, reports, screens, sources, users, wall
+from domain.config import AuthSettings, ExplorerSettings, ServerSettings
+from service.kpi_service import KpiService
+from store.reader import Reader
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NO_AUTH = AuthSettings(enabled=False)

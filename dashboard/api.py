@@ -10,10 +10,10 @@ from flask import Flask, Response, request
 
 from dashboard.auth.roles import allows
 from dashboard.auth.web import current
-from dashboard.kpis.document import KpiParameterError, parse_as_of, parse_days
-from dashboard.kpis.filters import parse_filters
-from dashboard.kpis.service import KpiService
 from dashboard.screens import HeartbeatError, list_screens, record_heartbeat
+from kpis.document import KpiParameterError, parse_as_of, parse_days
+from kpis.filters import parse_filters
+from service.kpi_service import KpiService
 
 MASKED = "•••"
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from dashboard.format import fr_number
 from dashboard.i18n import tr
+from domain.french import fr_number
 
 INFLOW, OUTFLOW, BREACHED, AT_RISK, SLA = "#56B4E9", "#E69F00", "#D55E00", "#F0E442", "#FFFFFF"
 AGE_COLOURS = {"0-7": "#009E73", "8-30": "#56B4E9", "31-90": "#E69F00", "91+": "#D55E00"}

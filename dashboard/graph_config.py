@@ -27,7 +27,7 @@ FRENCH_DICTIONARY = {
     "Autoscale": "Échelle automatique",
     "Double-click to zoom back out": "Double-cliquez pour revenir à la vue d'origine",
 }
-#: Dates on time axes and in hover labels: French day and month names, as dashboard.format writes them.
+#: Dates on time axes and in hover labels: French day and month names, as domain.french writes them.
 FRENCH_FORMAT = {
     "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
     "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],

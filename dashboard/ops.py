@@ -14,10 +14,10 @@ from collections.abc import Callable
 import pandas as pd
 from flask import Flask, Response
 
-from collectors.reader import STORE_DOWN
-from dashboard.health import source_state
-from dashboard.kpis.service import KpiService
 from dashboard.screens import list_screens
+from kpis.health import source_state
+from service.kpi_service import KpiService
+from store.reader import STORE_DOWN
 
 
 def readiness(kpis: KpiService, now: dt.datetime) -> tuple[bool, dict[str, object]]:

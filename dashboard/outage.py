@@ -13,8 +13,8 @@ import logging
 import pandas as pd
 from flask import Flask, Response, request
 
-from collectors.reader import STORE_DOWN, Reader, StoreUnavailable
 from dashboard.i18n import tr
+from store.reader import STORE_DOWN, Reader, StoreUnavailable
 
 log = logging.getLogger(__name__)
 MESSAGE = "La base de données de Vigie ne répond pas ; réessayez dans un instant."

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from collectors import schema
-from collectors.store import _upsert
+from store import schema
+from store.writer import Store
 
 SILENT_AFTER_SECONDS = 120
 _NAME = re.compile(r"^[\w .-]{1,64}$")
@@ -41,8 +41,7 @@ def record_heartbeat(
         "address": (address or "")[:64],
         "user_agent": (user_agent or "")[:256],
     }
-    with engine.begin() as conn:
-        _upsert(conn, schema.screens, pd.DataFrame([row]), ["name"])
+    Store(engine).record_heartbeat(row)
 
 
 def list_screens(engine: Engine, now: dt.datetime) -> pd.DataFrame:

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from collectors.reader import Reader
-from dashboard.kpis.service import KpiService
 from reports.content import WeeklyReport, build_report
 from reports.files import write_all_or_nothing
 from reports.pdf import render_pdf
 from reports.sources import sources_over_week
 from reports.week import IsoWeek
 from reports.xlsx import render_xlsx
+from service.kpi_service import KpiService
+from store.reader import Reader
 
 log = logging.getLogger("vigie.reports")
 

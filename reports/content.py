@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.format import fr_date, fr_number
-from dashboard.kpis.case_state import CaseState
+from domain.french import fr_date, fr_number
+from kpis.case_state import CaseState
 from reports.narrative import narrative
 from reports.week import LOME, IsoWeek
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
-from collectors.config import SmtpSettings
+from domain.config import SmtpSettings
 from reports.build import ReportFiles
 
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.format import fr_number
+from domain.french import fr_number
 
 
 def _signed(value: float, decimals: int = 0) -> str:

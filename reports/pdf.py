@@ -10,7 +10,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from dashboard.format import fr_date, fr_number
+from domain.french import fr_date, fr_number
 from reports.charts import delays_against_legal, flows_by_service
 from reports.content import WeeklyReport
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 
-from collectors.config import ReportSettings
-from dashboard.kpis.service import KpiService
+from domain.config import ReportSettings
 from reports.build import ReportError, generate
 from reports.mail import send_report
 from reports.week import last_complete_week
+from service.kpi_service import KpiService
 
 log = logging.getLogger("vigie.reports")
 

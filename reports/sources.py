@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.health import STATE_LABELS, source_state
+from kpis.health import STATE_LABELS, source_state
 from reports.week import IsoWeek
 
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
-from collectors.catalog import load_catalog
-from collectors.engines import create_source_engine, create_store_engine
 from collectors.fetch import SourceReader
-from collectors.store import Store
+from domain.catalog import load_catalog
+from store.engines import create_source_engine, create_store_engine
+from store.writer import Store
 from tests import factories
 from tests.servers import MARIADB_ADMIN_URL, PG_ADMIN_URL, fresh_database
 

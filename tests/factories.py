@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from collectors.config import SourceSettings
+from domain.config import SourceSettings
 
 STATUS_MAP = {
     "DEP": "submitted",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from collectors.reader import CASE_FIELDS
+from store.reader import CASE_FIELDS
 
 CATALOG = pd.DataFrame(
     {

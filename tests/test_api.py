@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from collectors.normalize import empty_quarantine
-from collectors.reader import Reader
-from collectors.store import Batch
-from collectors.watermark import Watermark
 from dashboard import create_app
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.document import kpi_document
-from dashboard.kpis.service import KpiService
+from domain.business_days import BusinessCalendar
+from kpis.document import kpi_document
+from service.kpi_service import KpiService
+from store.reader import Reader
+from store.watermark import Watermark
+from store.writer import Batch
 from tests.kpi_fixtures import frames
 from tests.test_crash_and_lock import write_config
 from tests.test_kpis import CASES, EVENTS

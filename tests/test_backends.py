@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from collectors.engines import create_source_engine, create_store_engine
 from collectors.poll import poll_source
-from collectors.reader import Reader
-from collectors.store import Store
+from store.engines import create_source_engine, create_store_engine
+from store.reader import Reader
+from store.writer import Store
 from tests.conftest import reader_for
 from tests.factories import add_case, create_source_schema, naive, source_settings
 from tests.servers import PG_ADMIN_URL
@@ -156,8 +156,8 @@ def test_postgres_wrong_password_is_reported_without_the_secret(sqlite_store, ca
 
 
 def test_replayed_batch_is_idempotent_and_counted_as_nothing_new(store, clock) -> None:
-    from collectors.store import Batch
-    from collectors.watermark import Watermark
+    from store.watermark import Watermark
+    from store.writer import Batch
 
     at = pd.Timestamp("2026-11-20 10:00", tz="UTC")
     cases = pd.DataFrame(

@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 from dash import no_update
 
-from collectors.reader import Reader
 from dashboard import create_app, ids
-from dashboard.calendar import BusinessCalendar
 from dashboard.explorer.state import ExplorerQueryError, parse_search
-from dashboard.kpis.service import KpiService
 from dashboard.pages import explorer
 from dashboard.pages.explorer import grid_page, navigate_to
+from domain.business_days import BusinessCalendar
+from service.kpi_service import KpiService
+from store.reader import Reader
 from tests.conftest import ROOT
 from tests.test_api import load_fixture
 from tests.test_crash_and_lock import write_config

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.kpis import case_keys
-from dashboard.kpis.case_keys import CaseKeys
+from kpis import case_keys
+from kpis.case_keys import CaseKeys
 
 
 def test_lookup_finds_every_case_and_only_them(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from collectors.catalog import load_catalog
-from collectors.config import ConfigError, load_settings
+from domain.catalog import load_catalog
+from domain.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,6 +119,6 @@ def test_unreadable_catalogue_is_a_config_error(tmp_path: Path, body, expected: 
     ],
 )
 def test_relative_sqlite_paths_are_read_from_the_base_dir(url: str, expected: str) -> None:
-    from collectors.config import _absolute_sqlite
+    from domain.config import _absolute_sqlite
 
     assert _absolute_sqlite(url, Path("/base")) == expected

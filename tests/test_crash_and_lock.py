@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from collectors.engines import create_store_engine
-from collectors.lock import WriterLock, WriterLockBusy
+from store.engines import create_store_engine
+from store.lock import WriterLock, WriterLockBusy
 from tests.factories import CASES_SQL, EVENTS_SQL, STATUS_MAP, add_case, naive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,13 +46,13 @@ events_sql = """{EVENTS_SQL}"""
 
 KILL_BETWEEN_FETCH_AND_COMMIT = """
 import os, signal, sys
-from collectors.catalog import load_catalog
-from collectors.collector import utc_now
-from collectors.config import load_settings
-from collectors.engines import create_source_engine, create_store_engine
+from domain.catalog import load_catalog
+from domain.clock import utc_now
+from domain.config import load_settings
+from store.engines import create_source_engine, create_store_engine
 from collectors.fetch import SourceReader
 from collectors.poll import poll_source
-from collectors.store import Store
+from store.writer import Store
 settings = load_settings(sys.argv[1])
 source = settings.sources[0]
 store = Store(create_store_engine(settings.store_url))
@@ -120,8 +120,8 @@ def test_killed_collector_releases_its_file_lock(tmp_path) -> None:
             "-c",
             textwrap.dedent(f"""
         import time
-        from collectors.engines import create_store_engine
-        from collectors.lock import WriterLock
+        from store.engines import create_store_engine
+        from store.lock import WriterLock
         held = WriterLock(create_store_engine("{store_url}"))
         held.acquire()
         print("locked", flush=True)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from collectors.poll import poll_source
-from collectors.reader import Reader
-from dashboard.health import ago_fr, health_table, lome_time, source_state
 from dashboard.pages.sources import render
+from kpis.health import ago_fr, health_table, lome_time, source_state
+from store.reader import Reader
 from tests.conftest import reader_for
 from tests.factories import add_case, naive, source_settings
 

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collectors.calendar_days import holiday_dates
 from collectors.collector import Collector
-from collectors.config import load_settings
 from collectors.demo.build import build_demo
 from collectors.demo.history import generate_history
 from collectors.demo.simulate import Simulator
-from collectors.reader import Reader
+from domain.config import load_settings
+from domain.holiday_dates import holiday_dates
+from store.reader import Reader
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 20, 15, 0)  # noqa: DTZ001 - the demo's naive Lomé wall time

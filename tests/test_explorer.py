@@ -12,18 +12,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors.model import CHANNELS, REGIONS
 from dashboard import ids
-from dashboard.calendar import BusinessCalendar
 from dashboard.explorer.export import to_csv, to_xlsx
 from dashboard.explorer.state import ExplorerQuery, ExplorerQueryError, parse_search
-from dashboard.kpis.case_state import prepare, state_at
-from dashboard.kpis.document import kpi_document
-from dashboard.kpis.filters import CaseFilters, filter_state
-from dashboard.kpis.metrics import COUNT_KEYS, group_metrics
-from dashboard.kpis.population import POPULATIONS, case_rows
-from dashboard.kpis.series import daily_flows
 from dashboard.pages.explorer import grid_page, navigate_to
+from domain.business_days import BusinessCalendar
+from domain.model import CHANNELS, REGIONS
+from kpis.case_state import prepare, state_at
+from kpis.document import kpi_document
+from kpis.filters import CaseFilters, filter_state
+from kpis.metrics import COUNT_KEYS, group_metrics
+from kpis.population import POPULATIONS, case_rows
+from kpis.series import daily_flows
 from tests.kpi_fixtures import CATALOG, frames
 from tests.test_kpis_properties import histories
 
@@ -56,7 +56,7 @@ def test_url_state_round_trips(catalog) -> None:
 )
 @settings(max_examples=80, deadline=None)
 def test_any_valid_state_survives_its_own_url(service, region, canal, periode, start, length, dossiers) -> None:
-    from collectors.catalog import load_catalog
+    from domain.catalog import load_catalog
     from tests.conftest import ROOT
 
     catalog = load_catalog(ROOT / "data" / "procedures.csv")

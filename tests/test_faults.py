@@ -25,15 +25,15 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from bench.load import Client, tick_callback
-from collectors.engines import create_store_engine
-from collectors.reader import Reader
-from collectors.store import Store
 from dashboard import create_app
 from dashboard.auth.accounts import add_screen
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.service import KpiService
+from domain.business_days import BusinessCalendar
 from reports.build import ReportError, generate
 from reports.week import IsoWeek
+from service.kpi_service import KpiService
+from store.engines import create_store_engine
+from store.reader import Reader
+from store.writer import Store
 from tests.browser.conftest import ARTIFACTS, ROOT, TEST_SECRET, free_port
 from tests.factories import CASES_SQL, EVENTS_SQL, STATUS_MAP, add_case, create_source_schema, naive, source_settings
 from tests.servers import PG_ADMIN_URL, fresh_database, unavailable

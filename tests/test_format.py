@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from dashboard.format import fr_date, fr_delta, fr_number
+from domain.french import fr_date, fr_delta, fr_number
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,12 @@ import plotly
 import pytest
 from dash import dcc
 
-from collectors.reader import Reader
 from dashboard import graph_config
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.service import KpiService
 from dashboard.pages import case, explorer, wall
 from dashboard.pages.explorer import layout as explorer_layout
+from domain.business_days import BusinessCalendar
+from service.kpi_service import KpiService
+from store.reader import Reader
 from tests.conftest import ROOT
 from tests.test_api import load_fixture
 

@@ -16,14 +16,14 @@ import pandas as pd
 import pytest
 
 from collectors.normalize import empty_quarantine
-from collectors.reader import Reader
-from collectors.store import Batch
-from collectors.watermark import Watermark
 from dashboard import create_app, ids
-from dashboard.calendar import BusinessCalendar
 from dashboard.explorer.grid import CASE_LINK_RENDERER, case_columns, case_grid, display_rows
-from dashboard.kpis.service import KpiService
 from dashboard.pages.explorer import grid_page
+from domain.business_days import BusinessCalendar
+from service.kpi_service import KpiService
+from store.reader import Reader
+from store.watermark import Watermark
+from store.writer import Batch
 from tests.conftest import ROOT
 from tests.kpi_fixtures import frames
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from collectors.config import ConfigError, parse_settings
 from dashboard.auth import throttle
 from dashboard.auth.accounts import AccountError, add_user, authenticate, set_password
 from dashboard.auth.cli import screens_command
 from dashboard.auth.passwords import password_problem
 from dashboard.auth.sessions import open_session, session_principal
 from dashboard.screens import record_heartbeat
+from domain.config import ConfigError, parse_settings
 from tests.test_security import PASSWORD, app, call, login  # noqa: F401 - app is a fixture
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.case_state import case_state
-from dashboard.kpis.document import KpiParameterError, kpi_document, parse_as_of, parse_days
+from domain.business_days import BusinessCalendar
+from kpis.case_state import case_state
+from kpis.document import KpiParameterError, kpi_document, parse_as_of, parse_days
 from tests.kpi_fixtures import CATALOG, frames, ts
 
 T = ts("2026-11-20 12:00")  # a Friday
@@ -239,7 +239,7 @@ def test_bad_days_is_a_clear_error(text: str) -> None:
 def test_sorted_quantile_matches_numpy_linear(size: int, q: float) -> None:
     import numpy as np
 
-    from dashboard.kpis.metrics import quantile_sorted
+    from kpis.metrics import quantile_sorted
 
     values = np.sort(np.random.default_rng(size).normal(10, 3, size))
     assert quantile_sorted(values, q) == pytest.approx(float(np.quantile(values, q)), abs=1e-12)

@@ -6,10 +6,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors.model import CLOSING_STATUSES, STATUSES
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.document import kpi_document
-from dashboard.kpis.metrics import COUNT_KEYS
+from domain.business_days import BusinessCalendar
+from domain.model import CLOSING_STATUSES, STATUSES
+from kpis.document import kpi_document
+from kpis.metrics import COUNT_KEYS
 from tests.kpi_fixtures import CATALOG, frames
 
 BASE = pd.Timestamp("2026-10-01", tz="UTC")
@@ -105,8 +105,8 @@ def test_row_order_changes_nothing_and_inputs_are_not_modified(history, rnd) -> 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), st.integers(1, 15))
 def test_daily_backlog_replays_the_state_at_each_day_end(history, back) -> None:
-    from dashboard.kpis.case_state import case_state, prepare, state_at
-    from dashboard.kpis.series import daily_flows
+    from kpis.case_state import case_state, prepare, state_at
+    from kpis.series import daily_flows
 
     case_list, event_list, _, t2 = history
     cases, events = frames(case_list, event_list)
@@ -123,8 +123,8 @@ def test_daily_backlog_replays_the_state_at_each_day_end(history, back) -> None:
 @given(histories(), st.integers(0, MINUTES), st.integers(0, 10))
 def test_incremental_update_equals_a_rebuild(history, cut_minutes, deletions) -> None:
     """A poll's delta (new cases, new later events, deletions) applied to the history = preparing from scratch."""
-    from dashboard.kpis.case_state import prepare, settle, state_at
-    from dashboard.kpis.incremental import apply_changes
+    from kpis.case_state import prepare, settle, state_at
+    from kpis.incremental import apply_changes
 
     case_list, event_list, _, t2 = history
     cases, events = frames(case_list, event_list)
@@ -152,8 +152,8 @@ def test_incremental_update_equals_a_rebuild(history, cut_minutes, deletions) ->
 
 
 def test_out_of_order_event_asks_for_a_rebuild() -> None:
-    from dashboard.kpis.case_state import prepare
-    from dashboard.kpis.incremental import apply_changes
+    from kpis.case_state import prepare
+    from kpis.incremental import apply_changes
 
     cases, events = frames(
         [{"case_id": "a", "procedure_code": "P", "submitted_at": "2026-10-01 08:00"}], [("a", "in_review", "2026-10-03 08:00")]

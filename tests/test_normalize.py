@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from collectors.model import QUARANTINE_REASONS
 from collectors.normalize import MappingError, normalize_cases, normalize_events, to_utc
+from domain.model import QUARANTINE_REASONS
 
 CODES = ["CEET-BT", "MIN-PR"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from collectors.engines import create_store_engine
-from collectors.reader import Reader
 from dashboard import create_app
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.service import KpiService
 from dashboard.ops import readiness
 from dashboard.outage import outage_line
+from domain.business_days import BusinessCalendar
+from service.kpi_service import KpiService
+from store.engines import create_store_engine
+from store.reader import Reader
 from tests.factories import add_case, csrf_headers, naive, source_settings
 from tests.test_poll import poll
 
@@ -154,7 +154,7 @@ def test_logs_never_carry_secrets_and_can_be_json_lines(capsys) -> None:
     import json
     import logging
 
-    from collectors.logs import configure, scrub
+    from domain.logs import configure, scrub
 
     assert scrub("postgresql+psycopg://vigie:s3cr3t@db:5432/portail") == "postgresql+psycopg://vigie:***@db:5432/portail"
     assert scrub("connection failed: password=hunter2 host=db") == "connection failed: password=*** host=db"

@@ -10,9 +10,9 @@ import pandas as pd
 from sqlalchemy import text
 
 from collectors.collector import Collector
-from collectors.config import Settings
 from collectors.poll import backoff_seconds, poll_source
-from collectors.reader import Reader
+from domain.config import Settings
+from store.reader import Reader
 from tests.conftest import reader_for
 from tests.factories import add_case, naive, source_settings
 

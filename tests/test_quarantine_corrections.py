@@ -21,15 +21,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from collectors.engines import create_source_engine, create_store_engine
 from collectors.normalize import normalize_events
 from collectors.poll import PollResult, poll_source
 from collectors.quarantine_match import seq_values, superseded_case_entries, superseded_event_entries
-from collectors.reader import Reader
-from collectors.store import Store
 from dashboard import create_app
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.service import KpiService
+from domain.business_days import BusinessCalendar
+from service.kpi_service import KpiService
+from store.engines import create_source_engine, create_store_engine
+from store.reader import Reader
+from store.writer import Store
 from tests.conftest import reader_for
 from tests.factories import STATUS_MAP, add_case, create_source_schema, csrf_headers, naive, source_settings
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from collectors.query import incremental_query, keys_query
-from collectors.watermark import Watermark, advance, drop_seen, dumps, loads
+from store.watermark import Watermark, advance, drop_seen, dumps, loads
 from tests.factories import naive
 
 
@@ -71,7 +71,7 @@ def test_empty_watermark_binds_initial() -> None:
 
 
 def test_row_hash_ignores_the_dtype_a_batch_happened_to_get() -> None:
-    from collectors.watermark import row_hashes
+    from store.watermark import row_hashes
 
     as_objects = pd.DataFrame({"case_id": [12.0, 13.0], "agent": [None, None]}, dtype=object)
     as_numbers = pd.DataFrame({"case_id": [12, 13], "agent": pd.Series([pd.NA, pd.NA], dtype="str")})

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 
 from collectors.poll import poll_source
-from collectors.reader import Reader
+from store.reader import Reader
 from tests.conftest import reader_for
 from tests.factories import add_case, naive, source_settings
 
@@ -64,8 +64,8 @@ def test_snapshot_restores_frames_then_catches_up(sqlite_source, sqlite_store, c
 
 
 def test_snapshot_of_another_store_is_ignored(sqlite_source, sqlite_store, catalog, clock, tmp_path) -> None:
-    from collectors.engines import create_store_engine
-    from collectors.store import Store
+    from store.engines import create_store_engine
+    from store.writer import Store
 
     url, engine = sqlite_source
     fill(engine, 3, naive(2026, 11, 20, 8))

@@ -15,18 +15,18 @@ import pytest
 from aiosmtpd.controller import Controller
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from collectors.config import AuthSettings, ReportSettings, SmtpSettings
-from collectors.reader import Reader
 from dashboard import create_app
 from dashboard.auth.accounts import add_user
-from dashboard.calendar import BusinessCalendar
-from dashboard.format import fr_number
-from dashboard.kpis.service import KpiService
+from domain.business_days import BusinessCalendar
+from domain.config import AuthSettings, ReportSettings, SmtpSettings
+from domain.french import fr_number
 from reports.build import ReportError, generate
 from reports.files import write_atomically
 from reports.mail import send_report
 from reports.schedule import schedule_reports, weekly_job
 from reports.week import IsoWeek, WeekError, last_complete_week, parse_week
+from service.kpi_service import KpiService
+from store.reader import Reader
 from tests.browser.conftest import ARTIFACTS, free_port
 from tests.test_api import load_fixture
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from collectors.config import AuthSettings
-from collectors.reader import Reader
 from dashboard import create_app
 from dashboard.auth.accounts import add_screen, add_user
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.service import KpiService
 from dashboard.screens import list_screens
+from domain.business_days import BusinessCalendar
+from domain.config import AuthSettings
+from service.kpi_service import KpiService
+from store.reader import Reader
 from tests.test_api import load_fixture
 
 PASSWORD = "correct horse battery"

@@ -11,14 +11,14 @@ import re
 
 import pytest
 
-from collectors.config import AuthSettings
-from collectors.reader import Reader
 from dashboard import create_app
 from dashboard.auth import audit
 from dashboard.auth.accounts import add_screen, add_user, remove_user, revoke_screen
 from dashboard.auth.roles import callback_role
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.service import KpiService
+from domain.business_days import BusinessCalendar
+from domain.config import AuthSettings
+from service.kpi_service import KpiService
+from store.reader import Reader
 from tests.test_api import load_fixture
 
 PASSWORD = "correct horse battery"

@@ -19,10 +19,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from sqlalchemy import select
 
-from collectors import schema
-from collectors.engines import create_store_engine
 from dashboard.auth import audit
 from dashboard.auth.accounts import add_screen, add_user
+from store import schema
+from store.engines import create_store_engine
 from tests.browser.conftest import ROOT, serve, stop
 from tests.factories import add_case, naive
 from tests.test_crash_and_lock import write_config
@@ -111,7 +111,7 @@ def _cli(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProce
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, request) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
     """One server behind one trusted proxy (X-Forwarded-For is believed), with a manager, a viewer and a screen."""
-    from collectors.engines import create_source_engine
+    from store.engines import create_source_engine
     from tests import factories
 
     tmp = tmp_path_factory.mktemp("served")
@@ -293,7 +293,7 @@ def test_an_unlisted_page_needs_the_admin_role(served) -> None:
 @pytest.fixture(scope="module")
 def short_sessions(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """A second server: sessions of 6 seconds, HTTPS declared, no proxy trusted."""
-    from collectors.engines import create_source_engine
+    from store.engines import create_source_engine
     from tests import factories
 
     tmp = tmp_path_factory.mktemp("short")
@@ -302,7 +302,7 @@ def short_sessions(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     factories.create_source_schema(engine)
     config = _config(tmp, (source_url, engine), "session_hours = 0.00167\n[server]\nhttps = true")
     store = _store(config)
-    from collectors.store import Store
+    from store.writer import Store
 
     Store(store).create()
     add_user(store, "marc", PASSWORD, "manager", NOW)

@@ -14,19 +14,19 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from collectors.config import ExplorerSettings
 from collectors.normalize import empty_quarantine
-from collectors.reader import Reader
-from collectors.store import Batch
-from collectors.watermark import Watermark
 from dashboard import create_app
 from dashboard.auth import audit
-from dashboard.calendar import BusinessCalendar
 from dashboard.explorer.export import to_csv
-from dashboard.kpis.service import KpiService
+from domain.business_days import BusinessCalendar
+from domain.config import ExplorerSettings
 from reports.build import generate
 from reports.cells import csv_safe, xlsx_column
 from reports.week import IsoWeek
+from service.kpi_service import KpiService
+from store.reader import Reader
+from store.watermark import Watermark
+from store.writer import Batch
 from tests.kpi_fixtures import frames
 
 #: What a source may hold and a spreadsheet would run: each one is a case id and that case's agent.

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collectors.reader import Reader
-from dashboard.calendar import BusinessCalendar
 from dashboard.figures import alerts_by_procedure, backlog_age_by_service, delays_by_procedure, flows_by_service
-from dashboard.format import fr_number
-from dashboard.kpis.service import KpiService
 from dashboard.pages.wall import VIEWS, freshness, overview, playlist, views
+from domain.business_days import BusinessCalendar
+from domain.french import fr_number
+from service.kpi_service import KpiService
+from store.reader import Reader
 from tests.factories import csrf_headers
 from tests.test_api import load_fixture
 
@@ -202,9 +202,9 @@ def test_heartbeat_endpoint(service) -> None:
 
 
 def test_english_on_request() -> None:
-    from dashboard.format import fr_delta, fr_number
-    from dashboard.health import ago_fr
     from dashboard.pages.wall import language
+    from domain.french import fr_delta, fr_number
+    from kpis.health import ago_fr
 
     assert (language("?lang=en"), language("?lang=de"), language("")) == ("en", "fr", "fr")
     assert fr_number(1234.5, 1, "j", lang="en") == "1,234.5\u202fd" and fr_delta(-2, lang="en") == "\u22122"
@@ -291,9 +291,9 @@ def test_changes_send_nothing_a_patch_or_the_whole_view(service) -> None:
 def test_breached_trend_is_exact_per_day_and_survives_late_rows(service, sqlite_store, clock) -> None:
     """Each day-end's breached count equals a fresh replay at that instant, also after a late event for a past day."""
     from collectors.normalize import empty_quarantine
-    from collectors.store import Batch
-    from collectors.watermark import Watermark
-    from dashboard.kpis.case_state import state_at
+    from kpis.case_state import state_at
+    from store.watermark import Watermark
+    from store.writer import Batch
 
     def expected() -> list[int]:
         history = service.history()

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from collectors.calendar_days import holiday_dates
 from collectors.demo import portals
 from collectors.demo.history import History, generate_history
+from domain.holiday_dates import holiday_dates
 
 TS = "%Y-%m-%d %H:%M:%S"
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from collectors.demo import portals
 from collectors.demo.history import AGENTS, VOLUME
-from collectors.model import LOME_TZ, REGIONS
+from domain.model import LOME_TZ, REGIONS
 
 _LOME = ZoneInfo(LOME_TZ)
 #: canonical status -> [(next status, probability)]

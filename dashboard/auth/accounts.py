@@ -19,10 +19,10 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from collectors import schema
 from dashboard.auth import throttle
 from dashboard.auth.passwords import password_problem
 from dashboard.auth.roles import ROLES
+from store import schema
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 #: Checked against when the user does not exist, so an unknown name costs the same time as a wrong password.

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, insert, select
 
-from collectors import schema
+from store import schema
 
 ACTIONS = ("login", "login_failed", "login_throttled", "logout", "export", "case_view", "screen_login")
 

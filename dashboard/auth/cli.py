@@ -26,8 +26,8 @@ from dashboard.auth.accounts import (
     set_password,
 )
 from dashboard.auth.roles import ROLE_LABELS
-from dashboard.health import ago_fr
 from dashboard.screens import list_screens
+from kpis.health import ago_fr
 
 EXIT_REFUSED = 2
 

@@ -17,8 +17,8 @@ import secrets
 
 from sqlalchemy import Engine, delete, insert, select
 
-from collectors import schema
 from dashboard.auth.accounts import Principal
+from store import schema
 
 
 def fingerprint(secret_digest: str) -> str:

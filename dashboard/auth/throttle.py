@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, or_, select, update
 
-from collectors import schema
+from store import schema
 
 FIRST_DELAY = dt.timedelta(minutes=1)
 ACCOUNT_FACTOR = 10  # failures from many addresses before an account is slowed for everyone

@@ -25,13 +25,13 @@ from flask import Flask, Response, g, redirect, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy import Engine
 
-from collectors.config import AuthSettings
-from collectors.reader import STORE_DOWN
 from dashboard.auth import audit
 from dashboard.auth.accounts import Principal, authenticate, screen_for_token, token_digest
 from dashboard.auth.callbacks import CallbackCheck
 from dashboard.auth.roles import ROLE_LABELS, allows, endpoint_role, page_role
 from dashboard.auth.sessions import end_session, open_session, session_principal
+from domain.config import AuthSettings
+from store.reader import STORE_DOWN
 
 #: Paths anyone may fetch: the login form, liveness/readiness, metrics (counts, no personal data; keep them
 #: behind nginx for the monitoring host), and static files.

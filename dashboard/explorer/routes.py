@@ -22,8 +22,8 @@ from dashboard.auth.web import current
 from dashboard.explorer.export import to_csv, to_xlsx
 from dashboard.explorer.labels import FILTER_LABELS, POPULATION_LABELS
 from dashboard.explorer.state import PERIOD_LABELS, ExplorerQueryError, parse_search
-from dashboard.format import fr_number
-from dashboard.kpis.service import KpiService
+from domain.french import fr_number
+from service.kpi_service import KpiService
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
-from dashboard.kpis.document import EARLIEST_AS_OF, KpiParameterError
-from dashboard.kpis.filters import CaseFilters, parse_filters
-from dashboard.kpis.population import POPULATIONS
+from kpis.document import EARLIEST_AS_OF, KpiParameterError
+from kpis.filters import CaseFilters, parse_filters
+from kpis.population import POPULATIONS
 
 PERIODS = {"7j": 7, "30j": 30, "90j": 90, "365j": 365}
 PERIOD_LABELS = {

@@ -9,10 +9,10 @@ from dashboard import ids
 from dashboard.explorer.figures import case_timeline
 from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS
 from dashboard.explorer.state import ExplorerQuery
-from dashboard.format import fr_date, fr_number
 from dashboard.graph_config import TIME_GRAPH
-from dashboard.kpis.case_story import CaseStory
 from dashboard.pages.desk import page, simple_table
+from domain.french import fr_date, fr_number
+from kpis.case_story import CaseStory
 
 
 def _when(stamp: object) -> str:

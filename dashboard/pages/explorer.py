@@ -16,7 +16,6 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from collectors.model import REGIONS
 from dashboard import ids
 from dashboard.explorer.figures import flow_trend, group_bars, processing_band, workload_bars
 from dashboard.explorer.grid import GRID_FRENCH, case_grid, grid_page
@@ -30,10 +29,11 @@ from dashboard.explorer.state import (
     ExplorerQueryError,
     parse_search,
 )
-from dashboard.format import fr_date, fr_number
 from dashboard.graph_config import DESK_GRAPH, TIME_GRAPH
-from dashboard.kpis.service import KpiService
 from dashboard.pages.desk import page
+from domain.french import fr_date, fr_number
+from domain.model import REGIONS
+from service.kpi_service import KpiService
 
 
 def error_page(message: str) -> html.Div:

@@ -10,8 +10,8 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth.accounts import Principal
 from dashboard.auth.roles import ROLE_LABELS, allows
-from dashboard.format import fr_date, fr_number
 from dashboard.pages.desk import page
+from domain.french import fr_date, fr_number
 
 PAGES = (
     ("/wall", "Mur de supervision", "les écrans de la salle, en rotation", "viewer"),

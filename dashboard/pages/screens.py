@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
-from collectors.reader import Reader
 from dashboard import ids
-from dashboard.health import ago_fr
 from dashboard.screens import SILENT_AFTER_SECONDS, list_screens
+from kpis.health import ago_fr
+from store.reader import Reader
 
 
 def layout() -> html.Div:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
-from collectors.reader import Reader
 from dashboard import ids
-from dashboard.health import STATE_LABELS, ago_fr, health_table, lome_time
+from kpis.health import STATE_LABELS, ago_fr, health_table, lome_time
+from store.reader import Reader
 
 
 def layout() -> html.Div:

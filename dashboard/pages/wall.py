@@ -19,7 +19,6 @@ import pandas as pd
 import plotly.utils
 from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html, no_update
 
-from collectors.reader import Reader
 from dashboard import ids
 from dashboard.figures import (
     alerts_by_procedure,
@@ -29,12 +28,13 @@ from dashboard.figures import (
     short_service,
     sparkline,
 )
-from dashboard.format import fr_date, fr_delta, fr_number
 from dashboard.graph_config import WALL_GRAPH
-from dashboard.health import STATE_LABELS, ago_fr, health_table
 from dashboard.i18n import LANGS, tr
-from dashboard.kpis.service import KpiService
 from dashboard.outage import outage_line
+from domain.french import fr_date, fr_delta, fr_number
+from kpis.health import STATE_LABELS, ago_fr, health_table
+from service.kpi_service import KpiService
+from store.reader import Reader
 
 VIEWS = {"ensemble": "Vue d'ensemble", "structures": "Par structure", "delais": "Délais", "alertes": "Alertes"}
 DEFAULT_PERIOD_SECONDS = 20

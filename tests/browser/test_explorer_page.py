@@ -14,7 +14,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from dashboard.format import fr_number
+from domain.french import fr_number
 from tests.browser.conftest import ROOT, screenshot, serve, stop
 from tests.factories import add_case, naive
 from tests.test_crash_and_lock import write_config

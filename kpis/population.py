@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.kpis.case_state import CaseState
-from dashboard.kpis.metrics import populations, quantile_sorted, split_by_group
+from kpis.case_state import CaseState
+from kpis.metrics import populations, quantile_sorted, split_by_group
 
 #: Drillable populations: URL slug (French) -> the document's metric key.
 POPULATIONS: dict[str, str] = {

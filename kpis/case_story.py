@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from collectors.model import PAUSE_STATUS
-from dashboard.calendar import WEEKMASK
-from dashboard.kpis.case_state import STATUS_NAMES, CaseState
+from domain.business_days import WEEKMASK
+from domain.model import PAUSE_STATUS
+from kpis.case_state import STATUS_NAMES, CaseState
 
 
 @dataclass(frozen=True)

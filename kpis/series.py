@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.calendar import WEEKMASK
-from dashboard.kpis.case_state import CLOSING_CODES, CaseState
-from dashboard.kpis.metrics import group_metrics, quantile_sorted, split_by_group
+from domain.business_days import WEEKMASK
+from kpis.case_state import CLOSING_CODES, CaseState
+from kpis.metrics import group_metrics, quantile_sorted, split_by_group
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 TREND_KEYS = ("backlog", "inflow", "outflow", "median_processing_days", "sla_compliance_pct", "breached_open")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.kpis.case_state import CaseState
-from dashboard.kpis.metrics import populations
+from kpis.case_state import CaseState
+from kpis.metrics import populations
 
 UNASSIGNED = "(non attribué)"
 

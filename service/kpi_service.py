@@ -15,17 +15,17 @@ from typing import Any
 
 import pandas as pd
 
-from collectors.reader import Reader
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.case_state import CaseState, History, prepare, state_at
-from dashboard.kpis.case_story import CaseStory, case_story
-from dashboard.kpis.day_ends import DayEndBreaches, earliest_touch_us
-from dashboard.kpis.document import document_from_state
-from dashboard.kpis.filters import CaseFilters, filter_state
-from dashboard.kpis.incremental import apply_changes
-from dashboard.kpis.population import case_rows, counts_by_label, processing_buckets
-from dashboard.kpis.series import cases_at_risk, daily_flows, processing_distribution, weekly_trend
-from dashboard.kpis.workload import decisions_by_agent_week, open_by_agent
+from domain.business_days import BusinessCalendar
+from kpis.case_state import CaseState, History, prepare, state_at
+from kpis.case_story import CaseStory, case_story
+from kpis.day_ends import DayEndBreaches, earliest_touch_us
+from kpis.document import document_from_state
+from kpis.filters import CaseFilters, filter_state
+from kpis.incremental import apply_changes
+from kpis.population import case_rows, counts_by_label, processing_buckets
+from kpis.series import cases_at_risk, daily_flows, processing_distribution, weekly_trend
+from kpis.workload import decisions_by_agent_week, open_by_agent
+from store.reader import Reader
 
 #: Without an explicit as_of, "now" moves: a cached answer is reused for this long at most.
 NOW_TTL_SECONDS = 30.0

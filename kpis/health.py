@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from collectors.model import LOME_TZ
+from domain.model import LOME_TZ
 
 STALE_INTERVALS = 3
 DOWN_INTERVALS = 10

@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from collectors.model import CLOSING_STATUSES, PAUSE_STATUS, STATUSES
-from dashboard.calendar import WEEKMASK, BusinessCalendar
-from dashboard.kpis.case_keys import CaseKeys, arrow_text
+from domain.business_days import WEEKMASK, BusinessCalendar
+from domain.model import CLOSING_STATUSES, PAUSE_STATUS, STATUSES
+from kpis.case_keys import CaseKeys, arrow_text
 
 CASE_KEY = ["source", "case_id"]
 STATE_COLUMNS = (
@@ -107,7 +107,7 @@ def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, ca
     return History(
         cases=live,
         live=alive,
-        submitted_us=_us(live["submitted_at"]),
+        submitted_us=instants_us(live["submitted_at"]),
         sla=live["sla_days"].to_numpy(dtype=np.int64),
         online=(live["channel"] == "online").to_numpy(dtype=bool),
         service_no=pd.Categorical(live["service"], categories=services).codes.astype(np.int64),
@@ -130,9 +130,9 @@ def _sorted_events(live: pd.DataFrame, events: pd.DataFrame) -> tuple[np.ndarray
     source order is looked up just for the rare events that share their case and instant.
     """
     case_no = _case_numbers(live, events)
-    status = _status_codes(events["status"])
+    status = status_codes(events["status"])
     kept = np.flatnonzero((case_no >= 0) & (status >= 0))
-    ev_case, ev_at, ev_status = case_no[kept], _us(events["at"])[kept], status[kept]
+    ev_case, ev_at, ev_status = case_no[kept], instants_us(events["at"])[kept], status[kept]
     del case_no, status
     order = np.lexsort((ev_at, ev_case))
     ev_case, ev_at, ev_status, kept = ev_case[order], ev_at[order], ev_status[order], kept[order]
@@ -181,10 +181,10 @@ def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _status_codes(status: pd.Series) -> np.ndarray:
+def status_codes(status: pd.Series) -> np.ndarray:
     """int8 index into STATUSES; -1 for a status outside the canonical model (or none)."""
     if isinstance(status.dtype, pd.CategoricalDtype):  # look up the few categories, then take by code
-        lookup = np.append(_status_codes(pd.Series(status.cat.categories, dtype="str")), np.int8(-1))
+        lookup = np.append(status_codes(pd.Series(status.cat.categories, dtype="str")), np.int8(-1))
         return lookup[status.cat.codes.to_numpy()]  # code -1 (missing) takes the appended -1
     found = pc.index_in(arrow_text(status), value_set=pa.array(STATUSES))
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int8)
@@ -203,7 +203,7 @@ def _first_of_each(case: np.ndarray, at: np.ndarray, status: np.ndarray, tied: n
     return keep
 
 
-def _us(values: pd.Series) -> np.ndarray:
+def instants_us(values: pd.Series) -> np.ndarray:
     """Microseconds since the epoch (UTC) as int64; a view of the column when it is already UTC microseconds."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.array.as_unit("us").asi8
@@ -294,18 +294,18 @@ def state_at(history: History, as_of: pd.Timestamp) -> CaseState:
         settled = settle(history)
     else:
         known = (history.ev_at <= t) & (history.submitted_us[history.ev_case] <= t) & history.live[history.ev_case]
-        settled = _replay(history, history.ev_case[known], history.ev_at[known], history.ev_status[known])
+        settled = replay_events(history, history.ev_case[known], history.ev_at[known], history.ev_status[known])
     return _advance(history, settled, t, as_of)
 
 
 def settle(history: History) -> dict[str, np.ndarray]:
     """The history with every event known; computed once per History and kept on it."""
     if not history._settled:
-        history._settled.update(_replay(history, history.ev_case, history.ev_at, history.ev_status))
+        history._settled.update(replay_events(history, history.ev_case, history.ev_at, history.ev_status))
     return history._settled
 
 
-def _replay(history: History, no: np.ndarray, at: np.ndarray, code: np.ndarray) -> dict[str, np.ndarray]:
+def replay_events(history: History, no: np.ndarray, at: np.ndarray, code: np.ndarray) -> dict[str, np.ndarray]:
     """Status, closure and the pauses that ended, from sorted events; open pauses are left to _advance."""
     n, m = len(history.cases), len(no)
     last = np.ones(m, dtype=bool)

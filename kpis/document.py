@@ -7,9 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.calendar import BusinessCalendar
-from dashboard.kpis.case_state import CaseState, prepare, state_at
-from dashboard.kpis.metrics import group_metrics, outflow_orders, populations
+from domain.business_days import BusinessCalendar
+from kpis.case_state import CaseState, prepare, state_at
+from kpis.metrics import group_metrics, outflow_orders, populations
 
 MAX_WINDOW_DAYS = 3660
 #: as_of must fall in [EARLIEST_AS_OF, LATEST_AS_OF]: outside, no case can exist, and dates before 1970 or

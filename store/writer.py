@@ -22,8 +22,8 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from collectors import schema
-from collectors.watermark import Watermark, dumps, loads
+from store import schema
+from store.watermark import Watermark, dumps, loads
 
 _CHUNK = 20_000
 _IN_CHUNK = 900
@@ -310,6 +310,12 @@ class Store:
                 conn.execute(
                     update(h).where(h.c.source == source).values(polls=h.c.polls + 1, every_seconds=int(every_seconds), **values)
                 )
+
+    def record_heartbeat(self, row: dict[str, Any]) -> None:
+        """A wall screen's heartbeat (name, view, data version, last seen, address, user agent): one small upsert,
+        written by the app's workers, not by the collector."""
+        with self.engine.begin() as conn:
+            _upsert(conn, schema.screens, pd.DataFrame([row]), ["name"])
 
     def quarantine_counts(self) -> pd.DataFrame:
         """Open quarantine rows per source and reason."""

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from collectors.model import CHANNELS, REGIONS
-from dashboard.kpis.case_state import CaseState, History
-from dashboard.kpis.document import KpiParameterError
+from domain.model import CHANNELS, REGIONS
+from kpis.case_state import CaseState, History
+from kpis.document import KpiParameterError
 
 FILTER_KEYS = ("service", "procedure", "region", "channel")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from collectors.config import ConfigError
+from domain.config import ConfigError
 
 CATALOG_COLUMNS: tuple[str, ...] = ("code", "name", "service", "sla_days")
 

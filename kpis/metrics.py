@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from collectors.model import STATUSES
-from dashboard.kpis.case_state import CaseState
+from domain.model import STATUSES
+from kpis.case_state import CaseState
 
 AGE_BANDS = (("0-7", 0, 7), ("8-30", 8, 30), ("31-90", 31, 90), ("91+", 91, None))
 COUNT_KEYS = (

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from collectors.values import as_text
+from domain.values import as_text
 
 CURSOR = "updated_at"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from collectors.model import LOME_TZ, STATUSES
+from domain.model import LOME_TZ, STATUSES
 
 
 class ConfigError(Exception):

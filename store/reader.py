@@ -24,8 +24,8 @@ from pandas.api.types import union_categoricals
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from collectors import schema
-from collectors.store import open_quarantine_counts
+from store import schema
+from store.writer import open_quarantine_counts
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from collectors.calendar_days import holiday_dates
+from domain.holiday_dates import holiday_dates
 
 WEEKMASK = "1111100"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dashboard.kpis.case_state import History, state_at
+from kpis.case_state import History, state_at
 
 _NEVER = np.iinfo(np.int64).max
 

@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from dashboard.kpis.case_state import LABEL_COLUMNS, History, _replay, _status_codes, _us
+from kpis.case_state import LABEL_COLUMNS, History, instants_us, replay_events, status_codes
 
 _CASE_COLUMNS = ["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent"]
 
@@ -67,7 +67,7 @@ def apply_changes(
     touched = np.concatenate([rows, np.arange(n_old, n)]).astype(np.int64)
     tail = cases.iloc[touched]
     submitted = np.concatenate([history.submitted_us, np.zeros(n - n_old, dtype=np.int64)])
-    submitted[touched] = _us(tail["submitted_at"])
+    submitted[touched] = instants_us(tail["submitted_at"])
     sla_arr = np.concatenate([history.sla, np.zeros(n - n_old, dtype=np.int64)])
     sla_arr[touched] = tail["sla_days"].to_numpy(dtype=np.int64)
     online = np.concatenate([history.online, np.zeros(n - n_old, dtype=bool)])
@@ -127,12 +127,12 @@ def _insertable(history: History, new_events: pd.DataFrame) -> pd.DataFrame | No
     if new_events.empty:
         return pd.DataFrame({"case": np.empty(0, np.int64), "at": np.empty(0, np.int64), "status": np.empty(0, np.int8)})
     case = _positions(history, new_events["source"], new_events["case_id"])
-    status = _status_codes(new_events["status"])
+    status = status_codes(new_events["status"])
     keep = (case >= 0) & (status >= 0)
     frame = pd.DataFrame(
         {
             "case": case[keep],
-            "at": _us(new_events["at"])[keep],
+            "at": instants_us(new_events["at"])[keep],
             "seq": new_events["seq"].to_numpy(dtype="float64", na_value=np.inf)[keep],
             "id": new_events["id"].to_numpy(dtype=np.int64)[keep],
             "status": status[keep],
@@ -174,7 +174,7 @@ def _resettle(old: dict[str, np.ndarray], history: History, affected: np.ndarray
         live=history.live[affected],
         _settled={},
     )
-    part = _replay(sub, local, history.ev_at[index], history.ev_status[index])
+    part = replay_events(sub, local, history.ev_at[index], history.ev_status[index])
     for key, values in part.items():
         settled[key][affected] = values
     return settled
