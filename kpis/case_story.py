@@ -42,7 +42,7 @@ def case_story(state: CaseState, source: str, case_id: str) -> CaseStory | None:
     pauses["business_days"] = np.busday_count(
         _lome_days(pauses["start"]), _lome_days(pauses["end"]), weekmask=WEEKMASK, holidays=holidays
     ).astype(int)
-    row = state.frame(np.array([no])).iloc[0].to_dict()
+    row = {str(k): v for k, v in state.frame(np.array([no])).iloc[0].to_dict().items()}
     return CaseStory(case=row, steps=steps, pauses=pauses)
 
 

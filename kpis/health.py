@@ -32,7 +32,7 @@ def health_table(health: pd.DataFrame, quarantine_counts: pd.DataFrame) -> pd.Da
     open_q = quarantine_counts.groupby("source")["rows"].sum() if not quarantine_counts.empty else pd.Series(dtype=int)
     rows = []
     for h in health.itertuples(index=False):
-        state = source_state(h.lag_seconds, h.every_seconds or 30)
+        state = source_state(float(h.lag_seconds), float(h.every_seconds or 30))  # type: ignore[arg-type]  # pandas-stubs types itertuples fields as any scalar
         rows.append(
             {
                 "source": h.source,
@@ -40,7 +40,7 @@ def health_table(health: pd.DataFrame, quarantine_counts: pd.DataFrame) -> pd.Da
                 "lag_seconds": h.lag_seconds,
                 "last_success_at": h.last_success_at,
                 "last_error": h.last_error if h.consecutive_failures else None,
-                "consecutive_failures": int(h.consecutive_failures or 0),
+                "consecutive_failures": int(h.consecutive_failures or 0),  # type: ignore[arg-type]  # same: a numeric column
                 "rows_last_poll": h.rows_last_poll,
                 "quarantined": int(open_q.get(h.source, 0)),
             }

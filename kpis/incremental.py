@@ -49,7 +49,7 @@ def apply_changes(
                 pd.isna(old[col]).to_numpy() & pd.isna(new)
             )
             if not same.all():  # most polls change the agent or nothing: rewriting a million-row column costs
-                cases.iloc[rows, cases.columns.get_loc(col)] = new
+                cases.iloc[rows, cases.columns.get_loc(col)] = new  # type: ignore[index]  # positional rows and column: valid pandas the stubs do not model
     keys = history.case_numbers()
     if len(fresh):
         keys.add(fresh["source"].to_numpy(), fresh["case_id"].to_numpy(), range(len(cases), len(cases) + len(fresh)))

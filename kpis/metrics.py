@@ -38,7 +38,7 @@ def populations(state: CaseState, days: int) -> dict[str, np.ndarray]:
     key = ("populations", days)
     if key not in state.memo:
         state.memo[key] = _populations(state, days)
-    return state.memo[key]  # type: ignore[return-value]
+    return state.memo[key]  # type: ignore[return-value]  # memo holds values of several types, one per key
 
 
 def _populations(state: CaseState, days: int) -> dict[str, np.ndarray]:

@@ -117,7 +117,7 @@ def _backlog_steps(state: CaseState, t: int) -> tuple[np.ndarray, np.ndarray, np
         keep = state.visible[no]
         return no[keep], at[keep], value[keep]
     if settled and "steps" in h._settled:
-        return h._settled["steps"]  # type: ignore[return-value]
+        return h._settled["steps"]  # type: ignore[return-value]  # the settle cache holds arrays and this frame
     known = (h.ev_at <= t) & state.visible[h.ev_case]
     no, at, shut = h.ev_case[known], h.ev_at[known], CLOSING_CODES[h.ev_status[known]]
     first = np.ones(len(no), dtype=bool)
@@ -133,7 +133,7 @@ def _backlog_steps(state: CaseState, t: int) -> tuple[np.ndarray, np.ndarray, np
         np.concatenate([np.ones(len(visible)), np.where(shut[flip], -1.0, 1.0)]),
     )
     if settled:
-        h._settled["steps"] = steps  # type: ignore[assignment]
+        h._settled["steps"] = steps  # type: ignore[assignment]  # same cache, a frame beside the arrays
     return steps
 
 

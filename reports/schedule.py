@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from domain.config import ReportSettings
@@ -43,8 +44,8 @@ def weekly_job(settings: ReportSettings, service: Callable[[], KpiService], now:
 
 
 def schedule_reports(
-    scheduler, settings: ReportSettings, service: Callable[[], KpiService], now: Callable[[], dt.datetime]
-) -> None:  # type: ignore[no-untyped-def]
+    scheduler: BaseScheduler, settings: ReportSettings, service: Callable[[], KpiService], now: Callable[[], dt.datetime]
+) -> None:
     trigger = CronTrigger(day_of_week=settings.day_of_week, hour=settings.hour, minute=settings.minute, timezone="Africa/Lome")
     scheduler.add_job(
         weekly_job(settings, service, now),

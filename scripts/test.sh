@@ -22,4 +22,5 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 "$PY" -m ruff check .
+"$PY" -m mypy
 "$PY" -m pytest "$@"

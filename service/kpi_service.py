@@ -139,7 +139,7 @@ class KpiService:
 
     def _document(self, as_of: pd.Timestamp, days: int, filters: CaseFilters) -> dict[str, Any]:
         started = time.perf_counter()
-        counts = self.reader.quarantine_counts().groupby("reason")["rows"].sum().to_dict()
+        counts = {str(k): int(v) for k, v in self.reader.quarantine_counts().groupby("reason")["rows"].sum().items()}
         self.computations += 1
         document = document_from_state(self.state(as_of, filters), days, counts)
         self.last_compute_seconds = time.perf_counter() - started

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import pandas as pd
 from pandas.api.types import union_categoricals
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from store import schema
@@ -133,7 +133,7 @@ class Reader:
                 log.error("store unreachable, serving the last known state: %s", self.outage.error)
             if name not in self._last_good:
                 raise StoreUnavailable(self.outage.error) from None
-            return self._last_good[name]  # type: ignore[return-value]
+            return self._last_good[name]  # type: ignore[return-value]  # keyed by the loader's own name: same T
         if self.outage is not None:
             log.warning("store reachable again after %s", dt.datetime.now(dt.UTC) - self.outage.since)
             self.outage = None
@@ -334,7 +334,7 @@ def _join(parts: list[pd.DataFrame], labels: tuple[str, ...]) -> pd.DataFrame:
     return joined[columns]
 
 
-def _categorical(values: pd.Series) -> pd.Categorical:
+def _categorical(values: pd.Series) -> pd.Categorical[str]:
     """As a Categorical with str categories (union_categoricals wants one category dtype everywhere)."""
     cat = values.array if isinstance(values.dtype, pd.CategoricalDtype) else pd.Categorical(values.astype("str"))
     if cat.categories.dtype != "str":  # an all-empty column, or categories read back from Parquet as objects
@@ -348,7 +348,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(inner).splitlines() or [""])[0][:200]
 
 
-def _read(conn, sql: str, since: int, current: int, fields: tuple[str, ...]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _read(conn: Connection, sql: str, since: int, current: int, fields: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.read_sql(text(sql), conn, params={"v": since, "c": current})
     if frame.empty:
         return _empty(fields)

@@ -75,6 +75,7 @@ def dumps(mark: Watermark) -> tuple[str | None, str]:
     if mark.cursor is None:
         return None, "[]"
     value = mark.cursor
+    cursor: dict[str, object]
     if isinstance(value, dt.datetime):
         cursor = {"type": "datetime", "value": value.isoformat()}
     elif isinstance(value, bool | int):

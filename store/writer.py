@@ -144,7 +144,7 @@ class Store:
         with self.engine.connect() as conn:
             if case_ids is None:
                 return pd.DataFrame(conn.execute(query.order_by(q.c.id)).all(), columns=names)
-            rows = []
+            rows: list[Any] = []
             for chunk in _chunks(sorted(set(case_ids)), _IN_CHUNK):
                 rows.extend(conn.execute(query.where(q.c.case_id.in_(chunk))).all())
             return pd.DataFrame(rows, columns=names).sort_values("id", ignore_index=True)
@@ -208,7 +208,7 @@ class Store:
         _insert_ignore(
             conn, q, frame[["source", "stream", "reason", "case_id", "detail", "payload", "row_hash", "first_seen_at"]]
         )
-        result.quarantined = batch.quarantine["reason"].value_counts().to_dict()
+        result.quarantined = {str(k): int(v) for k, v in batch.quarantine["reason"].value_counts().items()}
 
     def _resolve_quarantine(self, conn: Connection, batch: Batch, now: dt.datetime) -> None:
         """Close the entries the poll named (superseded by a newer version of their row, or events

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
-from collectors.fetch import SourceReader
 from domain.catalog import load_catalog
 from store.engines import create_source_engine, create_store_engine
 from store.writer import Store
@@ -75,7 +74,3 @@ def sqlite_source(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     factories.create_source_schema(engine)
     yield url, engine
     engine.dispose()
-
-
-def reader_for(url: str) -> SourceReader:
-    return SourceReader(create_source_engine(url, 5), 5)

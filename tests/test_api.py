@@ -16,27 +16,13 @@ from domain.business_days import BusinessCalendar
 from kpis.document import kpi_document
 from service.kpi_service import KpiService
 from store.reader import Reader
-from store.watermark import Watermark
 from store.writer import Batch
 from tests.kpi_fixtures import frames
-from tests.test_crash_and_lock import write_config
-from tests.test_kpis import CASES, EVENTS
+from tests.support import load_fixture, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_fixture(store, clock) -> None:
-    cases, events = frames([c for c in CASES if not c.get("deleted_at")], EVENTS)
-    cases = cases.assign(procedure_code=cases["procedure_code"].map({"P": "CEET-ABO", "Q": "MIN-EXP", "Z": "MIN-CAR"}))
-    known = set(cases["case_id"])
-    batch = Batch(
-        source="src",
-        cases=cases.drop(columns=["source", "deleted_at", "version"]),
-        events=events.loc[events["case_id"].isin(known), ["case_id", "status", "at", "seq"]],
-        quarantine=empty_quarantine(),
-        watermarks={"cases": Watermark(), "events": Watermark()},
-    )
-    store.commit_batch(batch, clock.now)
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from collectors.poll import poll_source
 from store.engines import create_source_engine, create_store_engine
 from store.reader import Reader
 from store.writer import Store
-from tests.conftest import reader_for
 from tests.factories import add_case, create_source_schema, naive, source_settings
 from tests.servers import PG_ADMIN_URL
+from tests.support import reader_for
 
 
 @pytest.fixture(

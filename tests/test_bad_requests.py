@@ -21,9 +21,7 @@ from dashboard.pages.explorer import grid_page, navigate_to
 from domain.business_days import BusinessCalendar
 from service.kpi_service import KpiService
 from store.reader import Reader
-from tests.conftest import ROOT
-from tests.test_api import load_fixture
-from tests.test_crash_and_lock import write_config
+from tests.support import ROOT, load_fixture, write_config
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 

@@ -15,59 +15,16 @@ from sqlalchemy import text
 
 from store.engines import create_store_engine
 from store.lock import WriterLock, WriterLockBusy
-from tests.factories import CASES_SQL, EVENTS_SQL, STATUS_MAP, add_case, naive
+from tests.factories import add_case, naive
+from tests.support import run_app, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def write_config(tmp_path: Path, store_url: str, source_url: str, auth: bool = False) -> Path:
-    """A one-source config; authentication off unless ``auth`` (the tests of access control turn it on)."""
-    status_map = "\n".join(f'{k} = "{v}"' for k, v in STATUS_MAP.items())
-    body = f'''
-[store]
-url = "{store_url}"
-[catalog]
-path = "{ROOT / "data" / "procedures.csv"}"
-[auth]
-enabled = {"true" if auth else "false"}
-[[sources]]
-name = "src"
-url = "{source_url}"
-every_seconds = 1
-cases_sql = """{CASES_SQL}"""
-events_sql = """{EVENTS_SQL}"""
-[sources.status_map]
-{status_map}
-'''
-    path = tmp_path / "vigie.toml"
-    path.write_text(textwrap.dedent(body))
-    return path
 
 
-KILL_BETWEEN_FETCH_AND_COMMIT = """
-import os, signal, sys
-from domain.catalog import load_catalog
-from domain.clock import utc_now
-from domain.config import load_settings
-from store.engines import create_source_engine, create_store_engine
-from collectors.fetch import SourceReader
-from collectors.poll import poll_source
-from store.writer import Store
-settings = load_settings(sys.argv[1])
-source = settings.sources[0]
-store = Store(create_store_engine(settings.store_url))
-def die():
-    print("fetched; dying before commit", flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)
-poll_source(source, SourceReader(create_source_engine(source.url, 5), 5), store,
-            load_catalog(settings.catalog_path)["code"], now=utc_now, after_fetch=die)
-"""
 
 
-def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
-    )
 
 
 def test_second_collector_on_a_sqlite_store_says_so_and_exits(tmp_path, sqlite_source) -> None:

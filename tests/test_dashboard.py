@@ -12,8 +12,8 @@ from collectors.poll import poll_source
 from dashboard.pages.sources import render
 from kpis.health import ago_fr, health_table, lome_time, source_state
 from store.reader import Reader
-from tests.conftest import reader_for
 from tests.factories import add_case, naive, source_settings
+from tests.support import reader_for
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,7 @@ from kpis.filters import CaseFilters, filter_state
 from kpis.metrics import COUNT_KEYS, group_metrics
 from kpis.population import POPULATIONS, case_rows
 from kpis.series import daily_flows
-from tests.kpi_fixtures import CATALOG, frames
-from tests.test_kpis_properties import histories
+from tests.kpi_fixtures import CATALOG, frames, histories
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 CAL = BusinessCalendar("TG")
@@ -57,7 +56,7 @@ def test_url_state_round_trips(catalog) -> None:
 @settings(max_examples=80, deadline=None)
 def test_any_valid_state_survives_its_own_url(service, region, canal, periode, start, length, dossiers) -> None:
     from domain.catalog import load_catalog
-    from tests.conftest import ROOT
+    from tests.support import ROOT
 
     catalog = load_catalog(ROOT / "data" / "procedures.csv")
     procedure = None if service is None else str(catalog.loc[catalog["service"] == service, "code"].iloc[0])

@@ -18,8 +18,7 @@ from dashboard.pages.explorer import layout as explorer_layout
 from domain.business_days import BusinessCalendar
 from service.kpi_service import KpiService
 from store.reader import Reader
-from tests.conftest import ROOT
-from tests.test_api import load_fixture
+from tests.support import ROOT, load_fixture
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 SHARED = {"DESK_GRAPH", "TIME_GRAPH", "WALL_GRAPH"}

@@ -24,8 +24,8 @@ from service.kpi_service import KpiService
 from store.reader import Reader
 from store.watermark import Watermark
 from store.writer import Batch
-from tests.conftest import ROOT
 from tests.kpi_fixtures import frames
+from tests.support import ROOT
 
 EVIL_IDS = [
     "PHISH](https://evil.example/login) [z",

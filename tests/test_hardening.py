@@ -18,12 +18,17 @@ from dashboard.auth.passwords import password_problem
 from dashboard.auth.sessions import open_session, session_principal
 from dashboard.screens import record_heartbeat
 from domain.config import ConfigError, parse_settings
-from tests.test_security import PASSWORD, app, call, login  # noqa: F401 - app is a fixture
+from tests.support import PASSWORD, call, login, secured_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_a_callback_needs_the_role_of_what_the_server_declared_not_what_the_request_lists(app) -> None:  # noqa: F811
+@pytest.fixture
+def app(sqlite_store, catalog, clock):  # type: ignore[no-untyped-def]
+    return secured_app(sqlite_store, catalog, clock)
+
+
+def test_a_callback_needs_the_role_of_what_the_server_declared_not_what_the_request_lists(app) -> None:
     """The explorer's navigation writes the URL (viewer) from explorer-* inputs (manager). A viewer who sends the
     URL output alone, without those inputs, used to pass the gate on the ids it chose to list."""
     navigation = next(key for key in app.callback_map if key.startswith("url."))
@@ -49,7 +54,7 @@ def test_a_callback_needs_the_role_of_what_the_server_declared_not_what_the_requ
         {"output": "nulle-part.children", "outputs": {}, "inputs": []},
     ],
 )
-def test_malformed_callback_bodies_get_a_french_400(app, body) -> None:  # noqa: F811
+def test_malformed_callback_bodies_get_a_french_400(app, body) -> None:
     client = login(app, "ada")
     token = client.get_cookie("_csrf_token").value
     response = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})

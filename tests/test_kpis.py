@@ -10,71 +10,11 @@ import pytest
 from domain.business_days import BusinessCalendar
 from kpis.case_state import case_state
 from kpis.document import KpiParameterError, kpi_document, parse_as_of, parse_days
-from tests.kpi_fixtures import CATALOG, frames, ts
+from tests.kpi_fixtures import CASES, CATALOG, EVENTS, frames, ts
 
 T = ts("2026-11-20 12:00")  # a Friday
 CAL = BusinessCalendar("TG")
 
-CASES = [
-    {"case_id": "c1", "procedure_code": "P", "submitted_at": "2026-11-09 10:00"},
-    {"case_id": "c2", "procedure_code": "P", "submitted_at": "2026-11-02 08:00"},
-    {"case_id": "c3", "procedure_code": "P", "submitted_at": "2026-11-16 08:00"},
-    {"case_id": "c4", "procedure_code": "Q", "submitted_at": "2026-11-02 09:00"},
-    {"case_id": "c5", "procedure_code": "P", "submitted_at": "2026-11-09 08:00", "channel": "counter"},
-    {"case_id": "c6", "procedure_code": "P", "submitted_at": "2026-11-14 10:00", "channel": "counter"},
-    {"case_id": "c7", "procedure_code": "P", "submitted_at": "2026-04-27 10:00"},
-    {"case_id": "c8", "procedure_code": "P", "submitted_at": "2026-05-21 09:00"},
-    {"case_id": "c9a", "procedure_code": "P", "submitted_at": "2026-11-05 12:00"},
-    {"case_id": "c9b", "procedure_code": "P", "submitted_at": "2026-11-19 12:00"},
-    {"case_id": "c9c", "procedure_code": "P", "submitted_at": "2026-11-20 12:00"},
-    {"case_id": "c9d", "procedure_code": "P", "submitted_at": "2026-11-06 12:00"},
-    {"case_id": "c11", "procedure_code": "Q", "submitted_at": "2026-11-09 08:00"},
-    {"case_id": "c12", "procedure_code": "P", "submitted_at": "2026-11-18 08:00"},
-    {"case_id": "c13", "procedure_code": "P", "submitted_at": "2026-11-10 08:00", "deleted_at": "2026-11-15 00:00"},
-    {"case_id": "c14", "procedure_code": "P", "submitted_at": "2026-11-21 08:00"},  # after T
-]
-EVENTS = [
-    ("c1", "submitted", "2026-11-09 10:00"),
-    ("c1", "in_review", "2026-11-10 09:00"),
-    ("c1", "approved", "2026-11-12 10:00"),
-    # closed, reopened, re-closed: the later closure counts, the closed interval is processing time
-    ("c2", "submitted", "2026-11-02 08:00"),
-    ("c2", "approved", "2026-11-04 08:00"),
-    ("c2", "in_review", "2026-11-06 08:00"),
-    ("c2", "rejected", "2026-11-10 08:00"),
-    # reopened and still open
-    ("c3", "submitted", "2026-11-16 08:00"),
-    ("c3", "approved", "2026-11-17 08:00"),
-    ("c3", "in_review", "2026-11-18 08:00"),
-    # a pause still open at T
-    ("c4", "submitted", "2026-11-02 09:00"),
-    ("c4", "in_review", "2026-11-02 10:00"),
-    ("c4", "awaiting_applicant", "2026-11-05 09:00"),
-    # out of order, with a duplicate
-    ("c5", "approved", "2026-11-11 08:00"),
-    ("c5", "submitted", "2026-11-09 08:00"),
-    ("c5", "in_review", "2026-11-10 08:00"),
-    ("c5", "in_review", "2026-11-10 08:00"),
-    # c6: a Saturday submission with no history at all
-    # Independence Day (Mon 27/04) and Labour Day (Fri 01/05)
-    ("c7", "submitted", "2026-04-27 10:00"),
-    ("c7", "approved", "2026-05-04 10:00"),
-    # across Pentecost Monday (25/05) and Tabaski (27/05)
-    ("c8", "submitted", "2026-05-21 09:00"),
-    ("c8", "approved", "2026-05-29 09:00"),
-    # closed exactly at the window start (in outflow) / exactly at T (not in outflow)
-    ("c9a", "approved", "2026-11-06 12:00"),
-    ("c9b", "approved", "2026-11-20 12:00"),
-    # withdrawn after a pause
-    ("c11", "submitted", "2026-11-09 08:00"),
-    ("c11", "awaiting_applicant", "2026-11-10 08:00"),
-    ("c11", "withdrawn", "2026-11-13 08:00"),
-    # an event after T does not count
-    ("c12", "submitted", "2026-11-18 08:00"),
-    ("c12", "approved", "2026-11-21 08:00"),
-    ("c13", "approved", "2026-11-12 08:00"),
-    ("ghost", "approved", "2026-11-12 08:00"),  # an event without a stored case counts nowhere
-]
 
 
 @pytest.fixture(scope="module")

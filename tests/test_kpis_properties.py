@@ -7,44 +7,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.business_days import BusinessCalendar
-from domain.model import CLOSING_STATUSES, STATUSES
+from domain.model import CLOSING_STATUSES
 from kpis.document import kpi_document
 from kpis.metrics import COUNT_KEYS
-from tests.kpi_fixtures import CATALOG, frames
+from tests.kpi_fixtures import BASE, CATALOG, MINUTES, frames, histories
 
-BASE = pd.Timestamp("2026-10-01", tz="UTC")
 CAL = BusinessCalendar("TG")
-MINUTES = 60 * 24 * 40
 
 
-@st.composite
-def histories(draw):  # type: ignore[no-untyped-def]
-    cases, events = [], []
-    for i in range(draw(st.integers(0, 20))):
-        submitted = draw(st.integers(0, MINUTES))
-        cases.append(
-            {
-                "case_id": f"k{i}",
-                "procedure_code": draw(st.sampled_from(["P", "Q", "Z"])),
-                "submitted_at": str(BASE + pd.Timedelta(minutes=submitted)),
-                "channel": draw(st.sampled_from(["online", "counter"])),
-                "deleted_at": "2026-11-01" if draw(st.integers(0, 15)) == 0 else None,
-            }
-        )
-        for _ in range(draw(st.integers(0, 6))):
-            at = submitted + draw(st.integers(0, 60 * 24 * 20))
-            event = (
-                f"k{i}",
-                draw(st.sampled_from(STATUSES)),
-                str(BASE + pd.Timedelta(minutes=at)),
-                draw(st.one_of(st.none(), st.integers(0, 5))),
-            )
-            events.append(event)
-            if draw(st.integers(0, 8)) == 0:
-                events.append(event)  # a duplicated event
-    t1 = BASE + pd.Timedelta(minutes=draw(st.integers(0, MINUTES + 60 * 24 * 20)))
-    t2 = t1 + pd.Timedelta(minutes=draw(st.integers(0, 60 * 24 * 20)))
-    return cases, [e if e[3] is not None else e[:3] for e in events], t1, t2
 
 
 def doc(cases: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, days: int = 7) -> dict:

@@ -69,3 +69,14 @@ def test_the_rule_itself_catches_an_arrow_against_it(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from dashboard.figures import _hidden\n")
     assert _imports(sample) == [("dashboard.figures", ["_hidden"], 2)]
+
+
+def test_test_modules_share_helpers_through_one_support_module() -> None:
+    """Helpers live in tests/support.py (and the fixtures' data modules), never in another test module."""
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for module, _names, line in _imports(path):
+            parts = module.split(".")
+            if parts[0] == "tests":
+                assert not any(p.startswith("test_") or p == "conftest" for p in parts[1:]), (
+                    f"{path.relative_to(ROOT)}:{line} importe {module} : passer par tests.support"
+                )

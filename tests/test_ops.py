@@ -13,7 +13,7 @@ from service.kpi_service import KpiService
 from store.engines import create_store_engine
 from store.reader import Reader
 from tests.factories import add_case, csrf_headers, naive, source_settings
-from tests.test_poll import poll
+from tests.support import poll
 
 _SAMPLE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? -?[0-9.e+]+$')
 
@@ -101,8 +101,7 @@ def test_serve_with_two_workers_and_one_collector(tmp_path, sqlite_source) -> No
     import time
     import urllib.request
 
-    from tests.browser.conftest import serve, stop
-    from tests.test_crash_and_lock import write_config
+    from tests.support import serve, stop, write_config
 
     url, engine = sqlite_source
     add_case(engine, "A", naive(2026, 11, 20, 10), events=(("DEP", naive(2026, 11, 20, 10)),))

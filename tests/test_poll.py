@@ -6,15 +6,14 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import text
 
 from collectors.collector import Collector
-from collectors.poll import backoff_seconds, poll_source
+from collectors.poll import backoff_seconds
 from domain.config import Settings
 from store.reader import Reader
-from tests.conftest import reader_for
 from tests.factories import add_case, naive, source_settings
+from tests.support import poll, stored
 
 
 def settings_for(*sources) -> Settings:
@@ -24,13 +23,8 @@ def settings_for(*sources) -> Settings:
     )
 
 
-def poll(source, store, catalog, clock, **kw):
-    return poll_source(source, reader_for(source.url), store, catalog["code"], now=clock, **kw)
 
 
-def stored(store, table: str) -> pd.DataFrame:
-    with store.engine.connect() as conn:
-        return pd.read_sql(text(f"SELECT * FROM {table}"), conn)
 
 
 def test_rows_at_the_watermark_are_neither_lost_nor_duplicated(sqlite_source, sqlite_store, catalog, clock) -> None:

@@ -30,8 +30,8 @@ from service.kpi_service import KpiService
 from store.engines import create_source_engine, create_store_engine
 from store.reader import Reader
 from store.writer import Store
-from tests.conftest import reader_for
 from tests.factories import STATUS_MAP, add_case, create_source_schema, csrf_headers, naive, source_settings
+from tests.support import reader_for
 
 EVENTS_SQL_WITHOUT_SEQ = """SELECT e.ref AS case_id, e.st AS status, e.happened AS at, e.modified AS updated_at
                             FROM src_events e WHERE e.modified >= :since"""

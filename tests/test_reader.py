@@ -6,8 +6,8 @@ import pandas as pd
 
 from collectors.poll import poll_source
 from store.reader import Reader
-from tests.conftest import reader_for
 from tests.factories import add_case, naive, source_settings
+from tests.support import reader_for
 
 
 def fill(engine, n: int, start: dt.datetime) -> None:

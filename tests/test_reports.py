@@ -27,8 +27,7 @@ from reports.schedule import schedule_reports, weekly_job
 from reports.week import IsoWeek, WeekError, last_complete_week, parse_week
 from service.kpi_service import KpiService
 from store.reader import Reader
-from tests.browser.conftest import ARTIFACTS, free_port
-from tests.test_api import load_fixture
+from tests.support import ARTIFACTS, free_port, load_fixture
 
 AFTER = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 W47 = IsoWeek(2026, 47)

@@ -14,7 +14,7 @@ from domain.business_days import BusinessCalendar
 from domain.config import AuthSettings
 from service.kpi_service import KpiService
 from store.reader import Reader
-from tests.test_api import load_fixture
+from tests.support import load_fixture
 
 PASSWORD = "correct horse battery"
 BEAT = {"screen": "hall-1", "view": "Vue d'ensemble", "version": 3}

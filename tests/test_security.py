@@ -11,59 +11,24 @@ import re
 
 import pytest
 
-from dashboard import create_app
 from dashboard.auth import audit
-from dashboard.auth.accounts import add_screen, add_user, remove_user, revoke_screen
+from dashboard.auth.accounts import add_screen, remove_user, revoke_screen
 from dashboard.auth.roles import callback_role
-from domain.business_days import BusinessCalendar
 from domain.config import AuthSettings
-from service.kpi_service import KpiService
-from store.reader import Reader
-from tests.test_api import load_fixture
+from tests.support import PASSWORD, call, login, secured_app, token_of
 
-PASSWORD = "correct horse battery"
 AUTH = AuthSettings(enabled=True, lockout_failures=20, lockout_minutes=15)
 
 
 @pytest.fixture
 def app(sqlite_store, catalog, clock):  # type: ignore[no-untyped-def]
-    load_fixture(sqlite_store, clock)
-    for name, role in (("lea", "viewer"), ("marc", "manager"), ("ada", "admin")):
-        add_user(sqlite_store.engine, name, PASSWORD, role, clock.now)
-    service = KpiService(Reader(sqlite_store.engine), catalog, BusinessCalendar("TG"), clock)
-    return create_app(service.reader, service, clock, AUTH, "s" * 40)
+    return secured_app(sqlite_store, catalog, clock)
 
 
-def token_of(client) -> str:  # type: ignore[no-untyped-def]
-    client.get("/login")
-    return client.get_cookie("_csrf_token").value
 
 
-def login(app, name: str | None):  # type: ignore[no-untyped-def]
-    client = app.server.test_client()
-    if name is not None:
-        response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token_of(client)})
-        assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
-def call(client, output: str, inputs: list[dict], token: str | None = "auto", state: list[dict] | None = None):  # type: ignore[no-untyped-def]
-    """POST a Dash callback request as the renderer does."""
-    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in output.strip(".").split("...")]
-    body = {
-        "output": output,
-        "outputs": outputs[0] if len(outputs) == 1 else outputs,  # a dict for one output, as the renderer sends
-        "inputs": inputs,
-        "changedPropIds": [],
-        "state": state or [],
-    }
-    headers = {}
-    if token == "auto":
-        cookie = client.get_cookie("_csrf_token")
-        token = cookie.value if cookie else token_of(client)
-    if token:
-        headers["X-CSRFToken"] = token
-    return client.post("/_dash-update-component", json=body, headers=headers)
 
 
 def texts(tree: object) -> list[str]:

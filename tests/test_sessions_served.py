@@ -23,9 +23,8 @@ from dashboard.auth import audit
 from dashboard.auth.accounts import add_screen, add_user
 from store import schema
 from store.engines import create_store_engine
-from tests.browser.conftest import ROOT, serve, stop
 from tests.factories import add_case, naive
-from tests.test_crash_and_lock import write_config
+from tests.support import ROOT, serve, stop, write_config
 
 PASSWORD = "mot-de-passe-solide"
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ from domain.french import fr_number
 from service.kpi_service import KpiService
 from store.reader import Reader
 from tests.factories import csrf_headers
-from tests.test_api import load_fixture
+from tests.support import load_fixture
 
 
 @pytest.fixture
@@ -71,8 +73,8 @@ def test_freshness_chips_banner_and_staleness() -> None:
 def test_views_show_the_engine_numbers(service) -> None:
     ensemble, structures, delais, alertes = views(service)
     doc = service.document(None, 7)
-    backlog_tile = ensemble.children[0]
-    assert backlog_tile.id == "tile-backlog" and backlog_tile.children[1].children == fr_number(doc["overall"]["backlog"])
+    backlog = find(ensemble, id="tile-backlog", className="value")
+    assert backlog.children == fr_number(doc["overall"]["backlog"])
     assert "Agent" not in str(alertes) and "A. Mensah" not in str(alertes)  # no personal data on the wall
     assert len(structures[0].children) == 3 and len(delais) == 1
 
@@ -99,9 +101,9 @@ def test_overview_compares_with_the_previous_window() -> None:
         }
     )
     tiles = overview({"overall": metrics}, {"overall": before}, daily, [])
-    assert tiles.children[0].children[2].children[0].children == "+3"
-    assert tiles.children[3].children[2].children[0].children == "—"  # nothing to compare with
-    assert "alert" in tiles.children[5].className
+    assert find(tiles, id="tile-backlog", className="delta").children == "+3"
+    assert find(tiles, id="tile-median", className="delta").children == "—"  # nothing to compare with
+    assert "alert" in find(tiles, id="tile-breached").className
 
 
 def test_figures_carry_labels_not_only_colours() -> None:
@@ -328,3 +330,23 @@ def test_breached_trend_is_exact_per_day_and_survives_late_rows(service, sqlite_
     after = service.breached_daily(None, 30)
     assert service.rebuilds == rebuilds  # updated from the poll's rows, not rebuilt
     assert after == expected() and after[-2:] == [0, 0] and after[:-4] == first[:-4]
+
+
+def find(tree: object, *, id: str, className: str | None = None) -> Any:  # noqa: A002 - Dash's own prop name
+    """The component with ``id`` (and, within it, the first with ``className``): tests find by id, never by path."""
+
+    def walk(node: object) -> Iterator[Any]:
+        if isinstance(node, list | tuple):
+            for child in node:
+                yield from walk(child)
+        elif hasattr(node, "to_plotly_json"):
+            yield node
+            yield from walk(getattr(node, "children", None))
+
+    root = next((n for n in walk(tree) if getattr(n, "id", None) == id), None)
+    assert root is not None, f"no component with id {id}"
+    if className is None:
+        return root
+    found = next((n for n in walk(root) if className in (getattr(n, "className", None) or "").split()), None)
+    assert found is not None, f"no .{className} in #{id}"
+    return found

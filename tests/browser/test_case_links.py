@@ -13,9 +13,8 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import serve, stop
 from tests.factories import add_case, naive
-from tests.test_crash_and_lock import write_config
+from tests.support import serve, stop, write_config
 
 PHISH = "PHISH](https://evil.example/login) [z"
 SCRIPT = "<img src=x onerror=alert(1)>"

@@ -15,9 +15,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.graph_config import FRENCH_DICTIONARY
-from tests.browser.conftest import serve, stop
 from tests.factories import add_case, naive
-from tests.test_crash_and_lock import write_config
+from tests.support import serve, stop, write_config
 
 PNG = FRENCH_DICTIONARY["Download plot as a PNG"]
 ZOOM, RESET = FRENCH_DICTIONARY["Zoom"], FRENCH_DICTIONARY["Reset axes"]

@@ -10,8 +10,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import ROOT, screenshot, serve, stop
-from tests.browser.test_explorer_page import explorer_config, log_in
+from tests.support import ROOT, explorer_config, log_in, screenshot, serve, stop
 
 
 def _errors(browser) -> list[str]:  # type: ignore[no-untyped-def]

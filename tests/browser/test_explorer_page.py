@@ -15,44 +15,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from domain.french import fr_number
-from tests.browser.conftest import ROOT, screenshot, serve, stop
-from tests.factories import add_case, naive
-from tests.test_crash_and_lock import write_config
+from tests.support import ROOT, explorer_config, log_in, screenshot, serve, stop
 
 PASSWORD = "mot-de-passe-solide"
 
 
-def explorer_config(tmp_path, sqlite_source):  # type: ignore[no-untyped-def]
-    url, engine = sqlite_source
-    for i in range(24):
-        proc = ("CEET-BT", "CEET-ABO", "MIN-EXP")[i % 3]
-        t = naive(2026, 11, 2 + i % 20, 9)
-        events = [("DEP", t)] + ([("OK", naive(2026, 11, 24, 10))] if i % 4 == 0 else [])
-        add_case(
-            engine, f"X{i:02d}", t, proc=proc, reg=("Kara", "Maritime")[i % 2], officer=f"agent{i % 3}", events=tuple(events)
-        )
-    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url, auth=True)
-    for name, role in (("marc", "manager"), ("lea", "viewer")):
-        done = subprocess.run(
-            [sys.executable, str(ROOT / "app.py"), "users", "add", name, "--role", role, "--config", str(config)],
-            input=PASSWORD + "\n",
-            text=True,
-            capture_output=True,
-            cwd=ROOT,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-    return config
 
 
-def log_in(browser, base: str, name: str, target: str) -> None:  # type: ignore[no-untyped-def]
-    browser.get(base + "/healthz")
-    browser.delete_all_cookies()
-    browser.get(base + target)
-    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "login-submit"))
-    browser.find_element(By.ID, "username").send_keys(name)
-    browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "login-submit").click()
 
 
 def fetch(browser, path: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]

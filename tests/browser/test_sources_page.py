@@ -8,9 +8,8 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import screenshot, serve, stop
 from tests.factories import add_case, naive
-from tests.test_crash_and_lock import write_config
+from tests.support import screenshot, serve, stop, write_config
 
 
 def test_sources_page_shows_health_and_loads_nothing_external(browser, tmp_path, sqlite_source) -> None:

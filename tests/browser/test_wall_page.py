@@ -13,9 +13,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from domain.french import fr_number
-from tests.browser.conftest import ROOT, screenshot, serve, stop
 from tests.factories import add_case, naive
-from tests.test_crash_and_lock import write_config
+from tests.support import ROOT, screenshot, serve, stop, write_config
 
 
 def wall_config(tmp_path, sqlite_source):  # type: ignore[no-untyped-def]
@@ -143,7 +142,8 @@ def test_alert_takeover_jumps_to_alertes_when_a_procedure_newly_breaches(browser
                 b.find_element(By.ID, "view-ensemble").is_displayed() and b.find_elements(By.CSS_SELECTOR, "#tile-backlog .value")
             )
         )
-        time.sleep(6)  # the screen has seen the current breaches
+        # the screen has seen the current breaches: its heartbeat reports the data version it shows
+        WebDriverWait(browser, 60, poll_frequency=1).until(lambda b: _shown_version(base, "salle-test") is not None)
         # Deposited months ago, entered in the source now: past any legal delay, a new breach for MIN-EXP.
         entered = naive(2026, 11, 21, 9)
         add_case(engine, "T2", entered, deposited=naive(2026, 1, 5, 9), proc="MIN-EXP", events=(("DEP", entered),))
@@ -158,3 +158,9 @@ def test_alert_takeover_jumps_to_alertes_when_a_procedure_newly_breaches(browser
     finally:
         browser.get("about:blank")
         stop(proc)
+
+
+def _shown_version(base: str, screen: str) -> int | None:
+    """The data version a screen last reported in its heartbeat, or None before its first one."""
+    screens = json.loads(urllib.request.urlopen(f"{base}/api/screens", timeout=10).read())["screens"]
+    return next((s.get("data_version") for s in screens if s["name"] == screen), None)

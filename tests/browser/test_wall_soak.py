@@ -17,9 +17,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import serve, stop
 from tests.factories import add_case, naive
-from tests.test_crash_and_lock import write_config
+from tests.support import serve, stop, write_config
 
 SOAK_SECONDS = float(os.environ.get("VIGIE_SOAK_SECONDS", "60"))
 
