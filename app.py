@@ -24,6 +24,8 @@ import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from domain.model import LOME_TZ
+
 ROOT = Path(__file__).resolve().parent
 DEMO_CONFIG = ROOT / "config" / "demo.toml"
 DEMO_DIR = ROOT / "data" / "demo"
@@ -113,7 +115,7 @@ def _ensure_demo(
 ) -> None:
     from collectors.demo.build import build_demo
 
-    lome_now = dt.datetime.now(ZoneInfo("Africa/Lome")).replace(tzinfo=None)
+    lome_now = dt.datetime.now(ZoneInfo(LOME_TZ)).replace(tzinfo=None)
     counts = build_demo(out, catalog, now=lome_now, seed=seed, n_cases=cases, reset=reset)
     if counts:
         print(f"Démo créée dans {out} : " + ", ".join(f"{k} {v} dossiers" for k, v in counts.items()))
@@ -195,7 +197,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             return 1 if any(r.error for r in results) else 0
         from apscheduler.schedulers.blocking import BlockingScheduler
 
-        scheduler = BlockingScheduler(timezone="Africa/Lome")
+        scheduler = BlockingScheduler(timezone=LOME_TZ)
         _collector(settings, catalog, store, demo=demo, scheduler=scheduler, lock=lock)
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
         print(f"Collecteurs actifs sur {len(settings.sources)} source(s). Ctrl-C pour arrêter.")
@@ -444,7 +446,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if demo:
         _ensure_demo(catalog)
     store = _store(settings)
-    scheduler = BackgroundScheduler(timezone="Africa/Lome")
+    scheduler = BackgroundScheduler(timezone=LOME_TZ)
     lock = WriterLock(store.engine)
     kpis = _kpi_service(settings, catalog, store)
     if not args.no_collect:

@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collectors.fetch import SourceReader  # noqa: E402
+from collectors.fetch import SourceFetcher  # noqa: E402
 from collectors.poll import poll_source  # noqa: E402
 from collectors.query import incremental_query  # noqa: E402
 from domain.catalog import load_catalog  # noqa: E402
@@ -111,7 +111,7 @@ def main() -> None:
     engine = create_source_engine(url, 60)
     with engine.connect() as conn:
         frame, plain_s = timed(lambda: pd.read_sql(query, conn, params=since))
-    reader = SourceReader(engine, 60)
+    reader = SourceFetcher(engine, 60)
     frame2, ours_s = timed(lambda: reader.read(query, since))
     assert len(frame) == len(frame2) == args.cases
     print("\nLecture complète des dossiers (même requête, même run)")

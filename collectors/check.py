@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import text
 
-from collectors.fetch import SourceReader
+from collectors.fetch import SourceFetcher
 from collectors.normalize import normalize_cases, normalize_events
 from collectors.poll import describe_error
 from collectors.query import incremental_query
@@ -33,7 +33,7 @@ class SourceCheck:
 
 def check_source(source: SourceSettings, procedure_codes: frozenset[str]) -> SourceCheck:
     engine = create_source_engine(source.url, source.timeout_seconds)
-    reader = SourceReader(engine, source.timeout_seconds)
+    reader = SourceFetcher(engine, source.timeout_seconds)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from collectors.fetch import SourceReader
+from collectors.fetch import SourceFetcher
 from collectors.poll import PollResult, poll_source
 from domain.clock import utc_now
 from domain.config import Settings, SourceSettings
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class SourceRuntime:
     settings: SourceSettings
-    reader: SourceReader
+    reader: SourceFetcher
     polls: int = 0
     next_attempt_at: dt.datetime | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -37,7 +37,7 @@ class Collector:
         self.procedure_codes = frozenset(catalog["code"])
         self.now = now
         self.sources = {
-            s.name: SourceRuntime(s, SourceReader(create_source_engine(s.url, s.timeout_seconds), s.timeout_seconds))
+            s.name: SourceRuntime(s, SourceFetcher(create_source_engine(s.url, s.timeout_seconds), s.timeout_seconds))
             for s in settings.sources
         }
 

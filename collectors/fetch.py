@@ -28,7 +28,7 @@ SOURCE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, *_AD
 _NUMERIC_DOLLAR = postgresql.dialect(paramstyle="numeric_dollar")
 
 
-class SourceReader:
+class SourceFetcher:
     """One source's read side; keeps an ADBC connection open between polls."""
 
     def __init__(self, engine: Engine, timeout_seconds: float) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from collectors.fetch import SOURCE_ERRORS, SourceReader
+from collectors.fetch import SOURCE_ERRORS, SourceFetcher
 from collectors.normalize import MappingError, empty_quarantine, normalize_cases, normalize_events
 from collectors.quarantine_match import superseded_case_entries, superseded_event_entries
 from collectors.query import incremental_query, keys_query
@@ -61,7 +61,7 @@ def describe_error(exc: BaseException) -> str:
 
 def poll_source(
     source: SourceSettings,
-    reader: SourceReader,
+    reader: SourceFetcher,
     store: Store,
     procedure_codes: Iterable[str],
     *,

@@ -73,7 +73,7 @@ def create_app(
 
     @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search"))
     def route(path: str | None, search: str | None) -> object:
-        return page(path or "/", search, kpis, now, reports_dir)
+        return page_for(path or "/", search, kpis, now, reports_dir)
 
     sources.register(app, reader, now)
     wall.register(app, reader, kpis, now)
@@ -88,7 +88,7 @@ def create_app(
     return app
 
 
-def page(path: str, search: str | None, kpis: KpiService, now: Callable[[], dt.datetime], reports_dir: Path) -> object:
+def page_for(path: str, search: str | None, kpis: KpiService, now: Callable[[], dt.datetime], reports_dir: Path) -> object:
     """The page for a path, after checking the role on the server (a direct callback call gets nothing more)."""
     who = current()
     if who is None or not allows(who.role, page_role(path)):

@@ -14,6 +14,7 @@ import pandas as pd
 from flask import Flask, Response, request
 
 from dashboard.i18n import tr
+from domain.model import LOME_TZ
 from store.reader import STORE_DOWN, Reader, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ def outage_line(reader: Reader, lang: str = "fr") -> str | None:
     outage = reader.outage
     if outage is None:
         return None
-    since = pd.Timestamp(outage.since).tz_convert("Africa/Lome").strftime("%H:%M")
+    since = pd.Timestamp(outage.since).tz_convert(LOME_TZ).strftime("%H:%M")
     return tr("✖ Base de données de Vigie injoignable depuis {since} — derniers chiffres connus", lang, since=since)
 
 

@@ -30,8 +30,8 @@ class BusinessCalendar:
         for s in stamps:
             if isinstance(s, pd.Series) and s.notna().any():
                 years += [int(s.min().year), int(s.max().year)]
-        if not years:
-            years = [dt.datetime.now(dt.UTC).year]
+        if not years:  # nothing dated to look at: no holiday can matter
+            return np.array([], dtype="datetime64[D]")
         return self.holidays(min(years) - 1, max(years) + 2)
 
 

@@ -222,7 +222,7 @@ class CaseState:
     closed_at_us: np.ndarray  # 0 for open cases
     paused_us: np.ndarray
     pause_bd: np.ndarray
-    admin: np.ndarray  # business days: at T when open, at closure when closed
+    business_days: np.ndarray  # business days used: at T when open, at closure when closed
     due_day: np.ndarray  # datetime64[D]; meaningful for open cases
     processing_days: np.ndarray  # NaN for open cases
     age_days: np.ndarray
@@ -233,7 +233,7 @@ class CaseState:
 
     @cached_property
     def over(self) -> np.ndarray:
-        return self.admin > self.history.sla
+        return self.business_days > self.history.sla
 
     @cached_property
     def breached(self) -> np.ndarray:
@@ -241,7 +241,7 @@ class CaseState:
 
     @cached_property
     def at_risk(self) -> np.ndarray:
-        return self.visible & self.is_open & ~self.over & (self.admin >= 0.8 * self.history.sla)
+        return self.visible & self.is_open & ~self.over & (self.business_days >= 0.8 * self.history.sla)
 
     @cached_property
     def on_time(self) -> np.ndarray:
@@ -260,8 +260,8 @@ class CaseState:
                 closed_at=pd.Series(self.closed_at_us[pick].astype("datetime64[us]")).where(~open_).dt.tz_localize("UTC"),
                 paused_seconds=self.paused_us[pick] / 1e6,
                 pause_business_days=self.pause_bd[pick],
-                admin_bd_now=pd.array(self.admin[pick], dtype="Int64"),
-                admin_bd_at_close=pd.array(self.admin[pick], dtype="Int64"),
+                admin_bd_now=pd.array(self.business_days[pick], dtype="Int64"),
+                admin_bd_at_close=pd.array(self.business_days[pick], dtype="Int64"),
                 processing_days=self.processing_days[pick],
                 on_time=self.on_time[pick],
                 due_date=pd.Series(self.due_day[pick].astype("datetime64[s]")).where(open_),
@@ -348,7 +348,7 @@ def replay_events(history: History, no: np.ndarray, at: np.ndarray, code: np.nda
         "paused_us": paused_us,
         "pause_bd": pause_bd,
         "open_pause": open_pause,
-        "admin": admin,
+        "business_days": admin,
         "processing": processing,
     }
 
@@ -366,7 +366,7 @@ def _advance(history: History, settled: dict[str, np.ndarray], t: int, as_of: pd
     paused_us[running] += t - starts
     pause_bd[running] += _bd(_day(starts), np.full(len(running), t_day), holidays)
 
-    admin = settled["admin"].copy()
+    admin = settled["business_days"].copy()
     sub_day = _day(history.submitted_us[open_rows])
     admin[open_rows] = _bd(sub_day, np.full(len(open_rows), t_day), holidays) - pause_bd[open_rows]
     due = np.full(len(is_open), np.datetime64("NaT"), dtype="datetime64[D]")
@@ -386,7 +386,7 @@ def _advance(history: History, settled: dict[str, np.ndarray], t: int, as_of: pd
         closed_at_us=settled["closed_at"],
         paused_us=paused_us,
         pause_bd=pause_bd,
-        admin=admin,
+        business_days=admin,
         due_day=due,
         processing_days=settled["processing"],
         age_days=(t - history.submitted_us) // _DAY_US,

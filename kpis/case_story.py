@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from domain.business_days import WEEKMASK
-from domain.model import PAUSE_STATUS
+from domain.model import LOME_TZ, PAUSE_STATUS
 from kpis.case_state import STATUS_NAMES, CaseState
 
 
@@ -47,4 +47,4 @@ def case_story(state: CaseState, source: str, case_id: str) -> CaseStory | None:
 
 
 def _lome_days(stamps: pd.Series) -> np.ndarray:
-    return stamps.dt.tz_convert("Africa/Lome").dt.tz_localize(None).to_numpy(dtype="datetime64[D]")
+    return stamps.dt.tz_convert(LOME_TZ).dt.tz_localize(None).to_numpy(dtype="datetime64[D]")

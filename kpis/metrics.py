@@ -92,7 +92,7 @@ def group_metrics(
     outflow = masks["outflow"]
     by_processing, by_business = outflow_orders if outflow_orders is not None else (None, None)
     processing = split_by_group(codes[outflow], state.processing_days[outflow], len(names), by_processing)
-    business = split_by_group(codes[outflow], state.admin[outflow].astype(np.float64), len(names), by_business)
+    business = split_by_group(codes[outflow], state.business_days[outflow].astype(np.float64), len(names), by_business)
     result: dict[str, dict[str, Any]] = {}
     for g, name in enumerate(names):
         n = {key: int(c[g]) for key, c in counts.items()}
@@ -120,7 +120,7 @@ def group_metrics(
 def outflow_orders(state: CaseState, masks: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The outflow's processing days and business days, each argsorted once for every grouping."""
     outflow = masks["outflow"]
-    return np.argsort(state.processing_days[outflow]), np.argsort(state.admin[outflow].astype(np.float64))
+    return np.argsort(state.processing_days[outflow]), np.argsort(state.business_days[outflow].astype(np.float64))
 
 
 def split_by_group(codes: np.ndarray, values: np.ndarray, groups: int, by_value: np.ndarray | None = None) -> list[np.ndarray]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from domain.model import LOME_TZ
 from kpis.case_state import CaseState
 from kpis.metrics import populations, quantile_sorted, split_by_group
 
@@ -53,8 +54,8 @@ def processing_buckets(state: CaseState, days: int, bucket_days: int) -> pd.Data
     out = populations(state, days)["outflow"]
     bucket = ((state.closed_at_us[out] - start) // (bucket_days * _DAY_US)).astype(np.int64)
     calendar = split_by_group(bucket, state.processing_days[out], periods)
-    business = split_by_group(bucket, state.admin[out].astype(np.float64), periods)
-    starts = pd.to_datetime(start + np.arange(periods) * bucket_days * _DAY_US, unit="us", utc=True).tz_convert("Africa/Lome")
+    business = split_by_group(bucket, state.business_days[out].astype(np.float64), periods)
+    starts = pd.to_datetime(start + np.arange(periods) * bucket_days * _DAY_US, unit="us", utc=True).tz_convert(LOME_TZ)
     return pd.DataFrame(
         {
             "period_start": starts,

@@ -143,7 +143,7 @@ def processing_distribution(state: CaseState, days: int) -> dict[str, dict[str, 
     out = state.visible & ~state.is_open & (state.closed_at_us >= t - days * _DAY_US) & (state.closed_at_us < t)
     groups = len(h.procedures)
     processing = split_by_group(h.procedure_no[out], state.processing_days[out], groups)
-    admin = split_by_group(h.procedure_no[out], state.admin[out].astype(np.float64), groups)
+    admin = split_by_group(h.procedure_no[out], state.business_days[out].astype(np.float64), groups)
     result: dict[str, dict[str, Any]] = {}
     for g, code in enumerate(h.procedures):
         values, business = processing[g], admin[g]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from domain.model import LOME_TZ
 from kpis.case_state import CaseState
 from kpis.metrics import populations
 
@@ -34,7 +35,7 @@ def decisions_by_agent_week(state: CaseState, days: int) -> pd.DataFrame:
     """Approvals and rejections of [T - days, T) per agent and ISO week of closure (Lomé time)."""
     masks = populations(state, days)
     rows = np.flatnonzero(masks["approved"] | masks["rejected"])
-    closed = pd.to_datetime(state.closed_at_us[rows], unit="us", utc=True).tz_convert("Africa/Lome")
+    closed = pd.to_datetime(state.closed_at_us[rows], unit="us", utc=True).tz_convert(LOME_TZ)
     iso = closed.isocalendar()
     frame = pd.DataFrame(
         {

@@ -11,6 +11,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from domain.config import ReportSettings
+from domain.model import LOME_TZ
 from reports.build import ReportError, generate
 from reports.mail import send_report
 from reports.week import last_complete_week
@@ -46,7 +47,7 @@ def weekly_job(settings: ReportSettings, service: Callable[[], KpiService], now:
 def schedule_reports(
     scheduler: BaseScheduler, settings: ReportSettings, service: Callable[[], KpiService], now: Callable[[], dt.datetime]
 ) -> None:
-    trigger = CronTrigger(day_of_week=settings.day_of_week, hour=settings.hour, minute=settings.minute, timezone="Africa/Lome")
+    trigger = CronTrigger(day_of_week=settings.day_of_week, hour=settings.hour, minute=settings.minute, timezone=LOME_TZ)
     scheduler.add_job(
         weekly_job(settings, service, now),
         trigger,

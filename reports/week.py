@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-LOME = "Africa/Lome"
+from domain.model import LOME_TZ
+
+LOME = LOME_TZ
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 

@@ -17,6 +17,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from domain.model import LOME_TZ
 from reports.cells import ERROR_TEXTS, starts_like_formula, xlsx_column
 
 if TYPE_CHECKING:  # only for annotations: the explorer imports write_sheet without the report's dependencies
@@ -110,8 +111,8 @@ def render_xlsx(report: WeeklyReport) -> bytes:
         "Paramètres": pd.DataFrame(
             [
                 ("Semaine", week.label),
-                ("Du (heure de Lomé)", week.start.tz_convert("Africa/Lome").strftime("%d/%m/%Y %H:%M")),
-                ("Au, exclu (heure de Lomé)", week.end.tz_convert("Africa/Lome").strftime("%d/%m/%Y %H:%M")),
+                ("Du (heure de Lomé)", week.start.tz_convert(LOME_TZ).strftime("%d/%m/%Y %H:%M")),
+                ("Au, exclu (heure de Lomé)", week.end.tz_convert(LOME_TZ).strftime("%d/%m/%Y %H:%M")),
                 ("Données arrêtées au", report.data_until),
                 ("Source des chiffres", f"/api/kpis?{week.api_query}"),
             ],

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from domain.business_days import BusinessCalendar
+from domain.model import LOME_TZ
 from kpis.case_state import CaseState, History, prepare, state_at
 from kpis.case_story import CaseStory, case_story
 from kpis.day_ends import DayEndBreaches, earliest_touch_us
@@ -98,7 +99,7 @@ class KpiService:
         one being today so far (at T): the same dates as ``daily``."""
 
         def compute(at: pd.Timestamp) -> list[int]:
-            today = at.tz_convert("Africa/Lome").normalize().tz_convert("UTC")
+            today = at.tz_convert(LOME_TZ).normalize().tz_convert("UTC")
             ends = [today - pd.Timedelta(days=k) for k in range(days - 1, 0, -1)]
             with self._lock:
                 past = self._day_ends.counts(self.history(), ends)

@@ -24,6 +24,7 @@ from pandas.api.types import union_categoricals
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from domain.clock import utc_now
 from store import schema
 from store.writer import open_quarantine_counts
 
@@ -105,8 +106,15 @@ class StoreFrames:
 
 
 class Reader:
-    def __init__(self, engine: Engine, snapshot_dir: Path | None = None, snapshot_every_seconds: float = 300) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        snapshot_dir: Path | None = None,
+        snapshot_every_seconds: float = 300,
+        now: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
         self.engine = engine
+        self.now = now  # the process clock, injected: outages and snapshots are dated by it
         self.snapshot_dir = snapshot_dir
         self.snapshot_every_seconds = snapshot_every_seconds
         self._frames: StoreFrames | None = None
@@ -129,13 +137,13 @@ class Reader:
             value = read()
         except STORE_DOWN as exc:
             if self.outage is None:
-                self.outage = StoreOutage(dt.datetime.now(dt.UTC), f"{type(exc).__name__}: {_first_line(exc)}")
+                self.outage = StoreOutage(self.now(), f"{type(exc).__name__}: {_first_line(exc)}")
                 log.error("store unreachable, serving the last known state: %s", self.outage.error)
             if name not in self._last_good:
                 raise StoreUnavailable(self.outage.error) from None
             return self._last_good[name]  # type: ignore[return-value]  # keyed by the loader's own name: same T
         if self.outage is not None:
-            log.warning("store reachable again after %s", dt.datetime.now(dt.UTC) - self.outage.since)
+            log.warning("store reachable again after %s", self.now() - self.outage.since)
             self.outage = None
         self._last_good[name] = value
         return value
@@ -162,7 +170,7 @@ class Reader:
         and a store that goes down later still leaves a last known state to show."""
         try:
             self.frames()
-            self.health(dt.datetime.now(dt.UTC))
+            self.health(self.now())
             self.quarantine_counts()
         except StoreUnavailable:  # down at start-up: pages say so (503) until it answers
             pass
@@ -245,7 +253,7 @@ class Reader:
 
     def _maybe_snapshot(self, frames: StoreFrames) -> None:
         path = self._snapshot_path()
-        now = dt.datetime.now(dt.UTC).timestamp()
+        now = self.now().timestamp()
         if (
             path is None
             or frames.version == self._snapshot_version

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import text
 
-from collectors.fetch import SourceReader
+from collectors.fetch import SourceFetcher
 from collectors.normalize import empty_quarantine
 from collectors.poll import poll_source
 from store.engines import create_source_engine
@@ -131,7 +131,7 @@ from domain.catalog import load_catalog
 from domain.clock import utc_now
 from domain.config import load_settings
 from store.engines import create_source_engine, create_store_engine
-from collectors.fetch import SourceReader
+from collectors.fetch import SourceFetcher
 from collectors.poll import poll_source
 from store.writer import Store
 settings = load_settings(sys.argv[1])
@@ -140,7 +140,7 @@ store = Store(create_store_engine(settings.store_url))
 def die():
     print("fetched; dying before commit", flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
-poll_source(source, SourceReader(create_source_engine(source.url, 5), 5), store,
+poll_source(source, SourceFetcher(create_source_engine(source.url, 5), 5), store,
             load_catalog(settings.catalog_path)["code"], now=utc_now, after_fetch=die)
 """
 
@@ -151,8 +151,8 @@ def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     )
 
 
-def reader_for(url: str) -> SourceReader:
-    return SourceReader(create_source_engine(url, 5), 5)
+def reader_for(url: str) -> SourceFetcher:
+    return SourceFetcher(create_source_engine(url, 5), 5)
 
 
 def poll(source, store, catalog, clock, **kw):

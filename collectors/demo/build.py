@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from collectors.demo import portals
-from collectors.demo.history import History, generate_history
+from collectors.demo.history import DemoHistory, generate_history
 from domain.holiday_dates import holiday_dates
 
 TS = "%Y-%m-%d %H:%M:%S"
@@ -45,18 +45,18 @@ def build_demo(
     return counts
 
 
-def _subset(history: History, codes: set[str], *, keep: bool) -> History:
+def _subset(history: DemoHistory, codes: set[str], *, keep: bool) -> DemoHistory:
     mask = history.cases["procedure_code"].isin(codes) == keep
     cases = history.cases.loc[mask]
     events = history.events.loc[history.events["case_id"].isin(set(cases["case_id"]))]
-    return History(cases=cases, events=events)
+    return DemoHistory(cases=cases, events=events)
 
 
 def _text(values: pd.Series) -> list[str]:
     return pd.to_datetime(values).dt.strftime(TS).tolist()
 
 
-def _write_portail(path: Path, history: History, now: dt.datetime) -> int:
+def _write_portail(path: Path, history: DemoHistory, now: dt.datetime) -> int:
     conn = portals.create_portail(path)
     c = history.cases
     numero = ("TG-MME-" + pd.to_datetime(c["submitted_at"]).dt.strftime("%Y") + "-" + c["case_id"]).tolist()
@@ -93,7 +93,7 @@ def _write_portail(path: Path, history: History, now: dt.datetime) -> int:
     return len(rows)
 
 
-def _write_ceet(path: Path, history: History, now: dt.datetime) -> int:
+def _write_ceet(path: Path, history: DemoHistory, now: dt.datetime) -> int:
     conn = portals.create_ceet(path)
     c = history.cases
     rng = np.random.default_rng(len(c))

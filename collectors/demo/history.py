@@ -62,14 +62,14 @@ AGENTS = [
 
 
 @dataclass(frozen=True)
-class History:
+class DemoHistory:
     cases: pd.DataFrame  # case_id, procedure_code, submitted_at, channel, region, agent, status, updated_at
     events: pd.DataFrame  # case_id, status, at (naive local), ordered as the source would log them
 
 
 def generate_history(
     catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, holidays: np.ndarray, seed: int, days: int = 365
-) -> History:
+) -> DemoHistory:
     """``n_cases`` case histories over the ``days`` before ``now`` (naive Lomé wall time)."""
     rng = np.random.default_rng(seed)
     codes = catalog["code"].to_numpy()
@@ -124,7 +124,7 @@ def generate_history(
     )
     events = pd.DataFrame(event_rows, columns=["case_id", "status", "at"])
     events = events.sort_values(["at", "case_id"], kind="stable").reset_index(drop=True)
-    return History(cases=cases, events=events)
+    return DemoHistory(cases=cases, events=events)
 
 
 def _work_time(rng: np.random.Generator, day: np.datetime64) -> np.datetime64:

@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard.auth import throttle
 from dashboard.auth.passwords import password_problem
 from dashboard.auth.roles import ROLES
+from domain.model import LOME_TZ
 from store import schema
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -119,7 +120,7 @@ def authenticate(
     keys = throttle.Throttle.for_attempt(username, address, max_failures)
     waiting = throttle.wait_until(engine, keys, now)
     if waiting is not None:
-        until = pd.Timestamp(waiting).tz_convert("Africa/Lome").strftime("%H:%M")
+        until = pd.Timestamp(waiting).tz_convert(LOME_TZ).strftime("%H:%M")
         return LoginResult(None, f"Trop d'essais infructueux : connexion bloquée jusqu'à {until} (heure de Lomé).", waiting=True)
     with engine.connect() as conn:
         row = conn.execute(

@@ -16,10 +16,11 @@ import pandas as pd
 from openpyxl import Workbook
 
 from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, STATUS_LABELS
+from domain.model import LOME_TZ
 from reports.cells import csv_safe, csv_text
 from reports.xlsx import save, write_sheet
 
-LOME = "Africa/Lome"
+LOME = LOME_TZ
 LINE_END = "\r\n"
 _DATE_TIME = "dd/mm/yyyy hh:mm"
 

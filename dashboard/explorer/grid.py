@@ -22,6 +22,7 @@ import dash_ag_grid as dag
 import pandas as pd
 
 from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, STATUS_LABELS
+from domain.model import LOME_TZ
 
 PAGE_SIZE = 50
 MAX_BLOCK_ROWS = 500  # the grid asks for PAGE_SIZE rows; more is a crafted request
@@ -241,7 +242,7 @@ def _shown(values: pd.Series) -> pd.Series:
     if values.name == "channel":
         return values.map(CHANNEL_LABELS).fillna(values).astype("string")
     if values.name in ("submitted_at", "closed_at"):
-        return pd.to_datetime(values, utc=True).dt.tz_convert("Africa/Lome").dt.strftime("%d/%m/%Y %H:%M").astype("string")
+        return pd.to_datetime(values, utc=True).dt.tz_convert(LOME_TZ).dt.strftime("%d/%m/%Y %H:%M").astype("string")
     if values.name == "due_date":
         return pd.to_datetime(values).dt.strftime("%d/%m/%Y").astype("string")
     return values.astype("string")

@@ -23,6 +23,7 @@ from dashboard.explorer.export import to_csv, to_xlsx
 from dashboard.explorer.labels import FILTER_LABELS, POPULATION_LABELS
 from dashboard.explorer.state import PERIOD_LABELS, ExplorerQueryError, parse_search
 from domain.french import fr_number
+from domain.model import LOME_TZ
 from service.kpi_service import KpiService
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,7 +32,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def export_header(search: str, as_of: pd.Timestamp, days: int, rows: int, who: str) -> list[tuple[str, str]]:
     """What an export records about itself: when, by whom, the window, and every filter (or "tous")."""
     params = dict(parse_qsl(search.lstrip("?")))
-    lome = as_of.tz_convert("Africa/Lome")
+    lome = as_of.tz_convert(LOME_TZ)
     header = [
         ("Vigie — export", "Ministère de l'Énergie et des Mines"),
         ("Exporté par", who),
@@ -90,7 +91,7 @@ def register_exports(
             address=request.remote_addr,
             now=now(),
         )
-        stamp = at.tz_convert("Africa/Lome").strftime("%Y%m%d-%H%M")
+        stamp = at.tz_convert(LOME_TZ).strftime("%Y%m%d-%H%M")
         return Response(
             body,
             mimetype="text/csv; charset=utf-8" if kind == "csv" else XLSX,

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
+from domain.model import LOME_TZ
 from kpis.document import EARLIEST_AS_OF, KpiParameterError
 from kpis.filters import CaseFilters, parse_filters
 from kpis.population import POPULATIONS
@@ -70,7 +71,7 @@ class ExplorerQuery:
         if self.periode != "perso":
             return None, PERIODS[self.periode]
         assert self.du is not None and self.au is not None
-        end = pd.Timestamp(self.au + dt.timedelta(days=1)).tz_localize("Africa/Lome").tz_convert("UTC")
+        end = pd.Timestamp(self.au + dt.timedelta(days=1)).tz_localize(LOME_TZ).tz_convert("UTC")
         return min(end, pd.Timestamp(now).tz_convert("UTC")), (self.au - self.du).days + 1
 
     def with_(self, **changes: object) -> ExplorerQuery:
@@ -88,7 +89,7 @@ class ExplorerQuery:
 
 
 def _lome_today(now: dt.datetime) -> dt.date:
-    return pd.Timestamp(now).tz_convert("Africa/Lome").date()
+    return pd.Timestamp(now).tz_convert(LOME_TZ).date()
 
 
 def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) -> ExplorerQuery:

@@ -10,20 +10,21 @@ from dashboard.explorer.figures import case_timeline
 from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS
 from dashboard.explorer.state import ExplorerQuery
 from dashboard.graph_config import TIME_GRAPH
-from dashboard.pages.desk import page, simple_table
+from dashboard.pages.desk import desk_page, simple_table
 from domain.french import fr_date, fr_number
+from domain.model import LOME_TZ
 from kpis.case_story import CaseStory
 
 
 def _when(stamp: object) -> str:
     if stamp is None or pd.isna(stamp):
         return "—"
-    local = pd.Timestamp(stamp).tz_convert("Africa/Lome")
+    local = pd.Timestamp(stamp).tz_convert(LOME_TZ)
     return f"{fr_date(local)} {local:%H:%M}"
 
 
 def not_found(source: str, case_id: str) -> html.Div:
-    return page(
+    return desk_page(
         "",
         html.Div(
             id=ids.CASE_PAGE,
@@ -65,7 +66,7 @@ def layout(story: CaseStory, procedure_name: str) -> html.Div:
         ("Région", case["region"]),
         ("Canal", CHANNEL_LABELS.get(case["channel"], case["channel"])),
     ]
-    return page(
+    return desk_page(
         "",
         html.Nav(
             className="breadcrumbs",

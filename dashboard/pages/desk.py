@@ -53,7 +53,7 @@ def _logout() -> html.Form:
     )
 
 
-def page(active: str, *children: Any, page_id: str | None = None, class_name: str = "") -> html.Div:
+def desk_page(active: str, *children: Any, page_id: str | None = None, class_name: str = "") -> html.Div:
     """A desk page: the navigation (``active`` is the highlighted link), then ``children``."""
     extra = {"id": page_id} if page_id else {}
     return html.Div(className=f"app-page {class_name}".strip(), children=[nav(active), *children], **extra)

@@ -30,15 +30,15 @@ from dashboard.explorer.state import (
     parse_search,
 )
 from dashboard.graph_config import DESK_GRAPH, TIME_GRAPH
-from dashboard.pages.desk import page
+from dashboard.pages.desk import desk_page
 from domain.french import fr_date, fr_number
-from domain.model import REGIONS
+from domain.model import LOME_TZ, REGIONS
 from service.kpi_service import KpiService
 
 
 def error_page(message: str) -> html.Div:
     """A friendly page for a URL the explorer cannot show."""
-    return page(
+    return desk_page(
         "/explorer",
         html.Div(
             id=ids.EXPLORER_ERROR,
@@ -59,7 +59,7 @@ def layout(search: str | None, kpis: KpiService, now: dt.datetime) -> html.Div:
     filters = query.filters
     document = kpis.document(as_of, days, filters)
     body = _workload(query, kpis, as_of, days) if query.vue == "charge" else _synthesis(query, kpis, document, as_of, days)
-    return page(
+    return desk_page(
         "/explorer?vue=charge" if query.vue == "charge" else "/explorer",
         _breadcrumbs(query, kpis.catalog),
         _controls(query, kpis.catalog),
@@ -70,7 +70,7 @@ def layout(search: str | None, kpis: KpiService, now: dt.datetime) -> html.Div:
 
 
 def _lome(iso: str) -> str:
-    stamp = pd.Timestamp(iso).tz_convert("Africa/Lome")
+    stamp = pd.Timestamp(iso).tz_convert(LOME_TZ)
     return f"{fr_date(stamp)} à {stamp:%H:%M}"
 
 
@@ -438,7 +438,7 @@ def navigate_to(trigger: str | None, values: tuple[Any, ...], kpis: KpiService, 
 def _period(query: ExplorerQuery, value: str | None, now: dt.datetime) -> ExplorerQuery:
     """Switching to a custom period starts from the last 30 days; leaving it drops the dates."""
     if value == "perso":
-        today = pd.Timestamp(now).tz_convert("Africa/Lome").date()
+        today = pd.Timestamp(now).tz_convert(LOME_TZ).date()
         return query.with_(du=query.du or today - dt.timedelta(days=29), au=query.au or today)
     return query.with_(du=None, au=None)
 

@@ -10,8 +10,9 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth.accounts import Principal
 from dashboard.auth.roles import ROLE_LABELS, allows
-from dashboard.pages.desk import page
+from dashboard.pages.desk import desk_page
 from domain.french import fr_date, fr_number
+from domain.model import LOME_TZ
 
 PAGES = (
     ("/wall", "Mur de supervision", "les écrans de la salle, en rotation", "viewer"),
@@ -26,7 +27,7 @@ PAGES = (
 
 def layout(document: dict[str, Any], who: Principal) -> html.Div:
     overall = document["overall"]
-    stamp = pd.Timestamp(document["as_of"]).tz_convert("Africa/Lome")
+    stamp = pd.Timestamp(document["as_of"]).tz_convert(LOME_TZ)
     numbers = [
         ("Dossiers en cours", fr_number(overall["backlog"])),
         ("Déposés (7 jours)", fr_number(overall["inflow"])),
@@ -41,7 +42,7 @@ def layout(document: dict[str, Any], who: Principal) -> html.Div:
         if allows(who.role, role)
     ]
     notice = [html.P("Mode démonstration : authentification désactivée.", className="notice")] if who.kind == "demo" else []
-    return page(
+    return desk_page(
         "/",
         *notice,
         html.H1("Ministère de l'Énergie et des Mines — supervision des procédures"),

@@ -8,7 +8,7 @@ from pathlib import Path
 from dash import html
 from flask import Flask, Response, abort, send_from_directory
 
-from dashboard.pages.desk import page
+from dashboard.pages.desk import desk_page
 from reports.files import list_reports
 
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
@@ -30,7 +30,7 @@ def layout(reports_dir: Path) -> html.Div:
         )
         for week, files in weeks
     ]
-    return page(
+    return desk_page(
         "",
         html.H1("Rapports hebdomadaires"),
         html.P(

@@ -11,11 +11,12 @@ from sqlalchemy import Engine
 from dashboard.auth import audit, throttle
 from dashboard.auth.accounts import list_screen_tokens, list_users
 from dashboard.auth.roles import ROLE_LABELS
-from dashboard.pages.desk import page, simple_table
+from dashboard.pages.desk import desk_page, simple_table
+from domain.model import LOME_TZ
 
 
 def _when(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert("Africa/Lome").strftime("%d/%m/%Y %H:%M")
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert(LOME_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def _waiting_key(key: str) -> str:
@@ -31,7 +32,7 @@ def layout(engine: Engine, now: dt.datetime) -> html.Div:
     waits = throttle.current_waits(engine, now)
     tokens = list_screen_tokens(engine)
     log = audit.recent(engine, 200)
-    return page(
+    return desk_page(
         "",
         html.H1("Utilisateurs, écrans et journal d'audit"),
         html.P(

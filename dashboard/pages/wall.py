@@ -32,6 +32,7 @@ from dashboard.graph_config import WALL_GRAPH
 from dashboard.i18n import LANGS, tr
 from dashboard.outage import outage_line
 from domain.french import fr_date, fr_delta, fr_number
+from domain.model import LOME_TZ
 from kpis.health import STATE_LABELS, ago_fr, health_table
 from service.kpi_service import KpiService
 from store.reader import Reader
@@ -149,7 +150,7 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
             banner,
             "banner down" if banner and not (notice and len(banner) == 1) else ("banner notice" if notice else "banner hidden"),
             "wall stale" if stale else "wall",
-            pd.Timestamp(at).tz_convert("Africa/Lome").strftime("%H:%M"),
+            pd.Timestamp(at).tz_convert(LOME_TZ).strftime("%H:%M"),
         )
 
     @app.callback(
@@ -240,7 +241,7 @@ def freshness(health: pd.DataFrame, lang: str = "fr") -> tuple[list[html.Span], 
             if pd.isna(row.last_success_at):
                 since = tr("jamais interrogée avec succès", lang)
             else:
-                when = pd.Timestamp(row.last_success_at).tz_convert("Africa/Lome").strftime("%d/%m %H:%M")
+                when = pd.Timestamp(row.last_success_at).tz_convert(LOME_TZ).strftime("%d/%m %H:%M")
                 since = tr("données figées depuis {when}", lang, when=when)
             down.append(tr("✖ Source « {source} » en panne — {since}", lang, source=row.source, since=since))
     stale = bool((health["state"] != "ok").any()) if not health.empty else False
