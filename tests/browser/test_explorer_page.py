@@ -139,7 +139,7 @@ def test_manager_drills_to_a_case_and_exports(browser, tmp_path, sqlite_source) 
 
 def test_viewer_cannot_reach_the_explorer(browser, tmp_path, sqlite_source) -> None:
     proc, base = serve(explorer_config(tmp_path, sqlite_source))
-    wait = WebDriverWait(browser, 40, ignored_exceptions=(StaleElementReferenceException,))
+    wait = WebDriverWait(browser, 60, ignored_exceptions=(StaleElementReferenceException,))
     try:
         browser.get(base + "/healthz")
         browser.delete_all_cookies()  # cookies ignore ports: forget earlier tests' sessions
