@@ -59,7 +59,12 @@ class CommitResult:
 
 
 class Store:
-    """All writes and the small reads collectors need; bulk reads live in reader.Reader."""
+    """The writes of collection (cases, events, quarantine, watermarks, source health) and of the wall screens'
+    heartbeats, and the small reads collectors need; bulk reads live in reader.Reader.
+
+    Not yet here: accounts, sessions, login delays and the audit log are still written by ``dashboard.auth``
+    (issue 13 moves them into this package).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
