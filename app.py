@@ -353,6 +353,24 @@ def _secret(settings) -> str | None:  # type: ignore[no-untyped-def]
     return secret or None
 
 
+def _dashboard(settings, kpis, secret: str | None, boot: str | None = None):  # type: ignore[no-untyped-def]
+    """The Dash app over ``kpis``, configured from ``settings``; ``boot`` names the release (see ``wsgi``)."""
+    from dashboard import create_app
+    from domain.clock import utc_now
+
+    return create_app(
+        kpis.reader,
+        kpis,
+        utc_now,
+        settings.auth,
+        secret,
+        settings.reports.out_dir,
+        boot,
+        server=settings.server,
+        explorer_settings=settings.explorer,
+    )
+
+
 def wsgi(config: str | None = None):  # type: ignore[no-untyped-def]
     """The WSGI app of one worker, without collectors: ``gunicorn "app:wsgi()"`` (config from VIGIE_CONFIG).
 
@@ -362,8 +380,6 @@ def wsgi(config: str | None = None):  # type: ignore[no-untyped-def]
     """
     import os
 
-    from dashboard import create_app
-    from domain.clock import utc_now
     from domain.config import ConfigError
 
     path = config or os.environ.get("VIGIE_CONFIG")
@@ -373,18 +389,7 @@ def wsgi(config: str | None = None):  # type: ignore[no-untyped-def]
         raise ConfigError(f"{settings.auth.secret_env} est requis avec plusieurs processus (le même pour tous)")
     kpis = _kpi_service(settings, catalog, _store(settings))
     threading.Thread(target=kpis.reader.warm, name="warm-cache", daemon=True).start()
-    app = create_app(
-        kpis.reader,
-        kpis,
-        utc_now,
-        settings.auth,
-        secret,
-        settings.reports.out_dir,
-        os.environ.get("VIGIE_BOOT_ID"),
-        server=settings.server,
-        explorer_settings=settings.explorer,
-    )
-    return app.server
+    return _dashboard(settings, kpis, secret, boot=os.environ.get("VIGIE_BOOT_ID")).server
 
 
 def _serve_workers(args: argparse.Namespace) -> int:
@@ -434,8 +439,6 @@ def _serve_workers(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from dashboard import create_app
-    from domain.clock import utc_now
     from store.lock import WriterLock, WriterLockBusy
 
     if args.workers > 1:
@@ -457,16 +460,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         except WriterLockBusy as exc:
             log.warning("collecteurs non intégrés : %s", exc)
     threading.Thread(target=kpis.reader.warm, name="warm-cache", daemon=True).start()
-    app = create_app(
-        kpis.reader,
-        kpis,
-        utc_now,
-        settings.auth,
-        secret,
-        reports_dir=settings.reports.out_dir,
-        server=settings.server,
-        explorer_settings=settings.explorer,
-    )
+    app = _dashboard(settings, kpis, secret)
     print(f"Vigie sur http://{args.host}:{args.port}/")
     try:
         app.run(host=args.host, port=args.port, debug=False)

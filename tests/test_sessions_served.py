@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.auth import audit
-from dashboard.auth.accounts import add_screen, add_user
+from dashboard.auth.accounts import add_screen
 from store import schema
 from store.engines import create_store_engine
 from tests.factories import add_case, naive
@@ -108,25 +108,11 @@ def _cli(config: Path, *args: str, stdin: str = "") -> subprocess.CompletedProce
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, request) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
-    """One server behind one trusted proxy (X-Forwarded-For is believed), with a manager, a viewer and a screen."""
-    from store.engines import create_source_engine
-    from tests import factories
-
-    tmp = tmp_path_factory.mktemp("served")
-    source_url = f"sqlite:///{tmp / 'source.db'}"
-    engine = create_source_engine(source_url, 5)
-    factories.create_source_schema(engine)
-    config = _config(tmp, (source_url, engine), "lockout_failures = 5\n[server]\ntrusted_proxies = 1")
-    for name, role in (("marc", "manager"), ("lea", "viewer")):
-        done = _cli(config, "users", "add", name, "--role", role, stdin=PASSWORD + "\n")
-        assert done.returncode == 0, done.stderr
-    proc, base = serve(config, "--no-collect")
-    try:
-        yield base, config
-    finally:
-        stop(proc)
-        engine.dispose()
+def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
+    """One server behind one trusted proxy (X-Forwarded-For is believed), with a manager and a viewer."""
+    yield from _serve(
+        tmp_path_factory, "lockout_failures = 5\n[server]\ntrusted_proxies = 1", {"marc": "manager", "lea": "viewer"}
+    )
 
 
 def _store(config: Path):  # type: ignore[no-untyped-def]
@@ -290,22 +276,25 @@ def test_an_unlisted_page_needs_the_admin_role(served) -> None:
 
 
 @pytest.fixture(scope="module")
-def short_sessions(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+def short_sessions(tmp_path_factory) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
     """A second server: sessions of 6 seconds, HTTPS declared, no proxy trusted."""
+    yield from _serve(tmp_path_factory, "session_hours = 0.00167\n[server]\nhttps = true", {"marc": "manager"})
+
+
+def _serve(tmp_path_factory, settings: str, accounts: dict[str, str]) -> Iterator[tuple[str, Path]]:  # type: ignore[no-untyped-def]
+    """``app.py serve`` (no collector) over a small SQLite source, with ``settings`` added to [auth] and the
+    ``accounts`` (name -> role) created with the command line."""
     from store.engines import create_source_engine
     from tests import factories
 
-    tmp = tmp_path_factory.mktemp("short")
+    tmp = tmp_path_factory.mktemp("served")
     source_url = f"sqlite:///{tmp / 'source.db'}"
     engine = create_source_engine(source_url, 5)
     factories.create_source_schema(engine)
-    config = _config(tmp, (source_url, engine), "session_hours = 0.00167\n[server]\nhttps = true")
-    store = _store(config)
-    from store.writer import Store
-
-    Store(store).create()
-    add_user(store, "marc", PASSWORD, "manager", NOW)
-    store.dispose()
+    config = _config(tmp, (source_url, engine), settings)
+    for name, role in accounts.items():
+        done = _cli(config, "users", "add", name, "--role", role, stdin=PASSWORD + "\n")
+        assert done.returncode == 0, done.stderr
     proc, base = serve(config, "--no-collect")
     try:
         yield base, config

@@ -10,6 +10,7 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -26,9 +27,6 @@ from domain.model import LOME_TZ
 from store import schema
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-#: Checked against when the user does not exist, so an unknown name costs the same time as a wrong password.
-#: Computed on first use, not at import (scrypt takes a noticeable moment).
-_DUMMY_HASH: list[str] = []
 
 
 class AccountError(ValueError):
@@ -91,6 +89,13 @@ def remove_user(engine: Engine, username: str) -> None:
         _end_sessions(conn, "user", username)
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the user does not exist, so an unknown name costs the same time as a wrong password.
+    Computed on first use, not at import (scrypt takes a noticeable moment)."""
+    return generate_password_hash("vigie-dummy-password", method="scrypt")
+
+
 def _check_password(password: str, username: str) -> None:
     problem = password_problem(password, username)
     if problem is not None:
@@ -126,9 +131,7 @@ def authenticate(
         row = conn.execute(
             select(schema.users.c.password_hash, schema.users.c.role).where(schema.users.c.username == username)
         ).first()
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(generate_password_hash("vigie-dummy-password", method="scrypt"))
-    ok = check_password_hash(row.password_hash if row else _DUMMY_HASH[0], password) and row is not None
+    ok = check_password_hash(row.password_hash if row else _dummy_hash(), password) and row is not None
     if ok:
         throttle.forget_success(engine, username, address)
         return LoginResult(Principal(username, row.role), "", credential=row.password_hash)
