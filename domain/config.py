@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from domain.alert_settings import AlertSettings, parse_alerts
+from domain.config_checks import ConfigError, expand_env, reject_unknown, required, typed_table
 from domain.model import LOME_TZ, STATUSES
-
-
-class ConfigError(Exception):
-    """A configuration problem; its message is meant for the operator, in French."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +136,7 @@ class Settings:
     reports: ReportSettings = field(default_factory=ReportSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     explorer: ExplorerSettings = field(default_factory=ExplorerSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
 
 #: Optional per-source keys: (type, help). Defaults live on SourceSettings.
@@ -152,7 +151,6 @@ SOURCE_OPTIONAL_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "initial_since": ((str, dt.datetime), "watermark of the very first poll"),
 }
 SOURCE_REQUIRED_KEYS = ("name", "url", "cases_sql")
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SINCE = re.compile(r"(?<![:\w]):since\b")
 
 
@@ -178,18 +176,18 @@ def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = Non
 def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str], base_dir: Path) -> Settings:
     """Validate an already-parsed TOML document."""
     where = str(path) if path else "<config>"
-    _reject_unknown(raw, {"store", "catalog", "calendar", "sources", "auth", "reports", "server", "explorer"}, where)
+    reject_unknown(raw, {"store", "catalog", "calendar", "sources", "auth", "reports", "server", "explorer", "alerts"}, where)
 
     store = _table(raw, "store", where)
-    _reject_unknown(store, {"url", "snapshot_dir"}, f"{where} [store]")
-    store_url = _absolute_sqlite(_expand(_required(store, "url", f"{where} [store]"), env, f"{where} [store] url"), base_dir)
+    reject_unknown(store, {"url", "snapshot_dir"}, f"{where} [store]")
+    store_url = _absolute_sqlite(expand_env(required(store, "url", f"{where} [store]"), env, f"{where} [store] url"), base_dir)
 
     catalog = _table(raw, "catalog", where)
-    _reject_unknown(catalog, {"path"}, f"{where} [catalog]")
-    catalog_path = base_dir / Path(_required(catalog, "path", f"{where} [catalog]"))
+    reject_unknown(catalog, {"path"}, f"{where} [catalog]")
+    catalog_path = base_dir / Path(required(catalog, "path", f"{where} [catalog]"))
 
     calendar = raw.get("calendar", {})
-    _reject_unknown(calendar, {"country", "extra_closures"}, f"{where} [calendar]")
+    reject_unknown(calendar, {"country", "extra_closures"}, f"{where} [calendar]")
     country = calendar.get("country", "TG")
     closures = tuple(_as_date(v, f"{where} [calendar] extra_closures") for v in calendar.get("extra_closures", []))
 
@@ -214,6 +212,7 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
         reports=_parse_reports(raw.get("reports", {}), f"{where} [reports]", env, base_dir),
         server=_parse_server(raw.get("server", {}), f"{where} [server]"),
         explorer=_parse_explorer(raw.get("explorer", {}), f"{where} [explorer]"),
+        alerts=parse_alerts(raw.get("alerts", {}), where, env),
     )
 
 
@@ -223,7 +222,7 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _parse_reports(raw: Any, where: str, env: dict[str, str], base_dir: Path) -> ReportSettings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: une table est attendue")
-    _reject_unknown(raw, {"out_dir", "day_of_week", "hour", "minute", "smtp"}, where)
+    reject_unknown(raw, {"out_dir", "day_of_week", "hour", "minute", "smtp"}, where)
     day = raw.get("day_of_week", "mon")
     if day not in _DAYS:
         raise ConfigError(f"{where}: clé day_of_week : « {day} » (attendu : {', '.join(_DAYS)})")
@@ -246,9 +245,9 @@ def _parse_reports(raw: Any, where: str, env: dict[str, str], base_dir: Path) ->
 def _parse_smtp(raw: Any, where: str, env: dict[str, str]) -> SmtpSettings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: une table est attendue")
-    _reject_unknown(raw, {"host", "port", "sender", "recipients", "username", "password", "starttls", "timeout_seconds"}, where)
+    reject_unknown(raw, {"host", "port", "sender", "recipients", "username", "password", "starttls", "timeout_seconds"}, where)
     for key in ("host", "sender", "recipients"):
-        _required(raw, key, where)
+        required(raw, key, where)
     recipients = raw["recipients"]
     if not isinstance(recipients, list) or not recipients or not all(isinstance(r, str) and "@" in r for r in recipients):
         raise ConfigError(f"{where}: clé recipients : une liste d'adresses e-mail est attendue")
@@ -256,31 +255,20 @@ def _parse_smtp(raw: Any, where: str, env: dict[str, str]) -> SmtpSettings:
         raise ConfigError(f"{where}: clé port : un entier est attendu")
     password = raw.get("password")
     return SmtpSettings(
-        host=_expand(str(raw["host"]), env, f"{where} host"),
+        host=expand_env(str(raw["host"]), env, f"{where} host"),
         sender=str(raw["sender"]),
         recipients=tuple(recipients),
         port=raw.get("port", 587),
-        username=_expand(str(raw["username"]), env, f"{where} username") if "username" in raw else None,
-        password=_expand(str(password), env, f"{where} password") if password is not None else None,
+        username=expand_env(str(raw["username"]), env, f"{where} username") if "username" in raw else None,
+        password=expand_env(str(password), env, f"{where} password") if password is not None else None,
         starttls=bool(raw.get("starttls", True)),
         timeout_seconds=float(raw.get("timeout_seconds", 30.0)),
     )
 
 
-def _typed_table(raw: Any, keys: dict[str, tuple[type | tuple[type, ...], str]], where: str) -> dict[str, Any]:
-    """A table whose keys are all known and of their declared type."""
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: une table est attendue")
-    _reject_unknown(raw, set(keys), where)
-    for key, (kind, _help) in keys.items():
-        # bool is an int in Python: a number is not accepted for a flag nor a bool for a number
-        if key in raw and (not isinstance(raw[key], kind) or (kind is not bool and isinstance(raw[key], bool))):
-            raise ConfigError(f"{where}: type invalide pour la clé {key}")
-    return dict(raw)
-
 
 def _parse_auth(raw: Any, where: str) -> AuthSettings:
-    values = _typed_table(raw, AUTH_KEYS, where)
+    values = typed_table(raw, AUTH_KEYS, where)
     for key in ("session_hours", "lockout_failures", "lockout_minutes"):
         if key in values and not values[key] > 0:
             raise ConfigError(f"{where}: la clé {key} doit être positive")
@@ -292,14 +280,14 @@ def _parse_auth(raw: Any, where: str) -> AuthSettings:
 
 
 def _parse_server(raw: Any, where: str) -> ServerSettings:
-    values = _typed_table(raw, SERVER_KEYS, where)
+    values = typed_table(raw, SERVER_KEYS, where)
     if not 0 <= values.get("trusted_proxies", 0) <= 5:
         raise ConfigError(f"{where}: la clé trusted_proxies doit être un entier de 0 à 5")
     return ServerSettings(**values)
 
 
 def _parse_explorer(raw: Any, where: str) -> ExplorerSettings:
-    values = _typed_table(raw, EXPLORER_KEYS, where)
+    values = typed_table(raw, EXPLORER_KEYS, where)
     if values.get("export_max_rows", 1) < 1:
         raise ConfigError(f"{where}: la clé export_max_rows doit être positive")
     return ExplorerSettings(**values)
@@ -312,9 +300,9 @@ def _parse_source(raw: Any, index: int, where: str, env: dict[str, str], base_di
     if isinstance(raw.get("name"), str):
         label = f"{where} source « {raw['name']} »"
     allowed = set(SOURCE_REQUIRED_KEYS) | set(SOURCE_OPTIONAL_KEYS)
-    _reject_unknown(raw, allowed, label)
+    reject_unknown(raw, allowed, label)
     for key in SOURCE_REQUIRED_KEYS:
-        value = _required(raw, key, label)
+        value = required(raw, key, label)
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{label}: la clé {key} doit être un texte non vide")
     for key, (kind, _help) in SOURCE_OPTIONAL_KEYS.items():
@@ -322,7 +310,7 @@ def _parse_source(raw: Any, index: int, where: str, env: dict[str, str], base_di
             raise ConfigError(f"{label}: type invalide pour la clé {key}")
 
     values: dict[str, Any] = {k: raw[k] for k in raw}
-    values["url"] = _absolute_sqlite(_expand(raw["url"], env, f"{label}, clé url"), base_dir)
+    values["url"] = _absolute_sqlite(expand_env(raw["url"], env, f"{label}, clé url"), base_dir)
     for key in ("cases_sql", "events_sql"):
         if key in raw and not _SINCE.search(raw[key]):
             raise ConfigError(f"{label}: la requête {key} doit utiliser le paramètre :since (filigrane)")
@@ -353,15 +341,6 @@ def _parse_source(raw: Any, index: int, where: str, env: dict[str, str], base_di
     return SourceSettings(**values)
 
 
-def _expand(value: str, env: dict[str, str], where: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in env:
-            raise ConfigError(f"{where} : variable d'environnement ${{{name}}} non définie")
-        return env[name]
-
-    return _VAR.sub(replace, value)
-
 
 def _absolute_sqlite(url: str, base_dir: Path) -> str:
     """``sqlite:///data/x.db`` -> an absolute path under ``base_dir``; other URLs unchanged."""
@@ -373,22 +352,12 @@ def _absolute_sqlite(url: str, base_dir: Path) -> str:
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = _required(raw, key, where)
+    value = required(raw, key, where)
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: [{key}] doit être une table")
     return value
 
 
-def _required(raw: dict[str, Any], key: str, where: str) -> Any:
-    if key not in raw:
-        raise ConfigError(f"{where}: clé obligatoire manquante : {key}")
-    return raw[key]
-
-
-def _reject_unknown(raw: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise ConfigError(f"{where}: clé inconnue : {', '.join(unknown)}")
 
 
 def _as_date(value: Any, where: str) -> dt.date:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -215,4 +216,84 @@ audit_log = Table(
     Column("detail", Text),
     Column("address", String(64)),
     Index("ix_audit_log_at", "at"),
+)
+
+# Alerts (issue 14). One row per (rule, group): its state now. Every notified event (firing, repeat,
+# resolved) and every taking-in-charge is an alert_events row; each notification owed to a contact is an
+# alert_deliveries row (the outbox), committed in the same transaction as the event that owes it.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", _id(), primary_key=True, autoincrement=True),
+    Column("rule", String(64), nullable=False),
+    Column("grp", String(128), nullable=False, comment="the group of the rule's scope; '' for overall"),
+    Column("scope", String(16), nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("state", String(16), nullable=False, comment="ok | pending | firing | resolved"),
+    Column("value", Float),
+    Column("threshold", Float, nullable=False),
+    Column("condition_since", UTCDateTime, comment="since when the condition holds; NULL while it does not"),
+    Column("since", UTCDateTime, nullable=False, comment="start of the current state"),
+    Column("notified", Integer, nullable=False, default=0, comment="notified events so far: Idempotency-Key numbers"),
+    Column("last_notified_at", UTCDateTime),
+    Column("ack_by", String(64)),
+    Column("ack_comment", Text),
+    Column("ack_at", UTCDateTime),
+    Column("ack_until", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("rule", "grp", name="uq_alerts_rule_group"),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("id", _id(), primary_key=True, autoincrement=True),
+    Column("alert_id", BigInteger, nullable=False),
+    Column("number", Integer, comment="the alert's notification number (firing, repeat, resolved); NULL for ack"),
+    Column("kind", String(16), nullable=False, comment="firing | repeat | resolved | ack"),
+    Column("at", UTCDateTime, nullable=False),
+    Column("value", Float),
+    Column("threshold", Float),
+    Column("actor", String(64)),
+    Column("comment", Text),
+    Index("ix_alert_events_alert", "alert_id"),
+    Index("ix_alert_events_at", "at"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", _id(), primary_key=True, autoincrement=True),
+    Column("alert_id", BigInteger, comment="NULL for `alerts test`"),
+    Column("contact", String(64), nullable=False),
+    Column("channel", String(8), nullable=False, comment="webhook | email | log"),
+    Column("idempotency_key", String(160), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("payload", Text, nullable=False, comment="the JSON body, as sent"),
+    Column("state", String(8), nullable=False, comment="pending | sent | failed"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False, comment="next attempt; quiet hours push warnings to the morning"),
+    Column("first_attempt_at", UTCDateTime, comment="retries stop 24 h after it"),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    UniqueConstraint("idempotency_key", "contact", "channel", name="uq_alert_deliveries_once"),
+    Index("ix_alert_deliveries_due", "state", "due_at"),
+)
+
+#: What happened, on the time axis: alert transitions, source outages and managers' notes.
+annotation_log = Table(
+    "annotations",
+    metadata,
+    Column("id", _id(), primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, comment="an outage's end; NULL for an instant or an outage still going on"),
+    Column("scope", String(16), nullable=False, comment="overall | service | procedure | source"),
+    Column("grp", String(128), nullable=False),
+    Column("kind", String(8), nullable=False, comment="alert | outage | manual"),
+    Column("text", Text, nullable=False),
+    Column("author", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_annotations_at", "at"),
 )

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Each layer and the layers it may import: domain ← store ← collectors; domain ← kpis ← service ← reports ← dashboard.
+#: Each layer and the layers it may import: domain ← store ← collectors; domain ← kpis ← service ← reports ← alerts ← dashboard.
 ALLOWED: dict[str, set[str]] = {
     "domain": set(),
     "store": {"domain"},
@@ -20,7 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "kpis": {"domain"},
     "service": {"domain", "store", "kpis"},
     "reports": {"domain", "store", "kpis", "service"},
-    "dashboard": {"domain", "store", "kpis", "service", "reports", "collectors"},
+    "alerts": {"domain", "store", "kpis", "service", "reports"},
+    "dashboard": {"domain", "store", "kpis", "service", "reports", "alerts", "collectors"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Alerts: rules over the KPI engine, their lifecycle, quiet hours, and the outbox that tells the contacts."""
