@@ -9,6 +9,7 @@
     python app.py users add|remove|passwd|list|unlock [NAME] [--role R] [--address IP]   accounts (password asked,
                                                                or read from stdin)
     python app.py screens add|revoke|list [NAME]               wall-screen tokens and heartbeats
+    python app.py alerts list [--json] | ack ID --by NAME [--comment T] [--until DATE] | test CONTACT   alerts
 
 Without --config, Vigie runs its demo: config/demo.toml over generated portal databases.
 """
@@ -88,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     users.add_argument("--role", choices=["viewer", "manager", "admin"], default="viewer", help="rôle (add ; défaut viewer)")
     config_arg(users)
 
+    alerts = sub.add_parser("alerts", help="alertes : les lister, en prendre une en charge, tester un contact")
+    alerts.add_argument("action", choices=["list", "ack", "test"])
+    alerts.add_argument("target", nargs="?", help="ack : numéro de l'alerte ; test : nom du contact")
+    alerts.add_argument("--json", action="store_true", help="list : en JSON")
+    alerts.add_argument("--by", help="ack : qui la prend en charge")
+    alerts.add_argument("--comment", help="ack : commentaire (« équipe envoyée »)")
+    alerts.add_argument("--until", help="ack : prise en charge jusqu'à cette date (AAAA-MM-JJ, heure de Lomé)")
+    config_arg(alerts)
+
     demo = sub.add_parser("demo", help="créer les bases du portail de démonstration dans data/demo/")
     demo.add_argument("--reset", action="store_true", help="régénérer la démo (efface aussi le magasin de démo)")
     demo.add_argument("--seed", type=int, default=2026, help="graine : même graine, même démo (défaut 2026)")
@@ -164,6 +174,10 @@ def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=Non
         schedule_collector(scheduler, collector, lock)
         service = (lambda: kpis) if kpis is not None else functools.cache(lambda: _kpi_service(settings, catalog, store))
         schedule_reports(scheduler, settings.reports, service, utc_now)
+        if settings.alerts.enabled:
+            from alerts.jobs import AlertJobs
+
+            AlertJobs(settings, catalog, store.engine, service, utc_now, lock).schedule(scheduler)
         if demo:
             from collectors.demo.simulate import Simulator
 
@@ -323,6 +337,16 @@ def cmd_screens(args: argparse.Namespace) -> int:
 
     settings, _ = _settings(args.config)
     return screens_command(_store(settings).engine, args.action, args.name, utc_now())
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from alerts.cli import alerts_command
+    from domain.clock import utc_now
+
+    settings, _ = _settings(args.config)
+    store = _store(settings)
+    return alerts_command(settings, store.engine, args.action, args.target, utc_now(), as_json=args.json, by=args.by,
+                          comment=args.comment, until=args.until)  # fmt: skip
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -490,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
             "kpis": cmd_kpis,
             "screens": cmd_screens,
             "users": cmd_users,
+            "alerts": cmd_alerts,
             "report": cmd_report,
             "demo": cmd_demo,
         }

@@ -66,12 +66,14 @@ class ServerSettings:
 
     trusted_proxies: int = 0
     https: bool = False
+    public_url: str = "http://127.0.0.1:8050"
 
 
 #: [server] keys: (type, help). Defaults live on ServerSettings.
 SERVER_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "trusted_proxies": (int, "reverse proxies in front of Vigie whose X-Forwarded-For is believed (0: none)"),
     "https": (bool, "served over HTTPS (by the proxy): cookies are marked Secure"),
+    "public_url": (str, "the address users open Vigie at: the links in alert notifications start with it"),
 }
 
 
@@ -200,6 +202,13 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
     if dupes:
         raise ConfigError(f"{where}: nom de source en double : {', '.join(dupes)} (clé name)")
 
+    alerts = parse_alerts(raw.get("alerts", {}), where, env)
+    reports = _parse_reports(raw.get("reports", {}), f"{where} [reports]", env, base_dir)
+    mailed = [c.name for c in alerts.contacts if c.emails]
+    if mailed and reports.smtp is None:
+        raise ConfigError(
+            f"{where} contact d'alerte « {mailed[0]} »: clé emails : il faut un serveur [reports.smtp] pour les envoyer"
+        )
     return Settings(
         path=path,
         store_url=store_url,
@@ -209,10 +218,10 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
         extra_closures=closures,
         sources=sources,
         auth=_parse_auth(raw.get("auth", {}), f"{where} [auth]"),
-        reports=_parse_reports(raw.get("reports", {}), f"{where} [reports]", env, base_dir),
+        reports=reports,
         server=_parse_server(raw.get("server", {}), f"{where} [server]"),
         explorer=_parse_explorer(raw.get("explorer", {}), f"{where} [explorer]"),
-        alerts=parse_alerts(raw.get("alerts", {}), where, env),
+        alerts=alerts,
     )
 
 
@@ -281,6 +290,8 @@ def _parse_auth(raw: Any, where: str) -> AuthSettings:
 
 def _parse_server(raw: Any, where: str) -> ServerSettings:
     values = typed_table(raw, SERVER_KEYS, where)
+    if not str(values.get("public_url", "http://")).startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: la clé public_url doit commencer par http:// ou https://")
     if not 0 <= values.get("trusted_proxies", 0) <= 5:
         raise ConfigError(f"{where}: la clé trusted_proxies doit être un entier de 0 à 5")
     return ServerSettings(**values)

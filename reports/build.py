@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports.content import WeeklyReport, build_report
+from reports.events import week_events
 from reports.files import write_all_or_nothing
 from reports.pdf import render_pdf
 from reports.sources import sources_over_week
 from reports.week import IsoWeek
 from reports.xlsx import render_xlsx
 from service.kpi_service import KpiService
+from store.alerts import AlertStore
 from store.reader import Reader
 
 log = logging.getLogger("vigie.reports")
@@ -44,7 +46,8 @@ def compute(kpis: KpiService, reader: Reader, week: IsoWeek, now: dt.datetime) -
     previous = kpis.document(week.previous().end, 7)
     frames = reader.frames()
     sources = sources_over_week(week, frames.live_cases(), frames.events, reader.quarantine(open_only=False), reader.health(now))
-    return build_report(week, current, previous, kpis.state(week.end), kpis.catalog, sources)
+    notes = AlertStore(reader.engine).annotations(week.start.to_pydatetime(), week.end.to_pydatetime())
+    return build_report(week, current, previous, kpis.state(week.end), kpis.catalog, sources, week_events(notes, week))
 
 
 def generate(

@@ -7,7 +7,7 @@ cannot disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ class WeeklyReport:
     oldest_breached: pd.DataFrame
     sources: pd.DataFrame
     empty: bool  # nothing submitted, closed or open during the week
+    events: pd.DataFrame = field(default_factory=pd.DataFrame)  # « Événements de la semaine » (reports.events)
 
     @property
     def data_until(self) -> str:
@@ -147,6 +148,7 @@ def build_report(
     state_at_end: CaseState,
     catalog: pd.DataFrame,
     sources: pd.DataFrame,
+    events: pd.DataFrame | None = None,
 ) -> WeeklyReport:
     overall = current["overall"]
     empty = overall["inflow"] == 0 and overall["outflow"] == 0 and overall["backlog"] == 0
@@ -161,4 +163,5 @@ def build_report(
         oldest_breached=oldest_breached(state_at_end),
         sources=sources,
         empty=empty,
+        events=events if events is not None else pd.DataFrame(),
     )

@@ -120,4 +120,11 @@ def render_pdf(report: WeeklyReport) -> bytes:
     pdf.ln(6)
     _heading(pdf, "Santé des sources durant la semaine")
     _table(pdf, report.sources, size=9)
+    pdf.ln(6)
+    _heading(pdf, "Événements de la semaine")
+    if report.events.empty:
+        pdf.set_font("DejaVu", "", 11)
+        pdf.cell(0, 8, "Aucune alerte, panne de source ni note cette semaine.", new_x="LMARGIN", new_y="NEXT")
+    else:
+        _table(pdf, report.events, widths=(36, 30, 60, 122, 28), size=8.5)
     return bytes(pdf.output())

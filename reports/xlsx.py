@@ -108,6 +108,7 @@ def render_xlsx(report: WeeklyReport) -> bytes:
         "Par procédure": report.procedures,
         "Hors délai les plus anciens": report.oldest_breached,
         "Sources": report.sources,
+        "Événements": report.events if not report.events.empty else pd.DataFrame({"Événements de la semaine": ["Aucun"]}),
         "Paramètres": pd.DataFrame(
             [
                 ("Semaine", week.label),

@@ -248,7 +248,9 @@ def test_a_delivery_that_never_succeeds_is_marked_failed_after_a_day(sqlite_stor
     assert 40 <= attempts <= 55  # 10 s doubling to 30 min, for 24 h, tried at most every 30 min here
 
 
-def test_quiet_hours_hold_a_warning_over_a_weekend_and_tabaski_while_a_critical_goes_through(sqlite_store, catalog, clock) -> None:
+def test_quiet_hours_hold_a_warning_over_a_weekend_and_tabaski_while_a_critical_goes_through(
+    sqlite_store, catalog, clock
+) -> None:
     load_fixture(sqlite_store, clock)
     friday_evening = dt.datetime(2026, 5, 22, 18, 0, tzinfo=UTC)
     with WebhookReceiver() as hook:
@@ -275,7 +277,9 @@ def test_an_e_mail_contact_gets_one_digest_of_the_warnings_held_overnight(sqlite
     port = free_port()
     with SmtpInbox(port) as inbox:
         quiet = AlertContact("ceet", emails=("dg@ceet.tg",), quiet="business-hours")
-        rules = tuple(_rule(name=f"r{i}", metric=m, threshold=-1.0, contacts=("ceet",)) for i, m in enumerate(("backlog", "inflow")))
+        rules = tuple(
+            _rule(name=f"r{i}", metric=m, threshold=-1.0, contacts=("ceet",)) for i, m in enumerate(("backlog", "inflow"))
+        )
         room = Room(sqlite_store, catalog, clock, AlertSettings(enabled=True, contacts=(quiet,), rules=rules), _smtp(port))
         clock.now = dt.datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
         room.tick()
@@ -310,13 +314,17 @@ os.kill(os.getpid(), signal.SIGKILL)  # before any delivery is sent
 """
 
 
-def test_a_collector_killed_between_commit_and_send_delivers_after_restart_once(sqlite_store, catalog, clock, tmp_path: Path) -> None:
+def test_a_collector_killed_between_commit_and_send_delivers_after_restart_once(
+    sqlite_store, catalog, clock, tmp_path: Path
+) -> None:
     load_fixture(sqlite_store, clock)
     url = str(sqlite_store.engine.url)
     with WebhookReceiver() as hook:
         script = tmp_path / "kill.py"
         script.write_text(textwrap.dedent(KILL_AFTER_COMMIT))
-        done = subprocess.run([sys.executable, str(script), url, hook.url, str(ROOT)], capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, str(script), url, hook.url, str(ROOT)], capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == -9 and "committed 1" in done.stdout, done.stderr
         assert hook.received == []
         contact = AlertContact("ceet", webhook_url=hook.url)
@@ -361,3 +369,100 @@ def test_alert_records_round_trip_through_the_store(sqlite_store, clock) -> None
     alert_id = store.save(record, None, [], None, clock.now)
     assert dataclasses.replace(record, id=alert_id) == store.record(alert_id)
     assert json.loads(json.dumps({"id": alert_id}))["id"] == alert_id
+
+
+def test_the_weekly_report_lists_the_weeks_events(sqlite_store, catalog, clock, tmp_path: Path) -> None:
+    import openpyxl
+    import pypdfium2 as pdfium
+
+    from reports.build import generate
+    from reports.week import IsoWeek
+
+    load_fixture(sqlite_store, clock)
+    week = IsoWeek(2026, 47)  # 16–22 Nov 2026
+    store = AlertStore(sqlite_store.engine)
+    inside = dt.datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
+    store.annotate(at=inside, scope="service", group="CEET", kind="manual", text="=grève des agents 18–19 nov.", author="marc",
+                   now=inside)  # fmt: skip
+    store.annotate(at=inside - dt.timedelta(days=1), scope="source", group="ceet", kind="outage", text="Source « ceet » en panne",
+                   author=None, now=inside, ends_at=inside)  # fmt: skip
+    store.annotate(at=dt.datetime(2026, 11, 25, tzinfo=UTC), scope="overall", group="", kind="manual", text="semaine suivante",
+                   author="marc", now=inside)  # fmt: skip
+    kpis = KpiService(Reader(sqlite_store.engine, now=clock), catalog, TG, clock)
+    files = generate(kpis, kpis.reader, week, tmp_path, lambda: dt.datetime(2026, 11, 23, 6, 0, tzinfo=UTC), attempts=1)
+    assert files.report.events["Événement"].tolist() == [
+        "Source « ceet » en panne (jusqu'au 18/11 09:30)",
+        "=grève des agents 18–19 nov.",
+    ]
+    document = pdfium.PdfDocument(str(files.pdf))
+    text = "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    assert "Événements de la semaine" in text and "grève des agents" in text and "semaine suivante" not in text
+    sheet = openpyxl.load_workbook(files.xlsx)["Événements"]
+    cell = [c for row in sheet.iter_rows() for c in row if c.value == "=grève des agents 18–19 nov."]
+    assert cell and cell[0].data_type == "s"  # a note is text, never a formula
+
+
+def test_the_command_line_lists_takes_in_charge_and_tests_a_contact(tmp_path: Path, sqlite_source, catalog, clock) -> None:
+    from store.engines import create_store_engine
+    from store.writer import Store
+    from tests.support import stored, write_config
+
+    def run_app(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        import os
+
+        command = [sys.executable, str(ROOT / "app.py"), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ, **env})
+
+    store_url = f"sqlite:///{tmp_path / 'vigie.db'}"
+    config = write_config(tmp_path, store_url, sqlite_source[0])
+    with WebhookReceiver() as hook:
+        config.write_text(config.read_text() + textwrap.dedent(f"""
+            [alerts]
+            enabled = true
+            [[alerts.contacts]]
+            name = "ceet"
+            webhook_url = "{hook.url}"
+            webhook_secret = "${{HOOK_KEY}}"
+            [[alerts.rules]]
+            name = "stock"
+            metric = "backlog"
+            scope = "overall"
+            op = ">"
+            threshold = 0
+            contacts = ["ceet"]
+            """))  # fmt: skip
+        store = Store(create_store_engine(store_url))
+        store.create()
+        load_fixture(store, clock)
+        clock.now = dt.datetime.now(UTC)  # the command line runs on the wall clock
+        Room(store, catalog, clock, _settings(AlertContact("ceet", webhook_url=hook.url))).tick()
+        env = {"HOOK_KEY": "k"}
+        listed = run_app("alerts", "list", "--json", "--config", str(config), env=env)
+        assert listed.returncode == 0, listed.stderr
+        rows = json.loads(listed.stdout)
+        assert [list(r) for r in rows] == [
+            ["id", "rule", "scope", "group", "state", "since", "value", "acknowledged_by", "comment"]
+        ]
+        assert rows[0]["state"] == "firing" and rows[0]["acknowledged_by"] is None
+        alert_id = str(rows[0]["id"])
+        refused = run_app("alerts", "ack", alert_id, "--config", str(config), env=env)
+        assert refused.returncode == 1 and "--by" in refused.stderr
+        done = run_app("alerts", "ack", alert_id, "--by", "marc", "--comment", "équipe envoyée", "--config", str(config), env=env)
+        assert done.returncode == 0 and "prise en charge par marc" in done.stdout, done.stderr
+        rows = json.loads(run_app("alerts", "list", "--json", "--config", str(config), env=env).stdout)
+        assert (rows[0]["acknowledged_by"], rows[0]["comment"]) == ("marc", "équipe envoyée")
+        audit = stored(store, "audit_log")
+        assert audit.loc[audit["action"] == "alert_ack", "username"].tolist() == ["marc"]
+        hook.received.clear()
+        hook.script[:] = [200, 503]
+        tested = run_app("alerts", "test", "ceet", "--config", str(config), env=env)
+        assert tested.returncode == 0 and "reçu" in tested.stdout, tested.stderr
+        assert hook.received[-1].json["state"] == "test"
+        assert (
+            hook.received[-1].headers["X-Vigie-Signature"]
+            == "sha256=" + hmac.new(b"k", hook.received[-1].body, hashlib.sha256).hexdigest()
+        )
+        failed = run_app("alerts", "test", "ceet", "--config", str(config), env=env)  # the receiver answers 503
+        assert failed.returncode == 1 and "ÉCHEC — HTTP 503" in failed.stdout
+        unknown = run_app("alerts", "test", "personne", "--config", str(config), env=env)
+        assert unknown.returncode == 1 and "contact inconnu « personne »" in unknown.stderr

@@ -86,6 +86,7 @@ def test_report_numbers_are_the_api_numbers(service, tmp_path) -> None:
         "Par procédure",
         "Hors délai les plus anciens",
         "Sources",
+        "Événements",
         "Paramètres",
     ]
     rows = list(book["Par structure"].iter_rows(values_only=True))
