@@ -3,6 +3,10 @@
 A Python dict of tuples costs about 200 bytes a case (2 GB at ten million). Here the keys
 are one sorted array of fixed-width UTF-8 bytes (binary search compares them with memcmp),
 plus a small dict for the cases added since it was sorted, merged into it when it grows.
+
+An index is never changed once built: ``with_added`` returns a new one that shares the sorted
+arrays (read-only) and copies only the small dict, so a request still reading the previous
+data version's index sees it exactly as it was.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ def _encoded(sources: Iterable[object], case_ids: Iterable[object]) -> list[byte
 
 
 class CaseKeys:
+    """(source, case id) -> case number; immutable (see the module docstring)."""
+
     def __init__(self, sources: pd.Series, case_ids: pd.Series) -> None:
         """Keys of rows 0..n-1, built in Arrow (Python objects only a million at a time)."""
         joined = pc.binary_join_element_wise(arrow_text(sources), arrow_text(case_ids), pa.scalar(_SEP, pa.large_string())).cast(
@@ -46,8 +52,8 @@ class CaseKeys:
             np.array(ranked.slice(start, _CHUNK).to_numpy(zero_copy_only=False), dtype=f"S{self._width}")
             for start in range(0, len(ranked), _CHUNK)
         ]
-        self._sorted = np.concatenate(chunks) if chunks else np.array([], dtype=f"S{self._width}")
-        self._numbers = order.astype(np.int64)
+        self._sorted = _frozen(np.concatenate(chunks) if chunks else np.array([], dtype=f"S{self._width}"))
+        self._numbers = _frozen(order.astype(np.int64))
         self._extra: dict[bytes, int] = {}
 
     def __len__(self) -> int:
@@ -72,12 +78,31 @@ class CaseKeys:
         number = int(self.lookup([key[0]], [key[1]])[0])
         return None if number < 0 else number
 
-    def add(self, sources: Iterable[object], case_ids: Iterable[object], numbers: Iterable[int]) -> None:
-        """New cases (never already present: keys are unique in the store)."""
-        self._extra.update(zip(_encoded(sources, case_ids), (int(n) for n in numbers), strict=True))
-        if len(self._extra) >= _MERGE_AT:
-            self._width = max(self._width, *(len(k) for k in self._extra))
-            keys = np.concatenate([self._sorted.astype(f"S{self._width}"), np.array(list(self._extra), dtype=f"S{self._width}")])
-            numbers_all = np.concatenate([self._numbers, np.fromiter(self._extra.values(), dtype=np.int64)])
-            order = np.argsort(keys, kind="stable")
-            self._sorted, self._numbers, self._extra = keys[order], numbers_all[order], {}
+    def with_added(self, sources: Iterable[object], case_ids: Iterable[object], numbers: Iterable[int]) -> CaseKeys:
+        """A new index with these new cases (never already present: keys are unique in the store).
+
+        This index is left as it was. The copy costs the small dict of recent additions (under
+        _MERGE_AT entries); every _MERGE_AT additions, they are merged into new sorted arrays.
+        """
+        extra = dict(self._extra)
+        extra.update(zip(_encoded(sources, case_ids), (int(n) for n in numbers), strict=True))
+        if len(extra) < _MERGE_AT:
+            return _index(self._width, self._sorted, self._numbers, extra)
+        width = max(self._width, *(len(k) for k in extra))
+        keys = np.concatenate([self._sorted.astype(f"S{width}"), np.array(list(extra), dtype=f"S{width}")])
+        numbers_all = np.concatenate([self._numbers, np.fromiter(extra.values(), dtype=np.int64)])
+        order = np.argsort(keys, kind="stable")
+        return _index(width, _frozen(keys[order]), _frozen(numbers_all[order]), {})
+
+
+def _index(width: int, sorted_keys: np.ndarray, numbers: np.ndarray, extra: dict[bytes, int]) -> CaseKeys:
+    """A CaseKeys from its parts (not through __init__, which builds them from columns)."""
+    keys = object.__new__(CaseKeys)
+    keys._width, keys._sorted, keys._numbers, keys._extra = width, sorted_keys, numbers, extra
+    return keys
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    """The array made read-only: indexes share it, so a write would reach every version."""
+    values.flags.writeable = False
+    return values

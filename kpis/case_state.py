@@ -3,27 +3,32 @@
 This is where the KPI definitions of docs/kpis.md live; every metric is an aggregate
 of this state. All stages are vectorised (sorts, shifts, bincounts; no per-case Python):
 
-- ``prepare`` (once per data version): live cases joined to the catalogue with integer
-  group codes, and their events as arrays sorted by case, time, then source order;
+- ``prepare`` (kpis/history.py, once per data version): live cases joined to the catalogue
+  with integer group codes, and their events as arrays sorted by case, time, then source order;
 - ``settle`` (once per data version): what the history says when every event is known —
   status, closure, closed pauses, and, for closed cases, their business days;
 - ``state_at(T)``: for a T after every event (the wall's "now") only the open cases' clocks
   are advanced from the settled state; for an earlier T the events known at T are replayed.
+
+Every function here is pure. What is worth keeping between calls about one History (its
+settled state, its case-number index, the backlog steps at a settled T) is kept in a
+``HistoryCache`` that the caller owns and passes in: the KPI service keeps one per data version.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from domain.business_days import WEEKMASK, BusinessCalendar
 from domain.model import CLOSING_STATUSES, PAUSE_STATUS, STATUSES
-from kpis.case_keys import CaseKeys, arrow_text
+from kpis.case_keys import CaseKeys
+from kpis.history import LABEL_COLUMNS, History, prepare
 
 CASE_KEY = ["source", "case_id"]
 STATE_COLUMNS = (
@@ -37,177 +42,103 @@ STATUS_NAMES = np.array(STATUSES, dtype=object)
 PAUSE_CODE = _STATUS_CODE[PAUSE_STATUS]
 _SUBMITTED = _STATUS_CODE["submitted"]
 _DAY_US = 86400 * 10**6
-LABEL_COLUMNS = ("source", "procedure_code", "channel", "region", "agent", "service")
 
 
 @dataclass(frozen=True)
-class History:
-    """Live cases (row i is case number i) and their events, sorted by case, time, source order."""
+class Settled:
+    """Per-case arrays over History.cases from sorted events (all of them, or those known at some T).
 
-    cases: pd.DataFrame
-    live: np.ndarray  # False for cases deleted at their source (kept so a restoration is a flag flip)
-    submitted_us: np.ndarray  # int64 microseconds since the epoch, UTC
-    sla: np.ndarray
-    online: np.ndarray
-    service_no: np.ndarray  # index into ``services``
-    procedure_no: np.ndarray  # index into ``procedures`` (catalogue order)
-    services: list[str]
-    procedures: list[str]
-    procedure_sla: np.ndarray  # sla_days per entry of ``procedures``
-    ev_case: np.ndarray
-    ev_at: np.ndarray  # int64 microseconds, UTC
-    ev_status: np.ndarray  # int8 index into STATUSES
-    calendar: BusinessCalendar
-    _settled: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
-    _keys: list[CaseKeys] = field(default_factory=list, compare=False, repr=False)  # built on first use, shared
-
-    def case_numbers(self) -> CaseKeys:
-        """(source, case_id) -> case number; built on first use, then kept up to date by apply_changes."""
-        if not self._keys:
-            self._keys.append(CaseKeys(self.cases["source"], self.cases["case_id"]))
-        return self._keys[0]
-
-    @cached_property
-    def horizon_us(self) -> int:
-        """The latest instant the history knows of: any T at or after it sees every event."""
-        latest = [int(self.ev_at.max())] if len(self.ev_at) else []
-        latest += [int(self.submitted_us.max())] if len(self.submitted_us) else []
-        return max(latest, default=np.iinfo(np.int64).min)
-
-    @cached_property
-    def holidays(self) -> np.ndarray:
-        """Holidays covering every date the history holds (enough for settled, closed cases)."""
-        return self.holidays_until(pd.Timestamp(max(self.horizon_us, 0) * 1000, tz="UTC"))
-
-    def holidays_until(self, as_of: pd.Timestamp) -> np.ndarray:
-        """Holidays from the first submission to ``as_of``, with margin for due dates (cached by year range)."""
-        first = pd.Timestamp(int(self.submitted_us.min()) * 1000, tz="UTC") if len(self.submitted_us) else as_of
-        return self.calendar.holidays_around(first, as_of, pd.Timestamp(max(self.horizon_us, 0) * 1000, tz="UTC"))
-
-
-def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, calendar: BusinessCalendar) -> History:
-    """Everything about the history that does not depend on T. Inputs are not modified.
-
-    Cases whose procedure is not in the catalogue are left out; deleted cases are kept but
-    flagged not live (they count nowhere); a repeated (case, status, at) is kept once.
+    Open pauses and open cases' clocks are left to ``state_at``, which runs them up to T.
     """
-    live = cases[["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent", "deleted_at"]]
-    live = (
-        live.merge(catalog[["code", "service", "sla_days"]], left_on="procedure_code", right_on="code", how="inner")
-        .drop(columns="code")
-        .reset_index(drop=True)
-    )
-    services = sorted(catalog["service"].unique())
-    procedures = list(catalog["code"])
-    ev_case, ev_at, ev_status = _sorted_events(live, events)
-    alive = live["deleted_at"].isna().to_numpy()
-    live = live.drop(columns="deleted_at")
-    for col in LABEL_COLUMNS:  # few distinct values: categories keep memory low and make updates O(changed rows)
-        live[col] = live[col].astype("category")
-    return History(
-        cases=live,
-        live=alive,
-        submitted_us=instants_us(live["submitted_at"]),
-        sla=live["sla_days"].to_numpy(dtype=np.int64),
-        online=(live["channel"] == "online").to_numpy(dtype=bool),
-        service_no=pd.Categorical(live["service"], categories=services).codes.astype(np.int64),
-        procedure_no=pd.Categorical(live["procedure_code"], categories=procedures).codes.astype(np.int64),
-        services=services,
-        procedures=procedures,
-        procedure_sla=catalog["sla_days"].to_numpy(dtype=np.int64),
-        ev_case=ev_case,
-        ev_at=ev_at,
-        ev_status=ev_status,
-        calendar=calendar,
-    )
+
+    status: np.ndarray  # int8 index into STATUSES
+    is_open: np.ndarray
+    closed_at: np.ndarray  # int64 µs, UTC, start of the last closing run; 0 for open cases
+    paused_us: np.ndarray  # float64 µs of the pauses that ended
+    pause_bd: np.ndarray  # int64 business days of the pauses that ended
+    open_pause: np.ndarray  # int64 µs start of a pause still running, else -1
+    business_days: np.ndarray  # int64, at closure for closed cases, 0 for open ones
+    processing: np.ndarray  # float64 days, NaN for open cases
 
 
-def _sorted_events(live: pd.DataFrame, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(case number, time, status code) of the events of live cases, sorted by case, time, then source
-    order (seq, id), a repeated (case, status, at) kept once.
+class BacklogSteps(NamedTuple):
+    """The open-case count as steps: +1 at each submission, then -1/+1 at each closure/reopening."""
 
-    Built for fifty million events in a few gigabytes: the sort is on (case, time) only, and the
-    source order is looked up just for the rare events that share their case and instant.
+    case: np.ndarray  # case number
+    at: np.ndarray  # int64 µs, UTC
+    value: np.ndarray  # +1.0 or -1.0
+
+
+class HistoryCache:
+    """What is worth keeping between requests about one History, each value computed on first use.
+
+    Owned by whoever keeps the History (KpiService keeps one per data version, beside it) and
+    passed explicitly to the functions that can use it; without one they compute afresh, with
+    the same result. A cache belongs to one History (``history``) and is never handed to
+    another: ``kpis.incremental.apply_changes`` builds the next version's cache from this one's
+    values without changing them. Each value is set once and its arrays made read-only, so a
+    request holding one keeps a consistent view. Not locked: the owner fills it under its lock.
     """
-    case_no = _case_numbers(live, events)
-    status = status_codes(events["status"])
-    kept = np.flatnonzero((case_no >= 0) & (status >= 0))
-    ev_case, ev_at, ev_status = case_no[kept], instants_us(events["at"])[kept], status[kept]
-    del case_no, status
-    order = np.lexsort((ev_at, ev_case))
-    ev_case, ev_at, ev_status, kept = ev_case[order], ev_at[order], ev_status[order], kept[order]
-    del order
-    rows = _tied(ev_case, ev_at)
-    if len(rows):  # same case, same instant: the source's order decides (seq, then id)
-        starts = (np.diff(rows) != 1) | (ev_case[rows[1:]] != ev_case[rows[:-1]]) | (ev_at[rows[1:]] != ev_at[rows[:-1]])
-        run = np.cumsum(np.r_[True, starts])
-        source_rows = kept[rows]
-        seq = events["seq"].to_numpy(dtype="float64", na_value=np.inf)[source_rows]
-        ids = events["id"].to_numpy(dtype=np.int64)[source_rows]
-        ev_status[rows] = ev_status[rows][np.lexsort((ids, seq, run))]
-    first = _first_of_each(ev_case, ev_at, ev_status, rows)
-    return ev_case[first], ev_at[first], ev_status[first]
+
+    def __init__(self, history: History, *, keys: CaseKeys | None = None, settled: Settled | None = None) -> None:
+        """``keys`` and ``settled``: values already known for this very History (apply_changes carries them)."""
+        self._history = history
+        self._keys = keys
+        self._settled = _read_only(settled) if settled is not None else None
+        self._backlog_steps: BacklogSteps | None = None
+        self._backlog_totals: dict[str | None, np.ndarray] = {}
+
+    @property
+    def history(self) -> History:
+        return self._history
+
+    def keys(self) -> CaseKeys:
+        """(source, case_id) -> case number."""
+        if self._keys is None:
+            self._keys = CaseKeys(self._history.cases["source"], self._history.cases["case_id"])
+        return self._keys
+
+    def settled(self) -> Settled:
+        """``settle(history)``."""
+        if self._settled is None:
+            self._settled = _read_only(settle(self._history))
+        return self._settled
+
+    @property
+    def has_settled(self) -> bool:
+        return self._settled is not None
+
+    def backlog_steps(self, compute: Callable[[], BacklogSteps]) -> BacklogSteps:
+        """The backlog steps at a T that sees every event (the same for every such T): ``compute()`` once."""
+        if self._backlog_steps is None:
+            self._backlog_steps = _read_only(compute())
+        return self._backlog_steps
+
+    def backlog_total(self, by: str | None, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """Open cases per group of ``by`` at a T that sees every event: ``compute()`` once per grouping."""
+        if by not in self._backlog_totals:
+            self._backlog_totals[by] = _read_only(compute())
+        return self._backlog_totals[by]
+
+    def belongs_to(self, history: History) -> HistoryCache:
+        """This cache, after checking it is ``history``'s (a cache of another version would give wrong numbers)."""
+        if self._history is not history:
+            raise ValueError("this HistoryCache belongs to another History")
+        return self
 
 
-def _tied(case: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Positions of events that share their case and instant with a neighbour (sorted input)."""
-    same = (case[1:] == case[:-1]) & (at[1:] == at[:-1])
-    tied = np.zeros(len(case), dtype=bool)
-    tied[1:] |= same
-    tied[:-1] |= same
-    return np.flatnonzero(tied)
+_Kept = TypeVar("_Kept", Settled, BacklogSteps, np.ndarray)
 
 
-def _case_numbers(live: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:
-    """For each event, the row of its case in ``live`` (-1 when the case is not live), as int32.
-
-    Ids are matched in Arrow, one C++ hash table per source: as Python strings, fifty million
-    event ids would cost gigabytes.
-    """
-    out = np.full(len(events), -1, dtype=np.int32)
-    live_ids, event_ids = arrow_text(live["case_id"]), arrow_text(events["case_id"])
-    for source in live["source"].dropna().unique():
-        live_rows = np.flatnonzero((live["source"] == source).to_numpy(dtype=bool, na_value=False))
-        value_set = pc.take(live_ids, pa.array(live_rows)).combine_chunks()
-        mine = (events["source"] == source).to_numpy(dtype=bool, na_value=False)
-        every = bool(mine.all())
-        found = pc.index_in(event_ids if every else pc.filter(event_ids, pa.array(mine)), value_set=value_set)
-        position = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
-        matched = np.where(position >= 0, live_rows[np.maximum(position, 0)], -1).astype(np.int32)
-        if every:
-            out = matched
-        else:
-            out[mine] = matched
-    return out
-
-
-def status_codes(status: pd.Series) -> np.ndarray:
-    """int8 index into STATUSES; -1 for a status outside the canonical model (or none)."""
-    if isinstance(status.dtype, pd.CategoricalDtype):  # look up the few categories, then take by code
-        lookup = np.append(status_codes(pd.Series(status.cat.categories, dtype="str")), np.int8(-1))
-        return lookup[status.cat.codes.to_numpy()]  # code -1 (missing) takes the appended -1
-    found = pc.index_in(arrow_text(status), value_set=pa.array(STATUSES))
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int8)
-
-
-def _first_of_each(case: np.ndarray, at: np.ndarray, status: np.ndarray, tied: np.ndarray) -> np.ndarray:
-    """Which events to keep so that a repeated (case, status, at) stays once, at its first place.
-
-    Repeats can only be among ``tied`` (the events sharing their case and instant), which are
-    rare: only those are hashed.
-    """
-    keep = np.ones(len(case), dtype=bool)
-    if len(tied):
-        repeated = pd.DataFrame({"case": case[tied], "at": at[tied], "status": status[tied]}).duplicated(keep="first")
-        keep[tied[repeated.to_numpy()]] = False
-    return keep
-
-
-def instants_us(values: pd.Series) -> np.ndarray:
-    """Microseconds since the epoch (UTC) as int64; a view of the column when it is already UTC microseconds."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.array.as_unit("us").asi8
-    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]").astype(np.int64)
+def _read_only(value: _Kept) -> _Kept:
+    """``value`` with its arrays made read-only: once kept in a cache, every request may be reading them."""
+    if isinstance(value, Settled):
+        arrays = list(vars(value).values())
+    else:
+        arrays = [value] if isinstance(value, np.ndarray) else list(value)
+    for array in arrays:
+        array.flags.writeable = False
+    return value
 
 
 @dataclass(frozen=True)
@@ -228,8 +159,6 @@ class CaseState:
     age_days: np.ndarray
     #: Set when ``visible`` was narrowed by filters (kpis/filters.py): the visible cases before that.
     unfiltered_visible: np.ndarray | None = None
-    #: Derived arrays kept with this state (populations per window length); not carried over by replace().
-    memo: dict[object, object] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @cached_property
     def over(self) -> np.ndarray:
@@ -287,25 +216,26 @@ def case_state(
     return state_at(prepare(cases, events, catalog, calendar), as_of).frame()
 
 
-def state_at(history: History, as_of: pd.Timestamp) -> CaseState:
-    """The state of every case at T (definitions: docs/kpis.md)."""
+def state_at(history: History, as_of: pd.Timestamp, cache: HistoryCache | None = None) -> CaseState:
+    """The state of every case at T (definitions: docs/kpis.md).
+
+    ``cache`` (``history``'s) saves settling the history again for a T that sees every event.
+    """
     t = int(as_of.tz_convert("UTC").tz_localize(None).to_datetime64().astype("datetime64[us]").astype(np.int64))
     if t >= history.horizon_us:
-        settled = settle(history)
+        settled = cache.belongs_to(history).settled() if cache is not None else settle(history)
     else:
         known = (history.ev_at <= t) & (history.submitted_us[history.ev_case] <= t) & history.live[history.ev_case]
         settled = replay_events(history, history.ev_case[known], history.ev_at[known], history.ev_status[known])
     return _advance(history, settled, t, as_of)
 
 
-def settle(history: History) -> dict[str, np.ndarray]:
-    """The history with every event known; computed once per History and kept on it."""
-    if not history._settled:
-        history._settled.update(replay_events(history, history.ev_case, history.ev_at, history.ev_status))
-    return history._settled
+def settle(history: History) -> Settled:
+    """The history with every event known (computed on each call: a HistoryCache keeps it)."""
+    return replay_events(history, history.ev_case, history.ev_at, history.ev_status)
 
 
-def replay_events(history: History, no: np.ndarray, at: np.ndarray, code: np.ndarray) -> dict[str, np.ndarray]:
+def replay_events(history: History, no: np.ndarray, at: np.ndarray, code: np.ndarray) -> Settled:
     """Status, closure and the pauses that ended, from sorted events; open pauses are left to _advance."""
     n, m = len(history.cases), len(no)
     last = np.ones(m, dtype=bool)
@@ -341,32 +271,32 @@ def replay_events(history: History, no: np.ndarray, at: np.ndarray, code: np.nda
     admin[closed] = _bd(_day(history.submitted_us[closed]), _day(closed_at[closed]), holidays) - pause_bd[closed]
     processing = np.full(n, np.nan)
     processing[closed] = (closed_at[closed] - history.submitted_us[closed] - paused_us[closed]) / _DAY_US
-    return {
-        "status": status,
-        "is_open": is_open,
-        "closed_at": closed_at,
-        "paused_us": paused_us,
-        "pause_bd": pause_bd,
-        "open_pause": open_pause,
-        "business_days": admin,
-        "processing": processing,
-    }
+    return Settled(
+        status=status,
+        is_open=is_open,
+        closed_at=closed_at,
+        paused_us=paused_us,
+        pause_bd=pause_bd,
+        open_pause=open_pause,
+        business_days=admin,
+        processing=processing,
+    )
 
 
-def _advance(history: History, settled: dict[str, np.ndarray], t: int, as_of: pd.Timestamp) -> CaseState:
+def _advance(history: History, settled: Settled, t: int, as_of: pd.Timestamp) -> CaseState:
     """Run the open cases' clocks (and open pauses) up to T; closed cases are already final."""
     holidays = history.holidays_until(as_of)
-    is_open = settled["is_open"]
+    is_open = settled.is_open
     open_rows = np.flatnonzero(is_open)
     t_day = _day(np.array([t], dtype=np.int64))[0]
-    paused_us = settled["paused_us"].copy()
-    pause_bd = settled["pause_bd"].copy()
-    running = open_rows[settled["open_pause"][open_rows] >= 0]
-    starts = settled["open_pause"][running]
+    paused_us = settled.paused_us.copy()
+    pause_bd = settled.pause_bd.copy()
+    running = open_rows[settled.open_pause[open_rows] >= 0]
+    starts = settled.open_pause[running]
     paused_us[running] += t - starts
     pause_bd[running] += _bd(_day(starts), np.full(len(running), t_day), holidays)
 
-    admin = settled["business_days"].copy()
+    admin = settled.business_days.copy()
     sub_day = _day(history.submitted_us[open_rows])
     admin[open_rows] = _bd(sub_day, np.full(len(open_rows), t_day), holidays) - pause_bd[open_rows]
     due = np.full(len(is_open), np.datetime64("NaT"), dtype="datetime64[D]")
@@ -381,14 +311,14 @@ def _advance(history: History, settled: dict[str, np.ndarray], t: int, as_of: pd
         history=history,
         as_of=as_of,
         visible=history.live & (history.submitted_us <= t),
-        status=settled["status"],
+        status=settled.status,
         is_open=is_open,
-        closed_at_us=settled["closed_at"],
+        closed_at_us=settled.closed_at,
         paused_us=paused_us,
         pause_bd=pause_bd,
         business_days=admin,
         due_day=due,
-        processing_days=settled["processing"],
+        processing_days=settled.processing,
         age_days=(t - history.submitted_us) // _DAY_US,
     )
 

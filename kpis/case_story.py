@@ -13,7 +13,7 @@ import pandas as pd
 
 from domain.business_days import WEEKMASK
 from domain.model import LOME_TZ, PAUSE_STATUS
-from kpis.case_state import STATUS_NAMES, CaseState
+from kpis.case_state import STATUS_NAMES, CaseState, HistoryCache
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,14 @@ class CaseStory:
     pauses: pd.DataFrame  # start, end, business_days (end is T for a pause still running)
 
 
-def case_story(state: CaseState, source: str, case_id: str) -> CaseStory | None:
-    """None when the case is unknown, deleted at its source, or not yet submitted at T."""
+def case_story(state: CaseState, source: str, case_id: str, cache: HistoryCache | None = None) -> CaseStory | None:
+    """None when the case is unknown, deleted at its source, or not yet submitted at T.
+
+    ``cache`` (the state's history's) lends its case-number index; without it one is built.
+    """
     h = state.history
-    no = h.case_numbers().get((source, case_id))
+    cache = HistoryCache(h) if cache is None else cache.belongs_to(h)
+    no = cache.keys().get((source, case_id))
     if no is None or not state.visible[no]:
         return None
     t_us = int(state.as_of.tz_convert("UTC").value // 1000)

@@ -12,20 +12,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpis.case_state import History, state_at
+from kpis.case_state import HistoryCache, state_at
+from kpis.history import History
 
 _NEVER = np.iinfo(np.int64).max
 
 
-def earliest_touch_us(history: History, cases: pd.DataFrame, events: pd.DataFrame) -> int:
-    """The earliest instant (µs, UTC) whose state the changed rows can alter; _NEVER when nothing changed."""
+def earliest_touch_us(history: History, cases: pd.DataFrame, events: pd.DataFrame, cache: HistoryCache | None = None) -> int:
+    """The earliest instant (µs, UTC) whose state the changed rows can alter; _NEVER when nothing changed.
+
+    ``cache`` (``history``'s) lends its case-number index; without it one is built.
+    """
     times = []
     if len(events):
         times.append(int(events["at"].min().value // 1000))
     if len(cases):
         times.append(int(cases["submitted_at"].min().value // 1000))
-        before = history.case_numbers().lookup(cases["source"].to_numpy(), cases["case_id"].to_numpy())
-        before = before[(before >= 0) & (before < len(history.submitted_us))]
+        keys = (HistoryCache(history) if cache is None else cache.belongs_to(history)).keys()
+        before = keys.lookup(cases["source"].to_numpy(), cases["case_id"].to_numpy())
+        before = before[before >= 0]  # the index is this history's own: every number is one of its cases
         times += [int(history.submitted_us[before].min())] if len(before) else []
     return min(times, default=_NEVER)
 
@@ -42,11 +47,12 @@ class DayEndBreaches:
     def clear(self) -> None:
         self._values.clear()
 
-    def counts(self, history: History, day_ends: list[pd.Timestamp]) -> list[int]:
+    def counts(self, history: History, day_ends: list[pd.Timestamp], cache: HistoryCache | None = None) -> list[int]:
+        """``cache``: the history's, for a day-end that sees every event (a weekend without events)."""
         out = []
         for end in day_ends:
             key = int(end.value // 1000)
             if key not in self._values:
-                self._values[key] = int(state_at(history, end).breached.sum())
+                self._values[key] = int(state_at(history, end, cache).breached.sum())
             out.append(self._values[key])
         return out

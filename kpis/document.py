@@ -9,7 +9,7 @@ import pandas as pd
 
 from domain.business_days import BusinessCalendar
 from kpis.case_state import CaseState, prepare, state_at
-from kpis.metrics import group_metrics, outflow_orders, populations
+from kpis.metrics import PopulationMemo, group_metrics, outflow_orders, populations
 
 MAX_WINDOW_DAYS = 3660
 #: as_of must fall in [EARLIEST_AS_OF, LATEST_AS_OF]: outside, no case can exist, and dates before 1970 or
@@ -69,9 +69,12 @@ def kpi_document(
     return document_from_state(state_at(prepare(cases, events, catalog, calendar), as_of), days, quarantine_counts)
 
 
-def document_from_state(state: CaseState, days: int, quarantine_counts: dict[str, int]) -> dict[str, Any]:
-    """The document from an already computed state (the service keeps the prepared history per version)."""
-    masks = populations(state, days)
+def document_from_state(
+    state: CaseState, days: int, quarantine_counts: dict[str, int], memo: PopulationMemo | None = None
+) -> dict[str, Any]:
+    """The document from an already computed state (the service keeps the prepared history per version);
+    ``memo``: the state's population masks, when the caller keeps them."""
+    masks = populations(state, days, memo)
     orders = outflow_orders(state, masks)
     return {
         "as_of": state.as_of.isoformat(),

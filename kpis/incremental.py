@@ -14,20 +14,34 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from kpis.case_state import LABEL_COLUMNS, History, instants_us, replay_events, status_codes
+from kpis.case_keys import CaseKeys
+from kpis.case_state import HistoryCache, Settled, replay_events
+from kpis.history import LABEL_COLUMNS, History, instants_us, status_codes
 
 _CASE_COLUMNS = ["source", "case_id", "procedure_code", "submitted_at", "channel", "region", "agent"]
 
 
 def apply_changes(
-    history: History, changed_cases: pd.DataFrame, new_events: pd.DataFrame, catalog: pd.DataFrame
-) -> History | None:
-    """A History equal to ``prepare`` over the updated store, or None when only a rebuild is safe."""
+    history: History,
+    changed_cases: pd.DataFrame,
+    new_events: pd.DataFrame,
+    catalog: pd.DataFrame,
+    cache: HistoryCache | None = None,
+) -> tuple[History, HistoryCache] | None:
+    """A History equal to ``prepare`` over the updated store, with its own cache; None when only a rebuild is safe.
+
+    ``cache`` (``history``'s, built here when not given) lends its case-number index and, when it
+    has it, its settled state: the new cache gets the index extended into a new one, and the
+    settled state recomputed for the touched cases only. Neither ``history`` nor ``cache`` is
+    changed: requests may still be reading them.
+    """
+    cache = HistoryCache(history) if cache is None else cache.belongs_to(history)
     sla = dict(zip(catalog["code"], catalog["sla_days"], strict=True))
     service = dict(zip(catalog["code"], catalog["service"], strict=True))
     changed = changed_cases.drop_duplicates(["source", "case_id"], keep="last")
     changed = changed[changed["procedure_code"].isin(sla.keys())]
-    position = _positions(history, changed["source"], changed["case_id"])
+    keys = cache.keys()
+    position = keys.lookup(changed["source"].to_numpy(), changed["case_id"].to_numpy())
 
     # Cases: update in place on copies of the arrays, append the new ones.
     fresh = changed[(position < 0) & changed["deleted_at"].isna()]
@@ -50,9 +64,9 @@ def apply_changes(
             )
             if not same.all():  # most polls change the agent or nothing: rewriting a million-row column costs
                 cases.iloc[rows, cases.columns.get_loc(col)] = new  # type: ignore[index]  # positional rows and column: valid pandas the stubs do not model
-    keys = history.case_numbers()
     if len(fresh):
-        keys.add(fresh["source"].to_numpy(), fresh["case_id"].to_numpy(), range(len(cases), len(cases) + len(fresh)))
+        numbers = range(len(cases), len(cases) + len(fresh))
+        keys = keys.with_added(fresh["source"].to_numpy(), fresh["case_id"].to_numpy(), numbers)
         added = fresh[_CASE_COLUMNS].assign(
             service=fresh["procedure_code"].map(service), sla_days=fresh["procedure_code"].map(sla)
         )
@@ -63,49 +77,51 @@ def apply_changes(
             added[col] = pd.Categorical(added[col], categories=cases[col].cat.categories)
         cases = pd.concat([cases, added[cases.columns]], ignore_index=True)
         live = np.concatenate([live, np.ones(len(fresh), dtype=bool)])
-    n_old, n = len(history.cases), len(cases)
-    touched = np.concatenate([rows, np.arange(n_old, n)]).astype(np.int64)
-    tail = cases.iloc[touched]
-    submitted = np.concatenate([history.submitted_us, np.zeros(n - n_old, dtype=np.int64)])
-    submitted[touched] = instants_us(tail["submitted_at"])
-    sla_arr = np.concatenate([history.sla, np.zeros(n - n_old, dtype=np.int64)])
-    sla_arr[touched] = tail["sla_days"].to_numpy(dtype=np.int64)
-    online = np.concatenate([history.online, np.zeros(n - n_old, dtype=bool)])
-    online[touched] = (tail["channel"] == "online").to_numpy()
-    service_no = np.concatenate([history.service_no, np.zeros(n - n_old, dtype=np.int64)])
-    service_no[touched] = pd.Categorical(tail["service"], categories=history.services).codes
-    procedure_no = np.concatenate([history.procedure_no, np.zeros(n - n_old, dtype=np.int64)])
-    procedure_no[touched] = pd.Categorical(tail["procedure_code"], categories=history.procedures).codes
+    touched = np.concatenate([rows, np.arange(len(history.cases), len(cases))]).astype(np.int64)
+    updated = _with_cases(history, cases, live, touched)
 
     # Events: each must come after its case's latest known event (the usual case for a poll).
-    updated = dataclasses.replace(
+    events = _insertable(updated, keys, new_events)
+    if events is None:
+        return None
+    if len(events):
+        ev_case = updated.ev_case
+        # needles in the haystack's dtype: otherwise numpy converts all the events' case numbers on every call
+        where = np.searchsorted(ev_case, events["case"].to_numpy().astype(ev_case.dtype), side="right")
+        updated = dataclasses.replace(
+            updated,
+            ev_case=np.insert(ev_case, where, events["case"].to_numpy()),
+            ev_at=np.insert(updated.ev_at, where, events["at"].to_numpy()),
+            ev_status=np.insert(updated.ev_status, where, events["status"].to_numpy()),
+        )
+
+    settled = None
+    if cache.has_settled:
+        affected = np.union1d(touched, events["case"].to_numpy() if len(events) else np.empty(0, dtype=np.int64))
+        settled = _resettle(cache.settled(), updated, affected)
+    return updated, HistoryCache(updated, keys=keys, settled=settled)
+
+
+def _with_cases(history: History, cases: pd.DataFrame, live: np.ndarray, touched: np.ndarray) -> History:
+    """``history`` with ``cases`` (rows ``touched`` changed or appended) and the per-case arrays to match."""
+    n_old, n = len(history.cases), len(cases)
+    tail = cases.iloc[touched]
+
+    def grown(values: np.ndarray, new: np.ndarray) -> np.ndarray:
+        out = np.concatenate([values, np.zeros(n - n_old, dtype=values.dtype)])
+        out[touched] = new
+        return out
+
+    return dataclasses.replace(
         history,
         cases=cases,
         live=live,
-        submitted_us=submitted,
-        sla=sla_arr,
-        online=online,
-        service_no=service_no,
-        procedure_no=procedure_no,
-        _settled={},
-        _keys=history._keys,
+        submitted_us=grown(history.submitted_us, instants_us(tail["submitted_at"])),
+        sla=grown(history.sla, tail["sla_days"].to_numpy(dtype=np.int64)),
+        online=grown(history.online, (tail["channel"] == "online").to_numpy()),
+        service_no=grown(history.service_no, pd.Categorical(tail["service"], categories=history.services).codes),
+        procedure_no=grown(history.procedure_no, pd.Categorical(tail["procedure_code"], categories=history.procedures).codes),
     )
-    events = _insertable(updated, new_events)
-    if events is None:
-        return None
-    ev_case, ev_at, ev_status = history.ev_case, history.ev_at, history.ev_status
-    if len(events):
-        # needles in the haystack's dtype: otherwise numpy converts all the events' case numbers on every call
-        where = np.searchsorted(ev_case, events["case"].to_numpy().astype(ev_case.dtype), side="right")
-        ev_case = np.insert(ev_case, where, events["case"].to_numpy())
-        ev_at = np.insert(ev_at, where, events["at"].to_numpy())
-        ev_status = np.insert(ev_status, where, events["status"].to_numpy())
-    updated = dataclasses.replace(updated, ev_case=ev_case, ev_at=ev_at, ev_status=ev_status, _settled={})
-
-    if history._settled:
-        affected = np.union1d(touched, events["case"].to_numpy() if len(events) else np.empty(0, dtype=np.int64))
-        updated._settled.update(_resettle(history._settled, updated, affected, n))
-    return updated
 
 
 def _make_room(cases: pd.DataFrame, col: str, values: np.ndarray) -> None:
@@ -118,15 +134,11 @@ def _make_room(cases: pd.DataFrame, col: str, values: np.ndarray) -> None:
         cases[col] = cases[col].cat.add_categories(missing)
 
 
-def _positions(history: History, sources: pd.Series, case_ids: pd.Series) -> np.ndarray:
-    return history.case_numbers().lookup(sources.to_numpy(), case_ids.to_numpy())
-
-
-def _insertable(history: History, new_events: pd.DataFrame) -> pd.DataFrame | None:
+def _insertable(history: History, keys: CaseKeys, new_events: pd.DataFrame) -> pd.DataFrame | None:
     """New events as (case, at, status) sorted for insertion, or None if one is out of order."""
     if new_events.empty:
         return pd.DataFrame({"case": np.empty(0, np.int64), "at": np.empty(0, np.int64), "status": np.empty(0, np.int8)})
-    case = _positions(history, new_events["source"], new_events["case_id"])
+    case = keys.lookup(new_events["source"].to_numpy(), new_events["case_id"].to_numpy())
     status = status_codes(new_events["status"])
     keep = (case >= 0) & (status >= 0)
     frame = pd.DataFrame(
@@ -151,15 +163,16 @@ def _insertable(history: History, new_events: pd.DataFrame) -> pd.DataFrame | No
     return frame
 
 
-def _resettle(old: dict[str, np.ndarray], history: History, affected: np.ndarray, n: int) -> dict[str, np.ndarray]:
-    """The settled arrays, recomputed only for ``affected`` cases."""
+def _resettle(old: Settled, history: History, affected: np.ndarray) -> Settled:
+    """The settled arrays grown to ``history``'s cases (new arrays: ``old``'s are left as they are),
+    recomputed only for ``affected`` cases."""
+    n = len(history.cases)
     settled = {}
-    for key, values in old.items():
-        if key == "steps" or key.startswith("series:"):
-            continue  # series caches, rebuilt lazily by the series that need them
+    for field in dataclasses.fields(Settled):
+        values = getattr(old, field.name)
         grown = np.empty(n, dtype=values.dtype)
         grown[: len(values)] = values
-        settled[key] = grown
+        settled[field.name] = grown
     needles = affected.astype(history.ev_case.dtype)
     lo = np.searchsorted(history.ev_case, needles, side="left")
     hi = np.searchsorted(history.ev_case, needles, side="right")
@@ -172,9 +185,8 @@ def _resettle(old: dict[str, np.ndarray], history: History, affected: np.ndarray
         submitted_us=history.submitted_us[affected],
         sla=history.sla[affected],
         live=history.live[affected],
-        _settled={},
     )
     part = replay_events(sub, local, history.ev_at[index], history.ev_status[index])
-    for key, values in part.items():
-        settled[key][affected] = values
-    return settled
+    for name, values in settled.items():
+        values[affected] = getattr(part, name)
+    return Settled(**settled)

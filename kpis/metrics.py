@@ -30,15 +30,44 @@ COUNT_KEYS = (
 _CODE = {s: i for i, s in enumerate(STATUSES)}
 
 
-def populations(state: CaseState, days: int) -> dict[str, np.ndarray]:
+class PopulationMemo:
+    """The population masks of one CaseState, per window length, each computed on first use.
+
+    A companion the owner of a state keeps beside it (KpiService keeps one with every state it
+    caches) and passes to the functions that count populations, so that a page's document, case
+    list and charts build the masks once. The state itself stays a plain frozen value. Not
+    locked: the owner fills it under its own lock.
+    """
+
+    def __init__(self, state: CaseState) -> None:
+        self._state = state
+        self._masks: dict[int, dict[str, np.ndarray]] = {}
+
+    @property
+    def state(self) -> CaseState:
+        return self._state
+
+    def masks(self, days: int) -> dict[str, np.ndarray]:
+        """``populations(state, days)``, computed once per window length."""
+        if days not in self._masks:
+            masks = _populations(self._state, days)
+            for mask in masks.values():
+                mask.flags.writeable = False  # handed to every caller of this state
+            self._masks[days] = masks
+        return self._masks[days]
+
+
+def populations(state: CaseState, days: int, memo: PopulationMemo | None = None) -> dict[str, np.ndarray]:
     """Boolean masks over the cases, one per counted population, for the window [T - days, T).
 
-    Kept on the state: a page asks for them from the document, the case list and the charts.
+    Read from ``memo`` when given (it must be this state's); computed afresh otherwise.
+    Callers do not modify the masks: a memo hands the same ones to every caller.
     """
-    key = ("populations", days)
-    if key not in state.memo:
-        state.memo[key] = _populations(state, days)
-    return state.memo[key]  # type: ignore[return-value]  # memo holds values of several types, one per key
+    if memo is None:
+        return _populations(state, days)
+    if memo.state is not state:
+        raise ValueError("this PopulationMemo belongs to another CaseState")
+    return memo.masks(days)
 
 
 def _populations(state: CaseState, days: int) -> dict[str, np.ndarray]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from domain.model import LOME_TZ
 from kpis.case_state import CaseState
-from kpis.metrics import populations, quantile_sorted, split_by_group
+from kpis.metrics import PopulationMemo, populations, quantile_sorted, split_by_group
 
 #: Drillable populations: URL slug (French) -> the document's metric key.
 POPULATIONS: dict[str, str] = {
@@ -29,20 +29,21 @@ CASE_ROW_COLUMNS: tuple[str, ...] = (
 _DAY_US = 86400 * 10**6
 
 
-def case_rows(state: CaseState, days: int, population: str) -> pd.DataFrame:
+def case_rows(state: CaseState, days: int, population: str, memo: PopulationMemo | None = None) -> pd.DataFrame:
     """The cases counted by ``population`` (a POPULATIONS slug) over [T - days, T); oldest submission first.
 
     ``business_days`` is admin_business_days at T for an open case and at closure for a closed one.
+    ``memo``: the state's population masks, when the caller keeps them.
     """
     if population not in POPULATIONS:
         raise KeyError(population)
-    rows = np.flatnonzero(populations(state, days)[POPULATIONS[population]])
+    rows = np.flatnonzero(populations(state, days, memo)[POPULATIONS[population]])
     frame = state.frame(rows)
     frame["business_days"] = frame["admin_bd_now"].fillna(frame["admin_bd_at_close"])
     return frame.sort_values(["submitted_at", "source", "case_id"], kind="stable")[list(CASE_ROW_COLUMNS)].reset_index(drop=True)
 
 
-def processing_buckets(state: CaseState, days: int, bucket_days: int) -> pd.DataFrame:
+def processing_buckets(state: CaseState, days: int, bucket_days: int, memo: PopulationMemo | None = None) -> pd.DataFrame:
     """Closures of [T - days, T) in periods of ``bucket_days`` (1: daily, 7: weekly) from the window's start.
 
     Per period: closures, median and p90 of processing_days (calendar) and of business days at
@@ -51,7 +52,7 @@ def processing_buckets(state: CaseState, days: int, bucket_days: int) -> pd.Data
     t = int(state.as_of.tz_convert("UTC").tz_localize(None).to_datetime64().astype("datetime64[us]").astype(np.int64))
     start = t - days * _DAY_US
     periods = -(-days // bucket_days)
-    out = populations(state, days)["outflow"]
+    out = populations(state, days, memo)["outflow"]
     bucket = ((state.closed_at_us[out] - start) // (bucket_days * _DAY_US)).astype(np.int64)
     calendar = split_by_group(bucket, state.processing_days[out], periods)
     business = split_by_group(bucket, state.business_days[out].astype(np.float64), periods)
@@ -68,12 +69,14 @@ def processing_buckets(state: CaseState, days: int, bucket_days: int) -> pd.Data
     )
 
 
-def counts_by_label(state: CaseState, days: int, column: str, labels: tuple[str, ...]) -> pd.DataFrame:
+def counts_by_label(
+    state: CaseState, days: int, column: str, labels: tuple[str, ...], memo: PopulationMemo | None = None
+) -> pd.DataFrame:
     """backlog, inflow and outflow per value of a case column (region, channel), every label listed.
 
     Counted on the column's category codes (one bincount per population), not on its strings.
     """
-    masks = populations(state, days)
+    masks = populations(state, days, memo)
     values = state.history.cases[column]
     codes = values.cat.codes.to_numpy()
     position = {str(c): i for i, c in enumerate(values.cat.categories)}

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from domain.business_days import WEEKMASK
-from kpis.case_state import CLOSING_CODES, CaseState
+from kpis.case_state import CLOSING_CODES, BacklogSteps, CaseState, HistoryCache
 from kpis.metrics import group_metrics, quantile_sorted, split_by_group
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -38,14 +38,15 @@ def _groups(state: CaseState, by: str | None) -> tuple[np.ndarray, list[str]]:
     return np.zeros(len(h.cases), dtype=np.int64), ["Tous"]
 
 
-def daily_flows(state: CaseState, days: int, by: str | None) -> pd.DataFrame:
+def daily_flows(state: CaseState, days: int, by: str | None, cache: HistoryCache | None = None) -> pd.DataFrame:
     """One row per (Lomé date, group) over the ``days`` dates ending on T's date.
 
     inflow and outflow count submissions and closures (those that count at T) before T, and
     median_processing_days / sla_compliance_pct describe that day's closures;
     backlog is the number of open cases at the end of each date (at T for the last one),
     replayed exactly from the status events: +1 at submission, then one step per
-    open/closed flip.
+    open/closed flip. ``cache`` (the state's history's) keeps those steps for every T that
+    sees every event, so a call only walks the steps inside the window.
     """
     h, t = state.history, _t_us(state)
     codes, names = _groups(state, by)
@@ -64,7 +65,7 @@ def daily_flows(state: CaseState, days: int, by: str | None) -> pd.DataFrame:
     outflow = per_day(closed_at, closed_group)
     on_time = per_day(closed_at, closed_group, state.on_time[recent].astype(float))
 
-    before, step_times, step_group, step_values = _backlog_window(state, t, first_day, (codes, len(names), by))
+    before, step_times, step_group, step_values = _backlog_window(state, t, first_day, (codes, len(names), by), cache)
     backlog = before[:, None] + np.cumsum(per_day(step_times, step_group, step_values), axis=1)
 
     # Of each day's closures: median processing time and the share on time (None on a day without closures).
@@ -87,37 +88,32 @@ def daily_flows(state: CaseState, days: int, by: str | None) -> pd.DataFrame:
 
 
 def _backlog_window(
-    state: CaseState, t: int, first_day: int, grouping: tuple[np.ndarray, int, str | None]
+    state: CaseState, t: int, first_day: int, grouping: tuple[np.ndarray, int, str | None], cache: HistoryCache | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Open cases per group at ``first_day``, and the backlog steps from then to T (times, group, +1/-1).
-
-    The per-group total of every step (the backlog at T) is kept per data version when T sees
-    every event, so a call only walks the steps inside the window.
-    """
+    """Open cases per group at ``first_day``, and the backlog steps from then to T (times, group, +1/-1)."""
     codes, groups, by = grouping
-    no, at, value = _backlog_steps(state, t)
+    kept = cache if cache is not None and t >= state.history.horizon_us else None  # the same steps for every such T
+    no, at, value = _backlog_steps(state, t, kept)
+    if kept is not None and state.unfiltered_visible is None:
+        total = kept.backlog_total(by, lambda: np.bincount(codes[no], weights=value, minlength=groups))
+    else:
+        total = np.bincount(codes[no], weights=value, minlength=groups)
     inside = at >= first_day
     window_group, window_values = codes[no[inside]], value[inside]
-    key = f"series:backlog_total:{by}"  # not a per-case array: apply_changes drops "series:" keys
-    cache = state.history._settled if t >= state.history.horizon_us and state.unfiltered_visible is None else {}
-    total = cache.get(key)
-    if total is None:
-        total = np.bincount(codes[no], weights=value, minlength=groups)
-        cache[key] = total
     before = total - np.bincount(window_group, weights=window_values, minlength=groups)
     return before, at[inside], window_group, window_values
 
 
-def _backlog_steps(state: CaseState, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(case, time, +1/-1) steps of the open-case count up to T; kept on the history when T sees every event."""
-    h = state.history
-    settled = t >= h.horizon_us
+def _backlog_steps(state: CaseState, t: int, cache: HistoryCache | None = None) -> BacklogSteps:
+    """(case, time, +1/-1) steps of the open-case count up to T; ``cache`` keeps them (T must see every event)."""
     if state.unfiltered_visible is not None:  # steps are per case: a filtered state keeps its visible cases' steps
-        no, at, value = _backlog_steps(dataclasses.replace(state, visible=state.unfiltered_visible, unfiltered_visible=None), t)
+        unfiltered = dataclasses.replace(state, visible=state.unfiltered_visible, unfiltered_visible=None)
+        no, at, value = _backlog_steps(unfiltered, t, cache)
         keep = state.visible[no]
-        return no[keep], at[keep], value[keep]
-    if settled and "steps" in h._settled:
-        return h._settled["steps"]  # type: ignore[return-value]  # the settle cache holds arrays and this frame
+        return BacklogSteps(no[keep], at[keep], value[keep])
+    if cache is not None:
+        return cache.belongs_to(state.history).backlog_steps(lambda: _backlog_steps(state, t))
+    h = state.history
     known = (h.ev_at <= t) & state.visible[h.ev_case]
     no, at, shut = h.ev_case[known], h.ev_at[known], CLOSING_CODES[h.ev_status[known]]
     first = np.ones(len(no), dtype=bool)
@@ -127,14 +123,11 @@ def _backlog_steps(state: CaseState, t: int) -> tuple[np.ndarray, np.ndarray, np
     shut_before &= ~first
     flip = shut != shut_before
     visible = np.flatnonzero(state.visible)
-    steps = (
+    return BacklogSteps(
         np.concatenate([visible, no[flip]]),
         np.concatenate([h.submitted_us[visible], np.maximum(at[flip], h.submitted_us[no[flip]])]),
         np.concatenate([np.ones(len(visible)), np.where(shut[flip], -1.0, 1.0)]),
     )
-    if settled:
-        h._settled["steps"] = steps  # type: ignore[assignment]  # same cache, a frame beside the arrays
-    return steps
 
 
 def processing_distribution(state: CaseState, days: int) -> dict[str, dict[str, Any]]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from domain.model import LOME_TZ
 from kpis.case_state import CaseState
-from kpis.metrics import populations
+from kpis.metrics import PopulationMemo, populations
 
 UNASSIGNED = "(non attribué)"
 
@@ -31,9 +31,12 @@ def open_by_agent(state: CaseState) -> pd.DataFrame:
     return out.sort_values(["open", "agent"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def decisions_by_agent_week(state: CaseState, days: int) -> pd.DataFrame:
-    """Approvals and rejections of [T - days, T) per agent and ISO week of closure (Lomé time)."""
-    masks = populations(state, days)
+def decisions_by_agent_week(state: CaseState, days: int, memo: PopulationMemo | None = None) -> pd.DataFrame:
+    """Approvals and rejections of [T - days, T) per agent and ISO week of closure (Lomé time).
+
+    ``memo``: the state's population masks, when the caller keeps them.
+    """
+    masks = populations(state, days, memo)
     rows = np.flatnonzero(masks["approved"] | masks["rejected"])
     closed = pd.to_datetime(state.closed_at_us[rows], unit="us", utc=True).tz_convert(LOME_TZ)
     iso = closed.isocalendar()

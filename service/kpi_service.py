@@ -1,7 +1,10 @@
 """KPIs served from the store: computed once per (data version, parameters), shared by every caller.
 
 Twenty wall screens asking at once cost one computation: callers wait on the lock and
-then read the cached result. The prepared history is kept per data version.
+then read the cached result. The prepared history is kept per data version, with the
+HistoryCache that goes with it (its settled state, case-number index and backlog steps); each
+cached state is kept with its PopulationMemo. The engine's functions stay pure: these caches
+are handed to them explicitly, and filled only under this service's lock.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import pandas as pd
 
 from domain.business_days import BusinessCalendar
 from domain.model import LOME_TZ
-from kpis.case_state import CaseState, History, prepare, state_at
+from kpis.case_state import CaseState, HistoryCache, state_at
 from kpis.case_story import CaseStory, case_story
 from kpis.day_ends import DayEndBreaches, earliest_touch_us
 from kpis.document import document_from_state
 from kpis.filters import CaseFilters, filter_state
+from kpis.history import History, prepare
 from kpis.incremental import apply_changes
+from kpis.metrics import PopulationMemo
 from kpis.population import case_rows, counts_by_label, processing_buckets
 from kpis.series import cases_at_risk, daily_flows, processing_distribution, weekly_trend
 from kpis.workload import decisions_by_agent_week, open_by_agent
@@ -48,42 +53,72 @@ class KpiService:
         self.last_compute_seconds = 0.0
         self._history: History | None = None
         self._history_version = -1
+        self._history_cache: HistoryCache | None = None  # the current History's, made on first use
         self._live: tuple[int, float, pd.Timestamp] | None = None
         self._day_ends = DayEndBreaches()
 
     def history(self) -> History:
         """The prepared history at the store's current version: updated from the last polls' rows
         when possible (milliseconds), rebuilt otherwise (seconds for a million cases)."""
+        return self._prepared()[0]
+
+    def _prepared(self) -> tuple[History, HistoryCache]:
+        """The current version's History and the cache kept beside it."""
         frames = self.reader.frames()
         with self._lock:
             if self._history is not None and self._history_version == frames.version:
-                return self._history
+                return self._history, self._cache_of(self._history)
             updated = None
             if self._history is not None:
                 changes = self.reader.changes_since(self._history_version)
                 if changes is not None and changes[0] == frames.version:
-                    touched = earliest_touch_us(self._history, changes[1], changes[2])  # before the update extends it
-                    updated = apply_changes(self._history, changes[1], changes[2], self.catalog)
+                    cache = self._cache_of(self._history)
+                    touched = earliest_touch_us(self._history, changes[1], changes[2], cache)
+                    updated = apply_changes(self._history, changes[1], changes[2], self.catalog, cache)
                     if updated is not None:
                         self._day_ends.forget_from(touched)
             if updated is None:
-                updated = prepare(frames.cases, frames.events, self.catalog, self.calendar)
+                rebuilt = prepare(frames.cases, frames.events, self.catalog, self.calendar)
+                updated = rebuilt, HistoryCache(rebuilt)
                 self._day_ends.clear()
                 self.rebuilds += 1
-            self._history, self._history_version = updated, frames.version
+            (self._history, self._history_cache), self._history_version = updated, frames.version
             return updated
 
+    def _cache_of(self, history: History) -> HistoryCache:
+        """The cache kept beside ``history`` when it is the current one; for an older History a request
+        still holds, a fresh cache that is not kept (the same numbers, computed again)."""
+        with self._lock:
+            if history is not self._history:
+                return HistoryCache(history)
+            if self._history_cache is None or self._history_cache.history is not history:
+                self._history_cache = HistoryCache(history)
+            return self._history_cache
+
     def state(self, as_of: pd.Timestamp | None, filters: CaseFilters = NO_FILTERS) -> CaseState:
+        return self._populations(as_of, filters).state
+
+    def _populations(self, as_of: pd.Timestamp | None, filters: CaseFilters) -> PopulationMemo:
+        """The state at ``as_of`` of the filtered cases, with its population masks: cached as one entry,
+        so a memo always describes the state it is handed with."""
         if not filters.empty:
-            return self._get("state", as_of, (filters,), lambda at: filter_state(self.state(at), filters))
-        return self._get("state", as_of, (), lambda at: state_at(self.history(), at))
+            return self._get("state", as_of, (filters,), lambda at: PopulationMemo(filter_state(self.state(at), filters)))
+        return self._get("state", as_of, (), lambda at: PopulationMemo(self._state_at(at)))
+
+    def _state_at(self, as_of: pd.Timestamp) -> CaseState:
+        history, cache = self._prepared()
+        return state_at(history, as_of, cache)
 
     def document(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters = NO_FILTERS) -> dict[str, Any]:
         """The KPI document at ``as_of`` (None: now) over ``days``, for the filtered cases."""
         return self._get("document", as_of, (days, filters), lambda at: self._document(at, days, filters))
 
     def daily(self, as_of: pd.Timestamp | None, days: int, by: str | None, filters: CaseFilters = NO_FILTERS) -> pd.DataFrame:
-        return self._get("daily", as_of, (days, by, filters), lambda at: daily_flows(self.state(at, filters), days, by))
+        def compute(at: pd.Timestamp) -> pd.DataFrame:
+            state = self.state(at, filters)
+            return daily_flows(state, days, by, self._cache_of(state.history))
+
+        return self._get("daily", as_of, (days, by, filters), compute)
 
     def processing(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters = NO_FILTERS) -> dict[str, Any]:
         return self._get("processing", as_of, (days, filters), lambda at: processing_distribution(self.state(at, filters), days))
@@ -102,47 +137,56 @@ class KpiService:
             today = at.tz_convert(LOME_TZ).normalize().tz_convert("UTC")
             ends = [today - pd.Timedelta(days=k) for k in range(days - 1, 0, -1)]
             with self._lock:
-                past = self._day_ends.counts(self.history(), ends)
+                history, cache = self._prepared()
+                past = self._day_ends.counts(history, ends, cache)
             return [*past, int(self.state(at).breached.sum())]
 
         return self._get("breached_daily", as_of, (days,), compute)
 
     def cases(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters, population: str) -> pd.DataFrame:
         """The filtered cases of one KPI population (backlog, inflow, ...), as rows for the grid and exports."""
-        return self._get(
-            "cases", as_of, (days, filters, population), lambda at: case_rows(self.state(at, filters), days, population)
-        )
+
+        def compute(at: pd.Timestamp) -> pd.DataFrame:
+            memo = self._populations(at, filters)
+            return case_rows(memo.state, days, population, memo)
+
+        return self._get("cases", as_of, (days, filters, population), compute)
 
     def processing_buckets(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters, bucket_days: int) -> pd.DataFrame:
-        return self._get(
-            "buckets",
-            as_of,
-            (days, filters, bucket_days),
-            lambda at: processing_buckets(self.state(at, filters), days, bucket_days),
-        )
+        def compute(at: pd.Timestamp) -> pd.DataFrame:
+            memo = self._populations(at, filters)
+            return processing_buckets(memo.state, days, bucket_days, memo)
+
+        return self._get("buckets", as_of, (days, filters, bucket_days), compute)
 
     def by_label(
         self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters, column: str, labels: tuple[str, ...]
     ) -> pd.DataFrame:
-        return self._get(
-            "by_label", as_of, (days, filters, column), lambda at: counts_by_label(self.state(at, filters), days, column, labels)
-        )
+        def compute(at: pd.Timestamp) -> pd.DataFrame:
+            memo = self._populations(at, filters)
+            return counts_by_label(memo.state, days, column, labels, memo)
+
+        return self._get("by_label", as_of, (days, filters, column), compute)
 
     def workload(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return self._get(
-            "workload", as_of, (days, filters),
-            lambda at: (open_by_agent(self.state(at, filters)), decisions_by_agent_week(self.state(at, filters), days)),
-        )  # fmt: skip
+        def compute(at: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+            memo = self._populations(at, filters)
+            return open_by_agent(memo.state), decisions_by_agent_week(memo.state, days, memo)
+
+        return self._get("workload", as_of, (days, filters), compute)
 
     def case_story(self, source: str, case_id: str) -> CaseStory | None:
         """One case now (not cached: a case page is one lookup in the cached state)."""
-        return case_story(self.state(None), source, case_id)
+        with self._lock:  # the history's cache may build its case-number index
+            state = self.state(None)
+            return case_story(state, source, case_id, self._cache_of(state.history))
 
     def _document(self, as_of: pd.Timestamp, days: int, filters: CaseFilters) -> dict[str, Any]:
         started = time.perf_counter()
         counts = {str(k): int(v) for k, v in self.reader.quarantine_counts().groupby("reason")["rows"].sum().items()}
         self.computations += 1
-        document = document_from_state(self.state(as_of, filters), days, counts)
+        memo = self._populations(as_of, filters)
+        document = document_from_state(memo.state, days, counts, memo)
         self.last_compute_seconds = time.perf_counter() - started
         self.compute_seconds += self.last_compute_seconds
         return {**document, "filters": filters.as_dict()} if not filters.empty else document

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,8 +14,6 @@ from kpis.metrics import COUNT_KEYS
 from tests.kpi_fixtures import BASE, CATALOG, MINUTES, frames, histories
 
 CAL = BusinessCalendar("TG")
-
-
 
 
 def doc(cases: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp, days: int = 7) -> dict:
@@ -93,7 +92,7 @@ def test_daily_backlog_replays_the_state_at_each_day_end(history, back) -> None:
 @given(histories(), st.integers(0, MINUTES), st.integers(0, 10))
 def test_incremental_update_equals_a_rebuild(history, cut_minutes, deletions) -> None:
     """A poll's delta (new cases, new later events, deletions) applied to the history = preparing from scratch."""
-    from kpis.case_state import prepare, settle, state_at
+    from kpis.case_state import HistoryCache, prepare, state_at
     from kpis.incremental import apply_changes
 
     case_list, event_list, _, t2 = history
@@ -110,13 +109,15 @@ def test_incremental_update_equals_a_rebuild(history, cut_minutes, deletions) ->
     delta_events = after_events[~after_events.index.isin(old_events.index)]
 
     before = prepare(old_cases, old_events, CATALOG, CAL)
-    settle(before)  # the service keeps the settled state: the update must carry it forward correctly
-    updated = apply_changes(before, delta_cases, delta_events, CATALOG)
-    assert updated is not None and (not before._settled or updated._settled)
+    cache = HistoryCache(before)
+    cache.settled()  # the service keeps the settled state: the update must carry it forward correctly
+    result = apply_changes(before, delta_cases, delta_events, CATALOG, cache)
+    assert result is not None and (not cache.has_settled or result[1].has_settled)
+    updated, updated_cache = result
     rebuilt = prepare(after_cases, after_events, CATALOG, CAL)
     for at in (t2, t2 + pd.Timedelta(days=90)):
         key = ["source", "case_id"]
-        got = state_at(updated, at).frame().sort_values(key).reset_index(drop=True)
+        got = state_at(updated, at, updated_cache).frame().sort_values(key).reset_index(drop=True)
         want = state_at(rebuilt, at).frame().sort_values(key).reset_index(drop=True)
         pd.testing.assert_frame_equal(got, want, check_dtype=False)
 
@@ -130,3 +131,35 @@ def test_out_of_order_event_asks_for_a_rebuild() -> None:
     )
     _, late = frames([], [("a", "submitted", "2026-10-02 08:00")])
     assert apply_changes(prepare(cases, events, CATALOG, CAL), cases.iloc[0:0], late, CATALOG) is None
+
+
+def test_an_update_leaves_the_previous_version_as_it_was() -> None:
+    """Requests may still read the previous History and its cache after a poll: the update changes neither."""
+    from kpis.case_state import HistoryCache, prepare, state_at
+    from kpis.incremental import apply_changes
+
+    cases, events = frames(
+        [{"case_id": "a", "procedure_code": "P", "submitted_at": "2026-10-01 08:00"}], [("a", "in_review", "2026-10-02 08:00")]
+    )
+    new_cases, new_events = frames(
+        [
+            {"case_id": "a", "procedure_code": "P", "submitted_at": "2026-10-01 08:00", "agent": "Afi"},
+            {"case_id": "b", "procedure_code": "Q", "submitted_at": "2026-10-05 08:00"},
+        ],
+        [("a", "approved", "2026-10-06 08:00")],
+    )
+    now = pd.Timestamp("2026-10-07 08:00", tz="UTC")
+    before = prepare(cases, events, CATALOG, CAL)
+    cache = HistoryCache(before)
+    settled = cache.settled()
+    seen = state_at(before, now, cache).frame()
+    result = apply_changes(before, new_cases, new_events, CATALOG, cache)
+    assert result is not None
+    updated, updated_cache = result
+    assert cache.keys().get(("src", "b")) is None and updated_cache.keys().get(("src", "b")) == 1
+    assert cache.settled() is settled and len(settled.status) == 1 and not settled.status.flags.writeable
+    pd.testing.assert_frame_equal(state_at(before, now, cache).frame(), seen)
+    assert state_at(updated, now, updated_cache).frame()["status"].tolist() == ["approved", "submitted"]
+    assert updated.cases["agent"].iloc[0] == "Afi" and before.cases["agent"].isna().all()
+    with pytest.raises(ValueError):
+        state_at(updated, now, cache)  # a cache is its own History's only
