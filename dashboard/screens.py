@@ -1,7 +1,7 @@
 """Wall screens' heartbeats: which screen shows what, and which ones went silent.
 
-Screens write here from the app process (not the collector): a heartbeat is one upsert
-of one small row every 30 seconds per screen.
+Screens write from the app process (not the collector): a heartbeat is one upsert
+of one small row every 30 seconds per screen, made by the store (``Store.record_heartbeat``).
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import re
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from store import schema
 from store.writer import Store
 
 SILENT_AFTER_SECONDS = 120
@@ -27,6 +26,8 @@ class HeartbeatError(ValueError):
 def record_heartbeat(
     engine: Engine, payload: dict[str, Any], *, now: dt.datetime, address: str | None, user_agent: str | None
 ) -> None:
+    """Record a screen's heartbeat (``payload``: screen, view, version); HeartbeatError when it names no valid
+    screen or carries a version that is not an integer."""
     name = str(payload.get("screen") or "").strip()
     if not _NAME.match(name):
         raise HeartbeatError("nom d'écran invalide (1 à 64 lettres, chiffres, espaces, tirets ou points)")
@@ -46,9 +47,7 @@ def record_heartbeat(
 
 def list_screens(engine: Engine, now: dt.datetime) -> pd.DataFrame:
     """Every screen seen, with ``silent`` when its last heartbeat is older than two minutes."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(schema.screens).order_by(schema.screens.c.name)).mappings().all()
-    frame = pd.DataFrame(rows, columns=[c.name for c in schema.screens.columns])
+    frame = Store(engine).screens()
     if frame.empty:
         return frame.assign(silent=pd.Series(dtype=bool), seconds_ago=pd.Series(dtype=float))
     frame["last_seen"] = pd.to_datetime(frame["last_seen"], utc=True)

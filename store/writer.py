@@ -62,8 +62,10 @@ class Store:
     """The writes of collection (cases, events, quarantine, watermarks, source health) and of the wall screens'
     heartbeats, and the small reads collectors need; bulk reads live in reader.Reader.
 
-    Not yet here: accounts, sessions, login delays and the audit log are still written by ``dashboard.auth``
-    (issue 13 moves them into this package).
+    Every write to the store is made by this package: this class for the tables above, ``store.accounts`` for
+    users and screen tokens, ``store.sessions`` for sessions, ``store.login_throttle`` for login delays and
+    ``store.audit`` for the audit log. The dashboard decides (roles, password policy, delays, session rules)
+    and calls them.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -321,6 +323,12 @@ class Store:
         written by the app's workers, not by the collector."""
         with self.engine.begin() as conn:
             _upsert(conn, schema.screens, pd.DataFrame([row]), ["name"])
+
+    def screens(self) -> pd.DataFrame:
+        """Every screen's last heartbeat by name, one column per column of the ``screens`` table (times UTC)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.screens).order_by(schema.screens.c.name)).mappings().all()
+        return pd.DataFrame(rows, columns=[c.name for c in schema.screens.columns])
 
     def quarantine_counts(self) -> pd.DataFrame:
         """Open quarantine rows per source and reason."""

@@ -4,7 +4,7 @@ Passwords are hashed with scrypt by Werkzeug (Flask's own toolkit) and must pass
 policy of ``passwords``; screen tokens are random and kept as SHA-256 digests, shown once
 when created. Login throttling and sessions are rows in the store, so they hold across app
 workers and hosts; every change of credential ends the account's sessions in the same
-transaction.
+transaction. The rows are read and written by ``store.accounts``; the rules are here.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import secrets
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.auth import throttle
 from dashboard.auth.passwords import password_problem
 from dashboard.auth.roles import ROLES
 from domain.model import LOME_TZ
-from store import schema
+from store.accounts import Accounts
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
@@ -52,41 +52,29 @@ class LoginResult:
 
 
 def add_user(engine: Engine, username: str, password: str, role: str, now: dt.datetime) -> None:
+    """Create an account (``users add``); AccountError when the name, role or password is refused or the name taken."""
     if not _NAME.match(username):
         raise AccountError("nom d'utilisateur invalide (1 à 64 lettres, chiffres, . _ @ -)")
     if role not in ROLES:
         raise AccountError(f"rôle inconnu « {role} » (attendu : {', '.join(ROLES)})")
     _check_password(password, username)
-    with engine.begin() as conn:
-        if conn.execute(select(schema.users.c.username).where(schema.users.c.username == username)).first():
-            raise AccountError(f"l'utilisateur « {username} » existe déjà")
-        conn.execute(delete(schema.sessions).where(schema.sessions.c.kind == "user", schema.sessions.c.name == username))
-        conn.execute(
-            insert(schema.users).values(
-                username=username, password_hash=generate_password_hash(password, method="scrypt"), role=role, created_at=now
-            )
-        )
+    if not Accounts(engine).add_user(username, generate_password_hash(password, method="scrypt"), role, now):
+        raise AccountError(f"l'utilisateur « {username} » existe déjà")
 
 
 def set_password(engine: Engine, username: str, password: str) -> int:
     """Change a password (``users passwd``) and end every session of the account; returns how many ended."""
     _check_password(password, username)
-    with engine.begin() as conn:
-        changed = conn.execute(
-            update(schema.users)
-            .where(schema.users.c.username == username)
-            .values(password_hash=generate_password_hash(password, method="scrypt"))
-        ).rowcount
-        if changed == 0:
-            raise AccountError(f"utilisateur inconnu « {username} »")
-        return _end_sessions(conn, "user", username)
+    ended = Accounts(engine).set_password_hash(username, generate_password_hash(password, method="scrypt"))
+    if ended is None:
+        raise AccountError(f"utilisateur inconnu « {username} »")
+    return ended
 
 
 def remove_user(engine: Engine, username: str) -> None:
-    with engine.begin() as conn:
-        if conn.execute(delete(schema.users).where(schema.users.c.username == username)).rowcount == 0:
-            raise AccountError(f"utilisateur inconnu « {username} »")
-        _end_sessions(conn, "user", username)
+    """Remove an account (``users remove``) and end its sessions; AccountError when there is no such user."""
+    if not Accounts(engine).remove_user(username):
+        raise AccountError(f"utilisateur inconnu « {username} »")
 
 
 @functools.cache
@@ -102,17 +90,9 @@ def _check_password(password: str, username: str) -> None:
         raise AccountError(problem)
 
 
-def _end_sessions(conn: Connection, kind: str, name: str) -> int:
-    s = schema.sessions
-    return conn.execute(delete(s).where(s.c.kind == kind, s.c.name == name)).rowcount
-
-
 def list_users(engine: Engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(schema.users.c.username, schema.users.c.role, schema.users.c.created_at).order_by(schema.users.c.username)
-        ).all()
-    return pd.DataFrame(rows, columns=["username", "role", "created_at"])
+    """Every account by name: username, role, created_at (UTC)."""
+    return Accounts(engine).users()
 
 
 def authenticate(
@@ -127,19 +107,17 @@ def authenticate(
     if waiting is not None:
         until = pd.Timestamp(waiting).tz_convert(LOME_TZ).strftime("%H:%M")
         return LoginResult(None, f"Trop d'essais infructueux : connexion bloquée jusqu'à {until} (heure de Lomé).", waiting=True)
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(schema.users.c.password_hash, schema.users.c.role).where(schema.users.c.username == username)
-        ).first()
-    ok = check_password_hash(row.password_hash if row else _dummy_hash(), password) and row is not None
-    if ok:
+    account = Accounts(engine).credential(username)
+    ok = check_password_hash(account.password_hash if account else _dummy_hash(), password)  # same cost either way
+    if ok and account is not None:
         throttle.forget_success(engine, username, address)
-        return LoginResult(Principal(username, row.role), "", credential=row.password_hash)
+        return LoginResult(Principal(username, account.role), "", credential=account.password_hash)
     slowed = throttle.record_failure(engine, keys, now, lockout)
     return LoginResult(None, "Nom d'utilisateur ou mot de passe incorrect.", slowed=slowed)
 
 
 def token_digest(token: str) -> str:
+    """What the store keeps of a screen token: its SHA-256, in hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -148,35 +126,22 @@ def add_screen(engine: Engine, name: str, now: dt.datetime) -> str:
     if not re.match(r"^[\w.-]{1,64}$", name):
         raise AccountError("nom d'écran invalide (1 à 64 lettres, chiffres, . _ -)")
     token = secrets.token_urlsafe(24)
-    t = schema.screen_tokens
-    with engine.begin() as conn:
-        existing = conn.execute(select(t.c.revoked_at).where(t.c.name == name)).first()
-        if existing is not None and existing.revoked_at is None:
-            raise AccountError(f"l'écran « {name} » a déjà un jeton actif (révoquez-le d'abord)")
-        conn.execute(delete(t).where(t.c.name == name))
-        _end_sessions(conn, "screen", name)
-        conn.execute(insert(t).values(name=name, token_sha256=token_digest(token), created_at=now, revoked_at=None))
+    if not Accounts(engine).add_screen_token(name, token_digest(token), now):
+        raise AccountError(f"l'écran « {name} » a déjà un jeton actif (révoquez-le d'abord)")
     return token
 
 
 def revoke_screen(engine: Engine, name: str, now: dt.datetime) -> None:
-    t = schema.screen_tokens
-    with engine.begin() as conn:
-        done = conn.execute(update(t).where(t.c.name == name, t.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
-        _end_sessions(conn, "screen", name)
-    if done == 0:
+    """Revoke a screen's token and end its sessions; AccountError when it had no active token."""
+    if Accounts(engine).revoke_screen_token(name, now) == 0:
         raise AccountError(f"aucun jeton actif pour l'écran « {name} »")
 
 
 def list_screen_tokens(engine: Engine) -> pd.DataFrame:
-    t = schema.screen_tokens
-    with engine.connect() as conn:
-        rows = conn.execute(select(t.c.name, t.c.created_at, t.c.revoked_at).order_by(t.c.name)).all()
-    return pd.DataFrame(rows, columns=["name", "created_at", "revoked_at"])
+    """Every screen token by name: name, created_at, revoked_at (UTC; null while active)."""
+    return Accounts(engine).screen_tokens()
 
 
 def screen_for_token(engine: Engine, token: str) -> str | None:
     """The active screen that holds ``token``, or None (unknown or revoked)."""
-    t = schema.screen_tokens
-    with engine.connect() as conn:
-        return conn.execute(select(t.c.name).where(t.c.token_sha256 == token_digest(token), t.c.revoked_at.is_(None))).scalar()
+    return Accounts(engine).screen_for_token(token_digest(token))

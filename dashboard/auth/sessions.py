@@ -15,10 +15,10 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine
 
 from dashboard.auth.accounts import Principal
-from store import schema
+from store.sessions import Sessions
 
 
 def fingerprint(secret_digest: str) -> str:
@@ -33,41 +33,23 @@ def _digest(sid: str) -> str:
 def open_session(engine: Engine, who: Principal, credential: str, now: dt.datetime, lifetime: dt.timedelta) -> str:
     """A new session for ``who`` (``credential``: its password hash or token digest); returns the id for the cookie."""
     sid = secrets.token_urlsafe(32)
-    with engine.begin() as conn:
-        conn.execute(delete(schema.sessions).where(schema.sessions.c.expires_at <= now))  # expired rows go as new ones come
-        conn.execute(
-            insert(schema.sessions).values(
-                sid_sha256=_digest(sid),
-                kind=who.kind,
-                name=who.name,
-                credential=fingerprint(credential),
-                created_at=now,
-                expires_at=now + lifetime,
-            )
-        )
+    Sessions(engine).open(
+        _digest(sid), kind=who.kind, name=who.name, credential=fingerprint(credential), now=now, expires_at=now + lifetime
+    )
     return sid
 
 
 def session_principal(engine: Engine, sid: str, now: dt.datetime) -> Principal | None:
     """The principal of a live session, its role read from the account now; None when the session has ended."""
-    s, u, t = schema.sessions, schema.users, schema.screen_tokens
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(s.c.kind, s.c.name, s.c.credential, s.c.expires_at).where(s.c.sid_sha256 == _digest(sid))
-        ).first()
-        if row is None or row.expires_at <= now:
-            return None
-        if row.kind == "screen":
-            current = conn.execute(select(t.c.token_sha256).where(t.c.name == row.name, t.c.revoked_at.is_(None))).scalar()
-            role = "viewer"
-        else:
-            account = conn.execute(select(u.c.password_hash, u.c.role).where(u.c.username == row.name)).first()
-            current, role = (account.password_hash, account.role) if account else (None, None)
-    if current is None or not secrets.compare_digest(fingerprint(current), row.credential):
+    row = Sessions(engine).find(_digest(sid))
+    if row is None or row.expires_at <= now:
+        return None
+    role = "viewer" if row.kind == "screen" else row.role  # None: the account was removed
+    if row.current is None or role is None or not secrets.compare_digest(fingerprint(row.current), row.credential):
         return None
     return Principal(row.name, role, row.kind)
 
 
 def end_session(engine: Engine, sid: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(delete(schema.sessions).where(schema.sessions.c.sid_sha256 == _digest(sid)))
+    """End one session (logout); nothing happens when it has already ended."""
+    Sessions(engine).end(_digest(sid))

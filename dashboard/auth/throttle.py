@@ -7,6 +7,7 @@ password during the wait is refused too, so guessing cannot go on behind it. The
 (account, address) reaches its threshold first: an attacker's own address is slowed long
 before the account is slowed for everyone (which takes ten times as many failures, from
 many addresses). Attempts refused during a wait are counted on the key, not audited one by one.
+The counts are rows of the store (``store.login_throttle``), so they hold across app workers and hosts.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, or_, select, update
+from sqlalchemy import Engine
 
-from store import schema
+from store.login_throttle import FailureCount, LoginThrottle
 
 FIRST_DELAY = dt.timedelta(minutes=1)
 ACCOUNT_FACTOR = 10  # failures from many addresses before an account is slowed for everyone
@@ -46,12 +47,7 @@ def wait_until(engine: Engine, throttle: Throttle, now: dt.datetime) -> dt.datet
     """The end of the longest wait among the attempt's keys, or None when it may be tried now.
 
     A refused attempt is counted on the waiting keys (``refused``)."""
-    t = schema.login_throttle
-    keys = list(throttle.limits)
-    with engine.begin() as conn:
-        until = conn.execute(select(t.c.locked_until).where(t.c.key.in_(keys), t.c.locked_until > now)).scalars().all()
-        if until:
-            conn.execute(update(t).where(t.c.key.in_(keys), t.c.locked_until > now).values(refused=t.c.refused + 1, last_at=now))
+    until = LoginThrottle(engine).refuse_if_waiting(list(throttle.limits), now)
     return max(until) if until else None
 
 
@@ -59,22 +55,17 @@ def record_failure(engine: Engine, throttle: Throttle, now: dt.datetime, cap: dt
     """Count one failure on every key; True when this failure started (or lengthened) a wait.
 
     A key's count restarts once ``cap`` has passed since its first failure and it is not waiting."""
-    t = schema.login_throttle
-    slowed = False
-    with engine.begin() as conn:
-        for key, limit in throttle.limits.items():
-            query = select(t.c.failures, t.c.first_at, t.c.locked_until).where(t.c.key == key)
-            row = conn.execute(query.with_for_update()).first()
-            if row is None or (row.first_at + cap < now and (row.locked_until is None or row.locked_until <= now)):
-                conn.execute(delete(t).where(t.c.key == key))
-                conn.execute(insert(t).values(key=key, failures=1, first_at=now, locked_until=None, refused=0, last_at=now))
-                failures = 1
-            else:
-                failures = row.failures + 1
-            locked = now + delay(failures, limit, cap) if failures >= limit else None
-            slowed = slowed or locked is not None
-            conn.execute(update(t).where(t.c.key == key).values(failures=failures, locked_until=locked, last_at=now))
-    return slowed
+
+    def next_count(key: str, count: FailureCount | None) -> FailureCount:
+        limit = throttle.limits[key]
+        if count is None or (count.first_at + cap < now and (count.locked_until is None or count.locked_until <= now)):
+            failures, first_at = 1, now
+        else:
+            failures, first_at = count.failures + 1, count.first_at
+        return FailureCount(failures, first_at, now + delay(failures, limit, cap) if failures >= limit else None)
+
+    counts = LoginThrottle(engine).count_failure(list(throttle.limits), now, next_count)
+    return any(count.locked_until is not None for count in counts)
 
 
 def delay(failures: int, limit: int, cap: dt.timedelta) -> dt.timedelta:
@@ -86,34 +77,22 @@ def delay(failures: int, limit: int, cap: dt.timedelta) -> dt.timedelta:
 def forget_success(engine: Engine, username: str, address: str) -> None:
     """A successful login clears the account's count and its pair with this address; an attacker's pair with
     the same account, and any address's own count, stay."""
-    t = schema.login_throttle
-    with engine.begin() as conn:
-        conn.execute(delete(t).where(t.c.key.in_([f"user:{username[:64]}", f"pair:{username[:64]}|{address[:64]}"])))
+    LoginThrottle(engine).clear([f"user:{username[:64]}", f"pair:{username[:64]}|{address[:64]}"])
 
 
 def clear(engine: Engine, *, username: str | None = None, address: str | None = None) -> int:
     """Lift the waits of an account (``users unlock NAME``) or of an address (``users unlock --address IP``)."""
-    t = schema.login_throttle
-    conditions = []
+    keys: list[str] = []
+    between: list[tuple[str, str]] = []
     if username is not None:
-        conditions += [t.c.key == f"user:{username[:64]}", t.c.key.like(f"pair:{_like(username[:64])}|%", escape="\\")]
+        keys.append(f"user:{username[:64]}")
+        between.append((f"pair:{username[:64]}|", ""))
     if address is not None:
-        conditions += [t.c.key == f"ip:{address[:64]}", t.c.key.like(f"pair:%|{_like(address[:64])}", escape="\\")]
-    if not conditions:
-        return 0
-    with engine.begin() as conn:
-        return conn.execute(delete(t).where(or_(*conditions))).rowcount
+        keys.append(f"ip:{address[:64]}")
+        between.append(("pair:", f"|{address[:64]}"))
+    return LoginThrottle(engine).clear(keys, between=between)
 
 
 def current_waits(engine: Engine, now: dt.datetime) -> pd.DataFrame:
     """Keys waiting now, for /utilisateurs: key, failures, attempts refused while waiting, until when."""
-    t = schema.login_throttle
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(t.c.key, t.c.failures, t.c.refused, t.c.locked_until).where(t.c.locked_until > now).order_by(t.c.key)
-        ).all()
-    return pd.DataFrame(rows, columns=["key", "failures", "refused", "locked_until"])
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return LoginThrottle(engine).waits(now)

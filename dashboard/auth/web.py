@@ -1,10 +1,11 @@
 """Access control on the Flask server under Dash: login, logout, server-side sessions, CSRF, role gates.
 
-Every request passes one gate (``before_request``), so a page, an /api endpoint and a Dash
-callback are checked the same way, on the server. A callback's role comes from the server's
-own callback map (the ids it declared), never from the ids a request claims. Dash's renderer
-sends the ``_csrf_token`` cookie back as the ``X-CSRFToken`` header, which Flask-WTF checks
-on every POST.
+Every request passes one gate (``gate``, which the ``auth`` blueprint runs before every request
+of the app), so a page, an /api endpoint and a Dash callback are checked the same way, on the
+server. A callback's role comes from the server's own callback map (the ids it declared), never
+from the ids a request claims. Dash's renderer sends the ``_csrf_token`` cookie back as the
+``X-CSRFToken`` header, which Flask-WTF checks on every POST. ``SessionKeeper`` turns cookies
+into a principal; the session rows themselves are ``store.sessions``'s.
 
 Wall screens log in once with ``/wall?screen=NAME&token=…``: the token is exchanged for a
 session and a long-lived, HttpOnly screen cookie, and the browser is sent on to the same
@@ -16,14 +17,16 @@ The screen cookie opens a new session whenever the old one ends (reload, crash, 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 from collections.abc import Callable
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-from flask import Flask, Response, g, redirect, request, session
+from flask import Blueprint, Flask, Response, g, redirect, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy import Engine
+from werkzeug.wrappers import Response as BaseResponse
 
 from dashboard.auth import audit
 from dashboard.auth.accounts import Principal, authenticate, screen_for_token, token_digest
@@ -69,8 +72,17 @@ def install_auth(
 ) -> None:
     """Put the gate in front of every request. ``callback_check`` tells the least role of the callback a
     ``/_dash-update-component`` body names, from the server's callback map, and whether the body is well formed."""
-    server.secret_key = secret
     lifetime = dt.timedelta(hours=settings.session_hours)
+    configure_cookies(server, secret, lifetime, https=https)
+    CSRFProtect(server)  # before the gate: a POST without its token is refused before anything is looked up
+    keeper = SessionKeeper(engine, settings, now, lifetime)
+    server.register_blueprint(auth_blueprint(keeper, settings, callback_check, https=https))
+
+
+def configure_cookies(server: Flask, secret: str, lifetime: dt.timedelta, *, https: bool) -> None:
+    """Sign cookies with ``secret``; session cookies are HttpOnly, SameSite=Lax, Secure under ``https``, and last
+    ``lifetime``; the CSRF token is read from the ``X-CSRFToken`` header and lives as long as the session."""
+    server.secret_key = secret
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -80,164 +92,228 @@ def install_auth(
         WTF_CSRF_HEADERS=["X-CSRFToken"],
         WTF_CSRF_SSL_STRICT=False,  # nginx terminates TLS; the token is what protects
     )
-    CSRFProtect(server)
-    remembered: dict[str, Principal] = {}  # sessions seen alive, kept open while the store is down
 
-    def start(who: Principal, credential: str) -> None:
-        session.clear()  # a new session id on login: no fixation
-        session.permanent = True
-        session["sid"] = open_session(engine, who, credential, now(), lifetime)
 
-    def from_session() -> Principal | None:
-        sid = session.get("sid")
-        if not isinstance(sid, str):
-            return None
-        try:
-            who = session_principal(engine, sid, now())
-        except STORE_DOWN:
-            if sid in remembered:  # the store is down: a session checked before stays open (screens keep showing)
-                return remembered[sid]
-            raise  # never checked: answered 503 by the store-error handler
-        if who is None:
-            remembered.pop(sid, None)
-            session.clear()
-            return None
-        if len(remembered) >= _REMEMBERED:
-            remembered.clear()
-        remembered[sid] = who
-        return who
+class SessionKeeper:
+    """Who is asking, from the request's cookies, and the sessions behind them.
 
-    def screen_login(token: str) -> Principal | None:
-        name = screen_for_token(engine, token)
-        if name is None:
-            return None
-        who = Principal(name, "viewer", "screen")
-        start(who, token_digest(token))
-        g.screen_cookie = token
-        audit.record(
-            engine, who=f"écran:{name}", action="screen_login", detail=request.path, address=request.remote_addr, now=now()
-        )
-        return who
+    The session cookie is looked up in the store on every request; a wall screen whose session ended logs in
+    again with its screen cookie. Sessions seen alive are remembered (per worker) so that they stay open while
+    the store is down: screens keep showing their last known state.
+    """
 
-    def principal() -> Principal | None:
-        if not settings.enabled:
+    def __init__(self, engine: Engine, settings: AuthSettings, now: Callable[[], dt.datetime], lifetime: dt.timedelta) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.now = now
+        self.lifetime = lifetime
+        self._remembered: dict[str, Principal] = {}
+
+    def principal(self) -> Principal | None:
+        """The request's principal: everyone is DEMO with authentication off; else the session's owner, or the
+        screen of a screen cookie; None when nobody is logged in."""
+        if not self.settings.enabled:
             return DEMO
-        who = from_session()
+        who = self.from_session()
         if who is None and request.cookies.get(SCREEN_COOKIE):
-            who = screen_login(request.cookies[SCREEN_COOKIE])
+            who = self.screen_login(request.cookies[SCREEN_COOKIE])
             if who is None:
                 g.screen_cookie = ""  # revoked or re-issued: forget it
         return who
 
-    @server.before_request
-    def gate() -> Response | None:
-        path = request.path
-        if path.startswith(PUBLIC_PREFIXES):
+    def start(self, who: Principal, credential: str) -> None:
+        """Open a session for ``who`` (``credential``: its password hash or token digest) under a new cookie."""
+        session.clear()  # a new session id on login: no fixation
+        session.permanent = True
+        session["sid"] = open_session(self.engine, who, credential, self.now(), self.lifetime)
+
+    def from_session(self) -> Principal | None:
+        """The owner of the session cookie's live session, or None (and the cookie cleared) when it has ended.
+
+        While the store is down, a session checked before stays open; one never checked raises the store's
+        error (answered 503 by the store-error handler)."""
+        sid = session.get("sid")
+        if not isinstance(sid, str):
             return None
-        if settings.enabled and request.method == "GET" and path.startswith("/wall") and "token" in request.args:
-            return _exchange_screen_token(screen_login)
-        who = g.principal = principal()
-        if path.startswith("/_dash-update-component"):
-            check = callback_check(request.get_json(silent=True))
-            if check.role is None:
-                return _json_error("requête de mise à jour inconnue", 400)
-            if not allows(who and who.role, check.role):
-                return _json_refusal(who)
-            return None if check.well_formed else _json_error("requête de mise à jour mal formée", 400)
-        if path.startswith(DASH_INTERNAL):
-            return None if who else _json_refusal(who)
-        if path.startswith(("/api/", "/explorer/export")):
-            return None if allows(who and who.role, endpoint_role(path)) else _json_refusal(who)
-        if path == "/logout":
-            return None
+        try:
+            who = session_principal(self.engine, sid, self.now())
+        except STORE_DOWN:
+            if sid in self._remembered:
+                return self._remembered[sid]
+            raise
         if who is None:
-            return redirect(f"/login?next={quote(request.full_path.rstrip('?'))}")
-        needed = page_role(path)
-        if not allows(who.role, needed):
-            return _refused_page(who, needed)
-        return None
+            self._remembered.pop(sid, None)
+            session.clear()
+            return None
+        if len(self._remembered) >= _REMEMBERED:
+            self._remembered.clear()
+        self._remembered[sid] = who
+        return who
 
-    @server.after_request
-    def cookies(response: Response) -> Response:
-        """Give pages the CSRF token that Dash's renderer (and vigie.js) send back as X-CSRFToken; keep or drop
-        the screen cookie."""
-        if response.mimetype == "text/html":
-            response.set_cookie("_csrf_token", generate_csrf(), samesite="Lax", httponly=False, secure=https)
-        token = g.get("screen_cookie")
-        if token:
-            response.set_cookie(
-                SCREEN_COOKIE,
-                token,
-                max_age=SCREEN_COOKIE_DAYS * 86400,
-                httponly=True,
-                samesite="Lax",
-                secure=https,
-            )
-        elif token == "":
-            response.delete_cookie(SCREEN_COOKIE)
-        return response
-
-    @server.errorhandler(CSRFError)
-    def csrf_refused(exc: CSRFError) -> Response:
-        return _page(
-            "Requête refusée",
-            f"<p>Jeton de sécurité (CSRF) absent ou invalide : {html.escape(exc.description)}. "
-            "Rechargez la page et recommencez.</p>",
-            400,
+    def screen_login(self, token: str) -> Principal | None:
+        """Exchange a screen's token for a session and a screen cookie (audited); None when the token is unknown or
+        revoked."""
+        name = screen_for_token(self.engine, token)
+        if name is None:
+            return None
+        who = Principal(name, "viewer", "screen")
+        self.start(who, token_digest(token))
+        g.screen_cookie = token
+        audit.record(
+            self.engine,
+            who=f"écran:{name}",
+            action="screen_login",
+            detail=request.path,
+            address=request.remote_addr,
+            now=self.now(),
         )
+        return who
 
-    @server.route("/login", methods=["GET", "POST"])
-    def login() -> Response:
-        target = _safe_next(request.values.get("next"))
-        if not settings.enabled:
-            return redirect(target)
-        message = ""
-        if request.method == "POST":
-            username = (request.form.get("username") or "").strip()
-            result = authenticate(
-                engine,
-                username,
-                request.form.get("password") or "",
-                request.remote_addr or "",
-                now(),
-                max_failures=settings.lockout_failures,
-                lockout=dt.timedelta(minutes=settings.lockout_minutes),
-            )
-            if result.principal is not None:
-                start(result.principal, result.credential)
-                audit.record(engine, who=username, action="login", detail="", address=request.remote_addr, now=now())
-                return redirect(target)
-            if not result.waiting:  # attempts refused during a wait are counted on the wait, not audited one by one
-                audit.record(
-                    engine,
-                    who=username[:64] or "?",
-                    action="login_throttled" if result.slowed else "login_failed",
-                    detail=result.message,
-                    address=request.remote_addr,
-                    now=now(),
-                )
-            message = result.message
-        return _login_page(message, target, 401 if message else 200)
-
-    @server.post("/logout")
-    def logout() -> Response:
-        who = session.get("sid") and from_session()
+    def end(self) -> Principal | None:
+        """End the session of the request's cookie, if any; returns whose it was (None when it had ended)."""
+        who = session.get("sid") and self.from_session()
         sid = session.get("sid")
         if isinstance(sid, str):
-            end_session(engine, sid)
-            remembered.pop(sid, None)
-        if who:
-            audit.record(engine, who=who.name, action="logout", detail="", address=request.remote_addr, now=now())
-        session.clear()
-        g.screen_cookie = ""  # a screen's browser logged out on purpose forgets its screen too
-        return redirect("/login")
+            end_session(self.engine, sid)
+            self._remembered.pop(sid, None)
+        return who or None
 
 
-def _exchange_screen_token(screen_login: Callable[[str], Principal | None]) -> Response:
+def auth_blueprint(
+    keeper: SessionKeeper, settings: AuthSettings, callback_check: Callable[[object], CallbackCheck], *, https: bool
+) -> Blueprint:
+    """The gate before every request of the app, the cookies after it, the CSRF refusal page, /login and /logout."""
+    blueprint = Blueprint("auth", __name__)
+    blueprint.before_app_request(functools.partial(gate, keeper, settings, callback_check))
+    blueprint.after_app_request(functools.partial(set_cookies, https=https))
+    blueprint.app_errorhandler(CSRFError)(csrf_refused)
+    blueprint.add_url_rule("/login", "login", _view(login, keeper, settings), methods=["GET", "POST"])
+    blueprint.add_url_rule("/logout", "logout", _view(logout, keeper), methods=["POST"])
+    return blueprint
+
+
+def _view(view: Callable[..., BaseResponse], *args: object) -> Callable[[], BaseResponse]:
+    """``view`` with its first arguments bound, keeping its name and module (Flask-WTF's exemptions read them)."""
+    return functools.update_wrapper(functools.partial(view, *args), view)
+
+
+def gate(keeper: SessionKeeper, settings: AuthSettings, callback_check: Callable[[object], CallbackCheck]) -> BaseResponse | None:
+    """Let the request through (None) or answer it: a refusal, a redirect to /login, or a screen token's exchange.
+    Sets ``g.principal`` for ``current()``."""
+    path = request.path
+    if path.startswith(PUBLIC_PREFIXES):
+        return None
+    if settings.enabled and request.method == "GET" and path.startswith("/wall") and "token" in request.args:
+        return _exchange_screen_token(keeper)
+    who = g.principal = keeper.principal()
+    if path.startswith("/_dash-update-component"):
+        return _callback_gate(who, callback_check(request.get_json(silent=True)))
+    if path.startswith(DASH_INTERNAL):
+        return None if who else _json_refusal(who)
+    if path.startswith(("/api/", "/explorer/export")):
+        return None if allows(who.role if who else None, endpoint_role(path)) else _json_refusal(who)
+    if path == "/logout":
+        return None
+    return _page_gate(who, path)
+
+
+def _callback_gate(who: Principal | None, check: CallbackCheck) -> BaseResponse | None:
+    """A Dash callback: unknown (400), refused for the role (401/403), malformed (400), or let through."""
+    if check.role is None:
+        return _json_error("requête de mise à jour inconnue", 400)
+    if not allows(who.role if who else None, check.role):
+        return _json_refusal(who)
+    return None if check.well_formed else _json_error("requête de mise à jour mal formée", 400)
+
+
+def _page_gate(who: Principal | None, path: str) -> BaseResponse | None:
+    """A page: nobody logged in goes to /login (and comes back after); a role too low gets the refusal page."""
+    if who is None:
+        return redirect(f"/login?next={quote(request.full_path.rstrip('?'))}")
+    needed = page_role(path)
+    if not allows(who.role, needed):
+        return _refused_page(who, needed)
+    return None
+
+
+def set_cookies(response: Response, *, https: bool) -> Response:
+    """Give pages the CSRF token that Dash's renderer (and vigie.js) send back as X-CSRFToken; keep or drop
+    the screen cookie."""
+    if response.mimetype == "text/html":
+        response.set_cookie("_csrf_token", generate_csrf(), samesite="Lax", httponly=False, secure=https)
+    token = g.get("screen_cookie")
+    if token:
+        response.set_cookie(
+            SCREEN_COOKIE,
+            token,
+            max_age=SCREEN_COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=https,
+        )
+    elif token == "":
+        response.delete_cookie(SCREEN_COOKIE)
+    return response
+
+
+def csrf_refused(exc: CSRFError) -> Response:
+    """The page for a POST whose CSRF token is missing or invalid (400)."""
+    return _page(
+        "Requête refusée",
+        f"<p>Jeton de sécurité (CSRF) absent ou invalide : {html.escape(exc.description)}. Rechargez la page et recommencez.</p>",
+        400,
+    )
+
+
+def login(keeper: SessionKeeper, settings: AuthSettings) -> BaseResponse:
+    """/login: the form (GET), or a login attempt (POST), audited unless refused during a wait."""
+    target = _safe_next(request.values.get("next"))
+    if not settings.enabled:
+        return redirect(target)
+    message = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        result = authenticate(
+            keeper.engine,
+            username,
+            request.form.get("password") or "",
+            request.remote_addr or "",
+            keeper.now(),
+            max_failures=settings.lockout_failures,
+            lockout=dt.timedelta(minutes=settings.lockout_minutes),
+        )
+        if result.principal is not None:
+            keeper.start(result.principal, result.credential)
+            audit.record(keeper.engine, who=username, action="login", detail="", address=request.remote_addr, now=keeper.now())
+            return redirect(target)
+        if not result.waiting:  # attempts refused during a wait are counted on the wait, not audited one by one
+            audit.record(
+                keeper.engine,
+                who=username[:64] or "?",
+                action="login_throttled" if result.slowed else "login_failed",
+                detail=result.message,
+                address=request.remote_addr,
+                now=keeper.now(),
+            )
+        message = result.message
+    return _login_page(message, target, 401 if message else 200)
+
+
+def logout(keeper: SessionKeeper) -> BaseResponse:
+    """/logout (POST): end the session (audited), and make a screen's browser forget its screen too."""
+    who = keeper.end()
+    if who:
+        audit.record(keeper.engine, who=who.name, action="logout", detail="", address=request.remote_addr, now=keeper.now())
+    session.clear()
+    g.screen_cookie = ""  # a screen's browser logged out on purpose forgets its screen too
+    return redirect("/login")
+
+
+def _exchange_screen_token(keeper: SessionKeeper) -> BaseResponse:
     """``/wall?…&token=T``: log the screen in, then send the browser to the same address without the token."""
     query = [(k, v) for k, v in parse_qsl(request.query_string.decode("utf-8"), keep_blank_values=True) if k != "token"]
     clean = request.path + ("?" + urlencode(query) if query else "")
-    who = screen_login(request.args.get("token") or "")
+    who = keeper.screen_login(request.args.get("token") or "")
     response = redirect(clean if who is not None else f"/login?next={quote(clean)}")
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -1,0 +1,114 @@
+"""The ``users`` and ``screen_tokens`` tables: who may log in, with which credential.
+
+Only rows are read and written here; the policy (names, roles, password strength, hashing) is
+``dashboard.auth.accounts``'s. Every change of a credential ends the account's sessions in the same
+transaction, so no session outlives the credential it was opened with. Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, delete, insert, select, update
+
+from store import schema
+from store.sessions import end_sessions
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A user's password hash (scrypt, by Werkzeug) and role."""
+
+    password_hash: str
+    role: str
+
+
+class Accounts:
+    """Reads and writes of the ``users`` and ``screen_tokens`` tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- users ----------------------------------------------------------------------------
+    def add_user(self, username: str, password_hash: str, role: str, now: dt.datetime) -> bool:
+        """Create a user, ending any session left under that name; False (and nothing written) when the name
+        is taken."""
+        u = schema.users
+        with self.engine.begin() as conn:
+            if conn.execute(select(u.c.username).where(u.c.username == username)).first():
+                return False
+            end_sessions(conn, "user", username)
+            conn.execute(insert(u).values(username=username, password_hash=password_hash, role=role, created_at=now))
+        return True
+
+    def set_password_hash(self, username: str, password_hash: str) -> int | None:
+        """Replace a user's password hash and end the user's sessions; returns how many ended, None when there is
+        no such user (nothing written)."""
+        u = schema.users
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(u).where(u.c.username == username).values(password_hash=password_hash)).rowcount
+            if changed == 0:
+                return None
+            return end_sessions(conn, "user", username)
+
+    def remove_user(self, username: str) -> bool:
+        """Delete a user and end the user's sessions; False when there is no such user (nothing written)."""
+        u = schema.users
+        with self.engine.begin() as conn:
+            if conn.execute(delete(u).where(u.c.username == username)).rowcount == 0:
+                return False
+            end_sessions(conn, "user", username)
+        return True
+
+    def credential(self, username: str) -> Credential | None:
+        """The user's password hash and role, or None when there is no such user."""
+        u = schema.users
+        with self.engine.connect() as conn:
+            row = conn.execute(select(u.c.password_hash, u.c.role).where(u.c.username == username)).first()
+        return None if row is None else Credential(row.password_hash, row.role)
+
+    def users(self) -> pd.DataFrame:
+        """Every user by name: username, role, created_at (UTC)."""
+        u = schema.users
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(u.c.username, u.c.role, u.c.created_at).order_by(u.c.username)).all()
+        return pd.DataFrame(rows, columns=["username", "role", "created_at"])
+
+    # --- wall screens' tokens -------------------------------------------------------------
+    def add_screen_token(self, name: str, token_sha256: str, now: dt.datetime) -> bool:
+        """Give a screen a new token (replacing a revoked one) and end the screen's sessions; False (and nothing
+        written) when the screen already has an active token."""
+        t = schema.screen_tokens
+        with self.engine.begin() as conn:
+            existing = conn.execute(select(t.c.revoked_at).where(t.c.name == name)).first()
+            if existing is not None and existing.revoked_at is None:
+                return False
+            conn.execute(delete(t).where(t.c.name == name))
+            end_sessions(conn, "screen", name)
+            conn.execute(insert(t).values(name=name, token_sha256=token_sha256, created_at=now, revoked_at=None))
+        return True
+
+    def revoke_screen_token(self, name: str, now: dt.datetime) -> int:
+        """Revoke a screen's active token and end the screen's sessions (even when no token was active);
+        returns how many tokens were revoked (0 or 1)."""
+        t = schema.screen_tokens
+        with self.engine.begin() as conn:
+            done = conn.execute(update(t).where(t.c.name == name, t.c.revoked_at.is_(None)).values(revoked_at=now)).rowcount
+            end_sessions(conn, "screen", name)
+        return int(done)
+
+    def screen_tokens(self) -> pd.DataFrame:
+        """Every screen token by name: name, created_at, revoked_at (UTC; null while active)."""
+        t = schema.screen_tokens
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.c.name, t.c.created_at, t.c.revoked_at).order_by(t.c.name)).all()
+        return pd.DataFrame(rows, columns=["name", "created_at", "revoked_at"])
+
+    def screen_for_token(self, token_sha256: str) -> str | None:
+        """The name of the screen whose active token has this digest, or None (unknown or revoked)."""
+        t = schema.screen_tokens
+        with self.engine.connect() as conn:
+            name = conn.execute(select(t.c.name).where(t.c.token_sha256 == token_sha256, t.c.revoked_at.is_(None))).scalar()
+        return None if name is None else str(name)
