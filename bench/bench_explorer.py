@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from dashboard import ids  # noqa: E402
+from dashboard.explorer.navigation import navigate_to  # noqa: E402
 from dashboard.explorer.state import ExplorerQuery, parse_search  # noqa: E402
 from dashboard.pages import explorer  # noqa: E402
 from domain.business_days import BusinessCalendar  # noqa: E402
@@ -86,11 +87,11 @@ def main() -> None:
         service = rng.choice(services)
         own = list(catalog.loc[catalog["service"] == service, "code"])
         query = ExplorerQuery(
-            periode=rng.choice(["7j", "30j", "90j", "365j"]),
+            period=rng.choice(["7j", "30j", "90j", "365j"]),
             region=rng.choice([None, *REGIONS]),
-            canal=rng.choice([None, "en_ligne", "guichet"]),
-            dossiers=rng.choice(["en_cours", "deposes", "clos", "hors_delai"]),
-            pas=rng.choice(["jour", "semaine"]),
+            channel=rng.choice([None, "en_ligne", "guichet"]),
+            population=rng.choice(["en_cours", "deposes", "clos", "hors_delai"]),
+            step=rng.choice(["jour", "semaine"]),
         )
         if i % 2 == 0:  # a filter change: a new period/region/channel/population at the top level
             kind, search = "filtre", query.to_search()
@@ -99,12 +100,12 @@ def main() -> None:
             before = query.with_(service=service).to_search()
             click = {"points": [{"customdata": rng.choice(own)}]}
             inputs = [None] * 9 + [click, None]
-            search = explorer.navigate_to(ids.EXPLORER_BARS, (*inputs, before), kpis, now)
+            search = navigate_to(ids.EXPLORER_BARS, (*inputs, before), catalog, now)
         started = time.perf_counter()
-        explorer.layout(search, kpis, now)
+        explorer.render(search, kpis, catalog, now)
         parsed = parse_search(search, catalog, now)
         as_of, days = parsed.window(now)
-        page = explorer.grid_page(kpis.cases(as_of, days, parsed.filters, parsed.dossiers), {"startRow": 0, "endRow": 50})
+        page = explorer.grid_page(kpis.cases(as_of, days, parsed.filters, parsed.population), {"startRow": 0, "endRow": 50})
         times[kind].append(time.perf_counter() - started)
         if args.verbose:
             print(f"  {kind:<16} {times[kind][-1] * 1000:6.0f} ms  {page['rowCount']:>8,} rows  /explorer{search}")

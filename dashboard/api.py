@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -14,6 +16,7 @@ from dashboard.screens import HeartbeatError, list_screens, record_heartbeat
 from kpis.document import KpiParameterError, parse_as_of, parse_days
 from kpis.filters import parse_filters
 from service.kpi_service import KpiService
+from store.reader import Reader
 
 MASKED = "•••"
 
@@ -22,7 +25,11 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, allow_nan=False), status=status, mimetype="application/json")
 
 
-def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
+def register_api(
+    server: Flask, reader: Reader, kpis: KpiService, catalog: pd.DataFrame, now: Callable[[], dt.datetime], boot: str = ""
+) -> None:
+    """/api/screens (heartbeats and the list), /healthz, /api/kpis and the series; ``catalog`` checks the filters."""
+
     @server.post("/api/screens/heartbeat")
     def heartbeat() -> Response:
         """A wall screen says it is alive; only the screen's own session may speak for it.
@@ -39,9 +46,9 @@ def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
             return _json({"error": "seul l'écran lui-même peut signaler son activité (session d'écran requise)"}, 403)
         try:
             record_heartbeat(
-                kpis.reader.engine,
+                reader.engine,
                 payload,
-                now=kpis.now(),
+                now=now(),
                 address=request.remote_addr,
                 user_agent=request.headers.get("User-Agent"),
             )
@@ -51,7 +58,7 @@ def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
 
     @server.get("/api/screens")
     def screens() -> Response:
-        frame = list_screens(kpis.reader.engine, kpis.now())
+        frame = list_screens(reader.engine, now())
         return _json({"screens": _records(frame.drop(columns=["user_agent"], errors="ignore"))})
 
     @server.get("/healthz")
@@ -63,18 +70,19 @@ def register_api(server: Flask, kpis: KpiService, boot: str = "") -> None:
     def api_kpis() -> Response:
         """The KPI document; ``service``, ``procedure``, ``region`` and ``channel`` narrow the cases counted."""
         try:
-            as_of = parse_as_of(request.args.get("as_of"), kpis.now()) if request.args.get("as_of") else None
+            as_of = parse_as_of(request.args.get("as_of"), now()) if request.args.get("as_of") else None
             days = parse_days(request.args.get("days"))
-            filters = parse_filters(request.args.to_dict(), kpis.catalog)
+            filters = parse_filters(request.args.to_dict(), catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
         answer = _json(kpis.document(as_of, days, filters))
-        if kpis.reader.outage is not None:  # same JSON contract; the staleness goes in headers
-            answer.headers["X-Vigie-Store"] = f"unreachable since {kpis.reader.outage.since.isoformat()}"
+        outage = reader.outage
+        if outage is not None:  # same JSON contract; the staleness goes in headers
+            answer.headers["X-Vigie-Store"] = f"unreachable since {outage.since.isoformat()}"
             answer.headers["Warning"] = '110 - "Response is Stale"'
         return answer
 
-    register_series(server, kpis)
+    register_series(server, kpis, now)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -103,9 +111,9 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     return json.loads(out.to_json(orient="records", force_ascii=False, date_format="iso"))
 
 
-def register_series(server: Flask, kpis: KpiService) -> None:
+def register_series(server: Flask, kpis: KpiService, now: Callable[[], dt.datetime]) -> None:
     def params() -> pd.Timestamp | None:
-        return parse_as_of(request.args.get("as_of"), kpis.now()) if request.args.get("as_of") else None
+        return parse_as_of(request.args.get("as_of"), now()) if request.args.get("as_of") else None
 
     @server.get("/api/series/daily")
     def api_daily() -> Response:

@@ -15,9 +15,10 @@ import pytest
 from dash import no_update
 
 from dashboard import create_app, ids
+from dashboard.explorer.grid import grid_page
+from dashboard.explorer.navigation import navigate_to
 from dashboard.explorer.state import ExplorerQueryError, parse_search
 from dashboard.pages import explorer
-from dashboard.pages.explorer import grid_page, navigate_to
 from domain.business_days import BusinessCalendar
 from service.kpi_service import KpiService
 from store.reader import Reader
@@ -102,13 +103,13 @@ def test_custom_periods_out_of_range_get_a_french_notice_on_the_page(service, ca
     with pytest.raises(ExplorerQueryError) as caught:
         parse_search(search, catalog, NOW)
     assert all(w in str(caught.value) for w in words), str(caught.value)
-    page = explorer.layout(search, service, NOW)  # what the router shows: the explorer's notice, not a 500
+    page = explorer.render(search, service, catalog, NOW)  # what the router shows: the explorer's notice, not a 500
     notice = _find(page, ids.EXPLORER_ERROR)
     assert notice is not None and all(w in str(notice.children[1].children) for w in words)
 
 
-def test_the_earliest_custom_period_is_shown(service) -> None:
-    page = explorer.layout("?periode=perso&du=1970-01-01&au=1970-01-31", service, NOW)
+def test_the_earliest_custom_period_is_shown(service, catalog) -> None:
+    page = explorer.render("?periode=perso&du=1970-01-01&au=1970-01-31", service, catalog, NOW)
     assert _find(page, ids.EXPLORER_ERROR) is None and _find(page, ids.EXPLORER_GRID) is not None
 
 
@@ -201,13 +202,13 @@ def test_well_formed_parts_of_a_request_still_apply() -> None:
     assert {r["region"] for r in page["rowData"]} == {"Kara"} and page["rowData"][0]["business_days"] == 16
 
 
-def test_the_grid_callback_answers_crafted_requests(service) -> None:
+def test_the_grid_callback_answers_crafted_requests(service, catalog) -> None:
     """The rows callback's logic, with the real KPI service: crafted requests and URLs, no exception."""
-    first = explorer.grid_rows({"startRow": 0, "endRow": 50}, "", service, NOW)
+    first = explorer.grid_rows({"startRow": 0, "endRow": 50}, "", service, catalog, NOW)
     assert first["rowCount"] > 0
-    assert explorer.grid_rows({"startRow": "x", "sortModel": {"a": 1}}, "", service, NOW) == first
-    assert explorer.grid_rows({"startRow": 0}, 12, service, NOW) == {"rowData": [], "rowCount": 0}  # a crafted URL
-    assert explorer.grid_rows({"startRow": 0}, "?periode=perso&du=0001-01-01&au=0001-01-02", service, NOW) == {
+    assert explorer.grid_rows({"startRow": "x", "sortModel": {"a": 1}}, "", service, catalog, NOW) == first
+    assert explorer.grid_rows({"startRow": 0}, 12, service, catalog, NOW) == {"rowData": [], "rowCount": 0}  # a crafted URL
+    assert explorer.grid_rows({"startRow": 0}, "?periode=perso&du=0001-01-01&au=0001-01-02", service, catalog, NOW) == {
         "rowData": [],
         "rowCount": 0,
     }
@@ -239,14 +240,14 @@ CONTROLS = [
         (ids.EXPLORER_SERVICE, ["CEET"]),
     ],
 )
-def test_crafted_navigation_inputs_change_nothing(service, trigger: str, value: object) -> None:
+def test_crafted_navigation_inputs_change_nothing(catalog, trigger: str, value: object) -> None:
     values = tuple(value if i == trigger else None for i in CONTROLS)
-    assert navigate_to(trigger, (*values, "?service=CEET"), service, NOW) is no_update
+    assert navigate_to(trigger, (*values, "?service=CEET"), catalog, NOW) is no_update
 
 
-def test_an_unknown_procedure_lands_on_the_french_notice(service) -> None:
+def test_an_unknown_procedure_lands_on_the_french_notice(service, catalog) -> None:
     values = tuple("XX-1" if i == ids.EXPLORER_PROCEDURE else None for i in CONTROLS)
-    search = navigate_to(ids.EXPLORER_PROCEDURE, (*values, ""), service, NOW)
+    search = navigate_to(ids.EXPLORER_PROCEDURE, (*values, ""), catalog, NOW)
     assert search == "?procedure=XX-1"
-    notice = _find(explorer.layout(search, service, NOW), ids.EXPLORER_ERROR)
+    notice = _find(explorer.render(search, service, catalog, NOW), ids.EXPLORER_ERROR)
     assert notice is not None and "procédure inconnue" in str(notice.children[1].children)

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from dashboard import ids
 from dashboard.explorer.export import to_csv, to_xlsx
+from dashboard.explorer.grid import grid_page
+from dashboard.explorer.navigation import navigate_to
 from dashboard.explorer.state import ExplorerQuery, ExplorerQueryError, parse_search
-from dashboard.pages.explorer import grid_page, navigate_to
 from domain.business_days import BusinessCalendar
 from domain.model import CHANNELS, REGIONS
 from kpis.case_state import prepare, state_at
@@ -33,9 +34,11 @@ CAL = BusinessCalendar("TG")
 def test_url_state_round_trips(catalog) -> None:
     queries = [
         ExplorerQuery(),
-        ExplorerQuery(periode="7j", service="CEET", procedure="CEET-BT", region="Kara", canal="en_ligne"),
-        ExplorerQuery(periode="perso", du=dt.date(2026, 10, 1), au=dt.date(2026, 10, 31), dossiers="hors_delai", pas="semaine"),
-        ExplorerQuery(vue="charge", service="ARSE"),
+        ExplorerQuery(period="7j", service="CEET", procedure="CEET-BT", region="Kara", channel="en_ligne"),
+        ExplorerQuery(
+            period="perso", start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31), population="hors_delai", step="semaine"
+        ),
+        ExplorerQuery(view="charge", service="ARSE"),
     ]
     for query in queries:
         search = query.to_search()
@@ -97,13 +100,6 @@ def test_a_procedure_alone_brings_its_service(catalog) -> None:
     assert parse_search("?procedure=CEET-BT", catalog, NOW).service == "CEET"
 
 
-class _Kpis:
-    """The one attribute navigate_to reads."""
-
-    def __init__(self, catalog: pd.DataFrame) -> None:
-        self.catalog = catalog
-
-
 def _inputs(trigger: str, value: object) -> list[object]:
     order = [
         ids.EXPLORER_PERIOD,
@@ -126,21 +122,20 @@ def _click(name: str) -> dict:
 
 
 def test_clicks_drill_down_and_cross_filter(catalog) -> None:
-    kpis = _Kpis(catalog)
-    step = navigate_to(ids.EXPLORER_BARS, (*_inputs(ids.EXPLORER_BARS, _click("CEET")), "?periode=7j"), kpis, NOW)
+    step = navigate_to(ids.EXPLORER_BARS, (*_inputs(ids.EXPLORER_BARS, _click("CEET")), "?periode=7j"), catalog, NOW)
     assert step == "?periode=7j&service=CEET"
-    step = navigate_to(ids.EXPLORER_BARS, (*_inputs(ids.EXPLORER_BARS, _click("CEET-BT")), step), kpis, NOW)
+    step = navigate_to(ids.EXPLORER_BARS, (*_inputs(ids.EXPLORER_BARS, _click("CEET-BT")), step), catalog, NOW)
     assert step == "?periode=7j&service=CEET&procedure=CEET-BT"
-    region = navigate_to(ids.EXPLORER_REGIONS, (*_inputs(ids.EXPLORER_REGIONS, _click("Kara")), step), kpis, NOW)
+    region = navigate_to(ids.EXPLORER_REGIONS, (*_inputs(ids.EXPLORER_REGIONS, _click("Kara")), step), catalog, NOW)
     assert region == step + "&region=Kara"
-    assert navigate_to(ids.EXPLORER_REGIONS, (*_inputs(ids.EXPLORER_REGIONS, _click("Kara")), region), kpis, NOW) == step
+    assert navigate_to(ids.EXPLORER_REGIONS, (*_inputs(ids.EXPLORER_REGIONS, _click("Kara")), region), catalog, NOW) == step
     # another service drops a procedure that is not its own; choosing a procedure brings its service
-    other = navigate_to(ids.EXPLORER_SERVICE, (*_inputs(ids.EXPLORER_SERVICE, "ARSE"), step), kpis, NOW)
+    other = navigate_to(ids.EXPLORER_SERVICE, (*_inputs(ids.EXPLORER_SERVICE, "ARSE"), step), catalog, NOW)
     assert other == "?periode=7j&service=ARSE"
-    assert navigate_to(ids.EXPLORER_PROCEDURE, (*_inputs(ids.EXPLORER_PROCEDURE, "CEET-MT"), ""), kpis, NOW) == (
+    assert navigate_to(ids.EXPLORER_PROCEDURE, (*_inputs(ids.EXPLORER_PROCEDURE, "CEET-MT"), ""), catalog, NOW) == (
         "?service=CEET&procedure=CEET-MT"
     )
-    custom = navigate_to(ids.EXPLORER_PERIOD, (*_inputs(ids.EXPLORER_PERIOD, "perso"), ""), kpis, NOW)
+    custom = navigate_to(ids.EXPLORER_PERIOD, (*_inputs(ids.EXPLORER_PERIOD, "perso"), ""), catalog, NOW)
     assert custom == "?periode=perso&du=2026-10-22&au=2026-11-20"
 
 

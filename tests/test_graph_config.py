@@ -14,7 +14,7 @@ from dash import dcc
 
 from dashboard import graph_config
 from dashboard.pages import case, explorer, wall
-from dashboard.pages.explorer import layout as explorer_layout
+from dashboard.pages.explorer import render as explorer_layout
 from domain.business_days import BusinessCalendar
 from service.kpi_service import KpiService
 from store.reader import Reader
@@ -61,11 +61,11 @@ def test_every_graph_the_pages_build_uses_a_shared_config(service) -> None:
     story = service.case_story("src", "c1")
     assert story is not None
     built = [
-        explorer_layout("", service, NOW),
-        explorer_layout("?service=CEET&procedure=CEET-ABO&pas=semaine", service, NOW),
-        explorer_layout("?vue=charge", service, NOW),
-        case.layout(story, "Abonnement"),
-        *wall.views(service),
+        explorer_layout("", service, service.catalog, NOW),
+        explorer_layout("?service=CEET&procedure=CEET-ABO&pas=semaine", service, service.catalog, NOW),
+        explorer_layout("?vue=charge", service, service.catalog, NOW),
+        case.story_page(story, "Abonnement"),
+        *wall.views(service, service.catalog),
     ]
     graphs = [g for part in built for g in _graphs(part)]
     assert len(graphs) >= 15  # three explorer views, a timeline, the wall's panels and trend lines

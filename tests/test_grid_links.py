@@ -126,12 +126,16 @@ def test_the_link_the_renderer_builds_opens_that_very_case(app_with, case_id: st
     assert href.count("/") == 4 and "evil.example" not in href.split("/explorer/case/")[0]
     client = app_with.server.test_client()
     client.get("/")  # the page gives the CSRF cookie the renderer sends back
+    address = [
+        {"id": "_pages_location", "property": "pathname", "value": href},
+        {"id": "_pages_location", "property": "search", "value": ""},
+    ]
     body = {
-        "output": "page.children",
-        "outputs": {"id": "page", "property": "children"},
-        "inputs": [{"id": "url", "property": "pathname", "value": href}, {"id": "url", "property": "search", "value": ""}],
-        "changedPropIds": ["url.pathname"],
-        "state": [],
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": address,
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": address,
     }
     response = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
     assert response.status_code == 200

@@ -21,6 +21,8 @@ from domain.config import ConfigError, parse_settings
 from tests.support import PASSWORD, call, login, secured_app
 
 ROOT = Path(__file__).resolve().parent.parent
+ROUTER = ".._pages_content.children..._pages_store.data.."  # Dash pages' router
+ROUTER_OUTPUTS = [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}]
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ def app(sqlite_store, catalog, clock):  # type: ignore[no-untyped-def]
 def test_a_callback_needs_the_role_of_what_the_server_declared_not_what_the_request_lists(app) -> None:
     """The explorer's navigation writes the URL (viewer) from explorer-* inputs (manager). A viewer who sends the
     URL output alone, without those inputs, used to pass the gate on the ids it chose to list."""
-    navigation = next(key for key in app.callback_map if key.startswith("url."))
+    navigation = next(key for key in app.callback_map if key.startswith("_pages_location."))
     viewer = login(app, "lea")
     assert call(viewer, navigation, []).status_code == 403
     manager = login(app, "marc")
@@ -47,10 +49,10 @@ def test_a_callback_needs_the_role_of_what_the_server_declared_not_what_the_requ
         [],
         "texte",
         {"output": 5},
-        {"output": "page.children"},
-        {"output": "page.children", "outputs": {"id": "page", "property": "children"}, "inputs": "x"},
-        {"output": "page.children", "outputs": {"id": "page", "property": "children"}, "inputs": [1, 2]},
-        {"output": "page.children", "outputs": {"id": "page", "property": "children"}, "inputs": [{"id": "url"}] * 2},
+        {"output": ROUTER},
+        {"output": ROUTER, "outputs": ROUTER_OUTPUTS, "inputs": "x"},
+        {"output": ROUTER, "outputs": ROUTER_OUTPUTS, "inputs": [1, 2]},
+        {"output": ROUTER, "outputs": ROUTER_OUTPUTS, "inputs": [{"id": "_pages_location"}] * 2},
         {"output": "nulle-part.children", "outputs": {}, "inputs": []},
     ],
 )

@@ -35,7 +35,7 @@ def test_readiness_follows_the_store_and_the_sources(sqlite_source, sqlite_store
 
 def test_an_unreachable_store_is_not_ready(catalog, clock) -> None:
     reader = Reader(create_store_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"))
-    ready, body = readiness(KpiService(reader, catalog, BusinessCalendar("TG"), clock), clock())
+    ready, body = readiness(reader, clock())
     assert not ready and body["store"].startswith("injoignable")
 
 
@@ -65,11 +65,16 @@ def test_a_store_down_before_anything_was_read_gets_a_french_503(catalog, clock)
     client = create_app(reader, KpiService(reader, catalog, BusinessCalendar("TG"), clock), clock).server.test_client()
     api = client.get("/api/kpis")
     assert api.status_code == 503 and api.get_json()["error"].startswith("La base de données de Vigie ne répond pas")
+    address = [
+        {"id": "_pages_location", "property": "pathname", "value": "/"},
+        {"id": "_pages_location", "property": "search", "value": ""},
+    ]
     body = {
-        "output": "page.children",
-        "outputs": {"id": "page", "property": "children"},
-        "inputs": [{"id": "url", "property": "pathname", "value": "/"}, {"id": "url", "property": "search", "value": ""}],
-        "changedPropIds": ["url.pathname"],
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": address,
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": address,
     }
     routed = client.post("/_dash-update-component", json=body, headers=csrf_headers(client, "/"))
     assert routed.status_code == 503 and "réessayez" in routed.get_json()["error"]

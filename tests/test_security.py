@@ -52,6 +52,8 @@ def ids_in(tree: object) -> list[object]:
     return []
 
 
+#: Dash pages' router: the page and its title from the address (pathname and search, also passed as state).
+ROUTER = ".._pages_content.children..._pages_store.data.."
 PAGES = ["/", "/wall", "/explorer", "/explorer?service=CEET", "/explorer/case/src/A", "/sources", "/ecrans", "/utilisateurs"]
 ENDPOINTS = [
     "/api/kpis",
@@ -107,18 +109,20 @@ def test_every_page_and_endpoint_checks_the_role(app, user) -> None:
 def test_every_callback_is_refused_below_its_role(app) -> None:
     """Each registered callback, called directly with its own inputs, by each role: refused below the role of
     the components it reads and writes, let through at or above it."""
+    app.server.test_client().get("/login")  # Dash pages adds its router's callbacks on the first request
     callbacks = app.callback_map
     assert len(callbacks) >= 8
     # by first output id: what each callback must need (a new callback must be added here, deliberately)
     expected_roles = {
-        "page": "viewer",
+        "_pages_content": "viewer",
+        "_pages_dummy": "viewer",
         "sources-table": "admin",
         "wall-playlist": "viewer",
         "wall-version": "viewer",
         "view-ensemble": "viewer",
         "wall-view-title": "viewer",
         "screens-table": "admin",
-        "url": "manager",
+        "_pages_location": "manager",
         "explorer-grid": "manager",
     }
     for user, role in USERS.items():
@@ -144,25 +148,22 @@ def test_a_viewer_gets_nothing_from_the_explorer_callbacks(app) -> None:
         [{"id": "explorer-grid", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 50}}],
     )
     assert grid.status_code == 403 and b"rowData" not in grid.data
-    page = call(
-        client,
-        "page.children",
-        [{"id": "url", "property": "pathname", "value": "/explorer"}, {"id": "url", "property": "search", "value": ""}],
-    )
+    address = [
+        {"id": "_pages_location", "property": "pathname", "value": "/explorer"},
+        {"id": "_pages_location", "property": "search", "value": ""},
+    ]
+    page = call(client, ROUTER, address, state=address)
     assert page.status_code == 200 and "Accès refusé" in texts(page.get_json())
     assert "explorer-grid" not in ids_in(page.get_json())
 
 
 def test_the_router_builds_the_explorer_for_a_manager(app) -> None:
     client = login(app, "marc")
-    page = call(
-        client,
-        "page.children",
-        [
-            {"id": "url", "property": "pathname", "value": "/explorer"},
-            {"id": "url", "property": "search", "value": "?service=Nulle-part"},
-        ],
-    )
+    address = [
+        {"id": "_pages_location", "property": "pathname", "value": "/explorer"},
+        {"id": "_pages_location", "property": "search", "value": "?service=Nulle-part"},
+    ]
+    page = call(client, ROUTER, address, state=address)
     assert page.status_code == 200 and any("service inconnu" in t for t in texts(page.get_json()))
 
 
@@ -170,8 +171,8 @@ def test_requests_without_csrf_token_are_refused(app) -> None:
     client = app.server.test_client()
     assert client.post("/login", data={"username": "marc", "password": PASSWORD}).status_code == 400
     client = login(app, "marc")
-    assert call(client, "page.children", [], token=None).status_code == 400
-    assert call(client, "page.children", [], token="forged").status_code == 400
+    assert call(client, ROUTER, [], token=None).status_code == 400
+    assert call(client, ROUTER, [], token="forged").status_code == 400
     assert client.post("/logout").status_code == 400
     assert client.post("/api/screens/heartbeat", json={"screen": "x"}).status_code == 400
 
@@ -237,14 +238,11 @@ def test_viewers_see_no_agent_names(app) -> None:
 def test_audit_log_records_logins_exports_and_case_views(app, sqlite_store) -> None:
     client = login(app, "marc")
     assert client.get("/explorer/export.csv?service=CEET").status_code == 200
-    call(
-        client,
-        "page.children",
-        [
-            {"id": "url", "property": "pathname", "value": "/explorer/case/src/A"},
-            {"id": "url", "property": "search", "value": ""},
-        ],
-    )
+    address = [
+        {"id": "_pages_location", "property": "pathname", "value": "/explorer/case/src/A"},
+        {"id": "_pages_location", "property": "search", "value": ""},
+    ]
+    call(client, ROUTER, address, state=address)
     log = audit.recent(sqlite_store.engine)
     actions = set(zip(log["username"], log["action"], strict=True))
     assert {("marc", "login"), ("marc", "export"), ("marc", "case_view")} <= actions

@@ -71,7 +71,7 @@ def test_freshness_chips_banner_and_staleness() -> None:
 
 
 def test_views_show_the_engine_numbers(service) -> None:
-    ensemble, structures, delais, alertes = views(service)
+    ensemble, structures, delais, alertes = views(service, service.catalog)
     doc = service.document(None, 7)
     backlog = find(ensemble, id="tile-backlog", className="value")
     assert backlog.children == fr_number(doc["overall"]["backlog"])
@@ -142,9 +142,9 @@ def test_new_breaches_are_the_procedures_that_got_worse() -> None:
 
 
 def test_alerts_view_highlights_new_breaches(service) -> None:
-    *_, alertes = views(service, ["CEET-ABO"])
+    *_, alertes = views(service, service.catalog, ["CEET-ABO"])
     assert "⚠ Nouveaux dépassements : CEET-ABO" in str(alertes)
-    *_, calm = views(service, [])
+    *_, calm = views(service, service.catalog, [])
     assert "Nouveaux dépassements" not in str(calm)
 
 
@@ -269,7 +269,7 @@ def test_changes_send_nothing_a_patch_or_the_whole_view(service) -> None:
 
     from dashboard.pages.wall import changes
 
-    content = views(service)
+    content = views(service, service.catalog)
     first, digests = changes(content, None)
     assert all(part is not no_update for part in first)  # a screen's first load gets everything
     same, _ = changes(content, digests)

@@ -35,8 +35,8 @@ ENDPOINT_ROLES: tuple[tuple[str, str], ...] = (
 
 #: Dash component-id prefixes -> the least role that may run a callback that reads or writes them.
 CALLBACK_ROLES: tuple[tuple[str, str], ...] = (
-    ("page", "viewer"),  # the router checks the path's role itself
-    ("url", "viewer"),  # the address bar: the explorer's navigation is closed by its explorer-* inputs
+    ("_pages_", "viewer"),  # Dash pages: the router (it checks the path's role itself), the address bar (the explorer's
+    # navigation is closed by its explorer-* inputs), the page title
     ("wall", "viewer"),
     ("view-", "viewer"),  # the wall's views
     ("home-", "viewer"),

@@ -1,1 +1,1 @@
-"""The managers' explorer: URL state, figures and exports (pages/explorer.py wires them)."""
+"""The managers' explorer: URL state, navigation, the case grid, figures and exports (pages/explorer.py wires them)."""

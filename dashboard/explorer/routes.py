@@ -59,29 +59,37 @@ def too_many_rows(found: int, limit: int, search: str) -> Response:
 
 
 def register_exports(
-    server: Flask, kpis: KpiService, engine: Engine, now: Callable[[], dt.datetime], *, max_rows: int = 200_000
+    server: Flask,
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    engine: Engine,
+    now: Callable[[], dt.datetime],
+    *,
+    max_rows: int = 200_000,
 ) -> None:
+    """/explorer/export.csv and .xlsx: ``catalog`` checks the URL's filters, ``engine`` keeps the audit log."""
+
     @server.get("/explorer/export.<kind>")
     def export(kind: str) -> Response:
         if kind not in ("csv", "xlsx"):
             return Response("Format d'export inconnu (attendu : csv ou xlsx).", 404, mimetype="text/plain")
         search = "?" + request.query_string.decode("utf-8") if request.query_string else ""
         try:
-            query = parse_search(search, kpis.catalog, now())
+            query = parse_search(search, catalog, now())
         except ExplorerQueryError as exc:
             return Response(f"Export impossible : {exc}", 400, mimetype="text/plain")
         as_of, days = query.window(now())
         at = as_of if as_of is not None else pd.Timestamp(now()).tz_convert("UTC")
-        rows = kpis.cases(as_of, days, query.filters, query.dossiers)  # the same cached list as the page
+        rows = kpis.cases(as_of, days, query.filters, query.population)  # the same cached list as the page
         search = query.to_search()
         if len(rows) > max_rows:
             return too_many_rows(len(rows), max_rows, search)
         who = current()
         name = who.name if who else "?"
         header = export_header(search, at, days, len(rows), name)
-        header.insert(5, ("Population", POPULATION_LABELS[query.dossiers]))
-        if query.periode != "perso":
-            header.insert(5, ("Période", PERIOD_LABELS[query.periode]))
+        header.insert(5, ("Population", POPULATION_LABELS[query.population]))
+        if query.period != "perso":
+            header.insert(5, ("Période", PERIOD_LABELS[query.period]))
         body = to_csv(rows, header) if kind == "csv" else to_xlsx(rows, header)
         audit.record(
             engine,

@@ -32,7 +32,20 @@ VIEWS = ("synthese", "charge")
 MAX_CUSTOM_DAYS = 730
 DEFAULT_PERIOD = "30j"
 EARLIEST_DAY = EARLIEST_AS_OF.date()  # a custom range starts no earlier than the KPI engine's first instant
-_KEYS = ("periode", "du", "au", "service", "procedure", "region", "canal", "dossiers", "pas", "vue")
+#: Each field of ExplorerQuery and its URL parameter, in the URL's order: the French slugs are the contract.
+PARAMETERS = {
+    "period": "periode",
+    "start": "du",
+    "end": "au",
+    "service": "service",
+    "procedure": "procedure",
+    "region": "region",
+    "channel": "canal",
+    "population": "dossiers",
+    "step": "pas",
+    "view": "vue",
+}
+_KEYS = tuple(PARAMETERS.values())
 
 
 class ExplorerQueryError(ValueError):
@@ -41,16 +54,18 @@ class ExplorerQueryError(ValueError):
 
 @dataclass(frozen=True)
 class ExplorerQuery:
-    periode: str = DEFAULT_PERIOD
-    du: dt.date | None = None
-    au: dt.date | None = None
+    """One explorer view; each field is written in the URL under its French name (``PARAMETERS``)."""
+
+    period: str = DEFAULT_PERIOD  # a PERIODS key, or "perso" for start..end
+    start: dt.date | None = None  # first Lomé date of a custom period
+    end: dt.date | None = None  # last Lomé date of a custom period, included
     service: str | None = None
     procedure: str | None = None
     region: str | None = None
-    canal: str | None = None  # URL slug: en_ligne / guichet
-    dossiers: str = "en_cours"
-    pas: str = "jour"
-    vue: str = "synthese"
+    channel: str | None = None  # URL slug: en_ligne / guichet
+    population: str = "en_cours"  # which cases the list shows (kpis.population.POPULATIONS)
+    step: str = "jour"  # the trend charts' step (STEPS)
+    view: str = "synthese"  # VIEWS: the synthesis, or the workload by agent
 
     @property
     def level(self) -> str:
@@ -59,20 +74,20 @@ class ExplorerQuery:
 
     @property
     def filters(self) -> CaseFilters:
-        channel = CHANNEL_SLUGS.get(self.canal) if self.canal else None
+        channel = CHANNEL_SLUGS.get(self.channel) if self.channel else None
         return CaseFilters(service=self.service, procedure=self.procedure, region=self.region, channel=channel)
 
     def window(self, now: dt.datetime) -> tuple[pd.Timestamp | None, int]:
         """(as_of, days) for the KPI engine: None means "now" for the rolling presets.
 
-        A custom range du..au covers whole Lomé dates, au included: T is the midnight after au,
-        or now when au is today (the window then ends now and is as long as the range).
+        A custom range start..end covers whole Lomé dates, end included: T is the midnight after end,
+        or now when end is today (the window then ends now and is as long as the range).
         """
-        if self.periode != "perso":
-            return None, PERIODS[self.periode]
-        assert self.du is not None and self.au is not None
-        end = pd.Timestamp(self.au + dt.timedelta(days=1)).tz_localize(LOME_TZ).tz_convert("UTC")
-        return min(end, pd.Timestamp(now).tz_convert("UTC")), (self.au - self.du).days + 1
+        if self.period != "perso":
+            return None, PERIODS[self.period]
+        assert self.start is not None and self.end is not None
+        until = pd.Timestamp(self.end + dt.timedelta(days=1)).tz_localize(LOME_TZ).tz_convert("UTC")
+        return min(until, pd.Timestamp(now).tz_convert("UTC")), (self.end - self.start).days + 1
 
     def with_(self, **changes: object) -> ExplorerQuery:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -81,9 +96,9 @@ class ExplorerQuery:
         """The query string (with its "?"), listing only what differs from the defaults, in a fixed order."""
         default = ExplorerQuery()
         pairs = []
-        for key in _KEYS:
-            value = getattr(self, key)
-            if value is not None and value != getattr(default, key):
+        for field, key in PARAMETERS.items():
+            value = getattr(self, field)
+            if value is not None and value != getattr(default, field):
                 pairs.append((key, value.isoformat() if isinstance(value, dt.date) else str(value)))
         return "?" + urlencode(pairs) if pairs else ""
 
@@ -100,43 +115,43 @@ def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) ->
     unknown = sorted(set(raw) - set(_KEYS))
     if unknown:
         raise ExplorerQueryError(f"paramètre inconnu : {', '.join(unknown)} (attendus : {', '.join(_KEYS)})")
-    periode = raw.get("periode", DEFAULT_PERIOD)
-    if periode not in PERIODS and periode != "perso":
-        raise ExplorerQueryError(f"période inconnue : « {periode} » (attendu : {', '.join([*PERIODS, 'perso'])})")
-    du, au = _date(raw, "du"), _date(raw, "au")
-    if periode == "perso":
-        if du is None or au is None:
+    period = raw.get("periode", DEFAULT_PERIOD)
+    if period not in PERIODS and period != "perso":
+        raise ExplorerQueryError(f"période inconnue : « {period} » (attendu : {', '.join([*PERIODS, 'perso'])})")
+    start, end = _date(raw, "du"), _date(raw, "au")
+    if period == "perso":
+        if start is None or end is None:
             raise ExplorerQueryError("période personnalisée : les dates du et au sont obligatoires (AAAA-MM-JJ)")
-        if au > _lome_today(now):  # checked first: a far-future au is « in the future », not « too long a range »
-            raise ExplorerQueryError(f"période personnalisée : au ({au.isoformat()}) est dans le futur")
-        if du < EARLIEST_DAY:
+        if end > _lome_today(now):  # checked first: a far-future au is « in the future », not « too long a range »
+            raise ExplorerQueryError(f"période personnalisée : au ({end.isoformat()}) est dans le futur")
+        if start < EARLIEST_DAY:
             raise ExplorerQueryError(
-                f"période personnalisée : du ({du.isoformat()}) précède le {EARLIEST_DAY.strftime('%d/%m/%Y')}, "
+                f"période personnalisée : du ({start.isoformat()}) précède le {EARLIEST_DAY.strftime('%d/%m/%Y')}, "
                 "avant toute donnée"
             )
-        if au < du:
-            raise ExplorerQueryError(f"période personnalisée : au ({au.isoformat()}) précède du ({du.isoformat()})")
-        if (au - du).days + 1 > MAX_CUSTOM_DAYS:
+        if end < start:
+            raise ExplorerQueryError(f"période personnalisée : au ({end.isoformat()}) précède du ({start.isoformat()})")
+        if (end - start).days + 1 > MAX_CUSTOM_DAYS:
             raise ExplorerQueryError(f"période personnalisée : {MAX_CUSTOM_DAYS} jours au plus")
-    elif du is not None or au is not None:
+    elif start is not None or end is not None:
         raise ExplorerQueryError("les dates du et au ne s'emploient qu'avec periode=perso")
-    canal = raw.get("canal")
-    if canal is not None and canal not in CHANNEL_SLUGS:
-        raise ExplorerQueryError(f"canal inconnu : « {canal} » (attendu : {', '.join(CHANNEL_SLUGS)})")
+    channel = raw.get("canal")
+    if channel is not None and channel not in CHANNEL_SLUGS:
+        raise ExplorerQueryError(f"canal inconnu : « {channel} » (attendu : {', '.join(CHANNEL_SLUGS)})")
     for key, allowed in (("dossiers", POPULATIONS), ("pas", STEPS), ("vue", VIEWS)):
         if key in raw and raw[key] not in allowed:
             raise ExplorerQueryError(f"{key} inconnu : « {raw[key]} » (attendu : {', '.join(allowed)})")
     query = ExplorerQuery(
-        periode=periode,
-        du=du,
-        au=au,
+        period=period,
+        start=start,
+        end=end,
         service=raw.get("service"),
         procedure=raw.get("procedure"),
         region=raw.get("region"),
-        canal=canal,
-        dossiers=raw.get("dossiers", "en_cours"),
-        pas=raw.get("pas", "jour"),
-        vue=raw.get("vue", "synthese"),
+        channel=channel,
+        population=raw.get("dossiers", "en_cours"),
+        step=raw.get("pas", "jour"),
+        view=raw.get("vue", "synthese"),
     )
     try:
         parse_filters({"service": query.service, "procedure": query.procedure, "region": query.region}, catalog)

@@ -1,1 +1,2 @@
-"""Dash pages: one module per page, each with layout() and its callbacks."""
+"""Dash pages: one module per page, whose register() registers its layout(**query) (through routing.register_page)
+and its callbacks; create_app calls them."""

@@ -2,18 +2,68 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
 import pandas as pd
 from dash import dcc, html
+from flask import request
 
 from dashboard import ids
+from dashboard.auth import audit
+from dashboard.auth.web import current
 from dashboard.explorer.figures import case_timeline
 from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS
 from dashboard.explorer.state import ExplorerQuery
 from dashboard.graph_config import TIME_GRAPH
+from dashboard.pages import not_found_404
 from dashboard.pages.desk import desk_page, simple_table
+from dashboard.pages.explorer import error_page
+from dashboard.pages.routing import register_page
 from domain.french import fr_date, fr_number
 from domain.model import LOME_TZ
 from kpis.case_story import CaseStory
+from service.kpi_service import KpiService
+from store.reader import Reader
+
+PREFIX = "/explorer/case/"
+
+
+def register(kpis: KpiService, catalog: pd.DataFrame, reader: Reader, now: Callable[[], dt.datetime]) -> None:
+    """The case page. Dash sends it /explorer/case/… and /explorer/case itself; the address is read from
+    the path as typed (``source`` and ``case_id`` are URL-encoded, and may hold what Dash's own path
+    variables would cut wrongly)."""
+
+    def layout(path: str, **_query: Any) -> html.Div:
+        if not path.startswith(PREFIX):  # /explorer/case alone: no page
+            return not_found_404.layout(path=path)
+        parts = path[len(PREFIX) :].split("/")
+        if len(parts) != 2 or not all(parts):
+            return error_page("adresse de dossier attendue : /explorer/case/<source>/<numéro>")
+        source, case_id = (unquote(p) for p in parts)
+        story = kpis.case_story(source, case_id)
+        who = current()
+        audit.record(
+            reader.engine,
+            who=who.name if who else "?",
+            action="case_view",
+            detail=f"{source}/{case_id}",
+            address=request.remote_addr,
+            now=now(),
+        )
+        if story is None:
+            return not_found(source, case_id)
+        return story_page(story, procedure_name(catalog, story.case["procedure_code"]))
+
+    register_page(__name__, PREFIX.rstrip("/"), layout, path_template=PREFIX + "<address>", exact=False)
+
+
+def procedure_name(catalog: pd.DataFrame, code: str) -> str:
+    """The procedure's name in the catalogue ("" for a code it does not list)."""
+    name = catalog.loc[catalog["code"] == code, "name"]
+    return str(name.iloc[0]) if not name.empty else ""
 
 
 def _when(stamp: object) -> str:
@@ -37,91 +87,125 @@ def not_found(source: str, case_id: str) -> html.Div:
     )
 
 
-def layout(story: CaseStory, procedure_name: str) -> html.Div:
+def story_page(story: CaseStory, procedure_name: str) -> html.Div:
+    """The case's page: where it sits in the explorer, its facts, its business days against the delay, its history."""
     case = story.case
-    open_ = bool(case["is_open"])
-    used = case["admin_bd_now"] if open_ else case["admin_bd_at_close"]
-    used = None if used is None or pd.isna(used) else int(used)
+    used = _business_days_used(case)
     sla = int(case["sla_days"])
-    if open_:
-        verdict = "⚠ hors délai" if case["breached"] else "◔ à risque" if case["at_risk"] else "● dans les délais"
-    else:
-        verdict = "● clos dans les délais" if case["on_time"] else "⚠ clos hors délai"
-    # the clock is stopped right now: the last pause has no end yet (its figures run to now)
-    running = open_ and len(story.steps) > 0 and story.steps["status"].iloc[-1] == "awaiting_applicant"
     steps = story.steps.assign(
         status_label=story.steps["status"].map(STATUS_LABELS), paused=story.steps["status"] == "awaiting_applicant"
     )
-    facts = [
+    return desk_page(
+        "",
+        _breadcrumbs(case),
+        html.H1(f"Dossier {case['case_id']} ({case['source']})"),
+        html.Dl(
+            id=ids.CASE_PAGE,
+            className="facts",
+            children=[
+                item for label, value in _facts(story, procedure_name, used) for item in (html.Dt(label), html.Dd(str(value)))
+            ],
+        ),
+        _progress(used, sla),
+        dcc.Graph(figure=case_timeline(steps, sla, used), config=TIME_GRAPH),
+        html.H2("Historique des statuts"),
+        _status_history(steps),
+        html.H2("Arrêts d'horloge (en attente du demandeur)"),
+        _pauses(story),
+        class_name="case",
+    )
+
+
+def _business_days_used(case: pd.Series) -> int | None:
+    """Business days counted so far (open) or at closing (closed); None when unknown."""
+    used = case["admin_bd_now"] if case["is_open"] else case["admin_bd_at_close"]
+    return None if used is None or pd.isna(used) else int(used)
+
+
+def _verdict(case: pd.Series) -> str:
+    if case["is_open"]:
+        return "⚠ hors délai" if case["breached"] else "◔ à risque" if case["at_risk"] else "● dans les délais"
+    return "● clos dans les délais" if case["on_time"] else "⚠ clos hors délai"
+
+
+def _facts(story: CaseStory, procedure_name: str, used: int | None) -> list[tuple[str, object]]:
+    case = story.case
+    open_ = bool(case["is_open"])
+    return [
         ("Procédure", f"{case['procedure_code']} — {procedure_name}"),
         ("Structure", case["service"]),
         ("Statut", STATUS_LABELS.get(case["status"], case["status"])),
         ("Déposé le", _when(case["submitted_at"])),
         ("Clos le", _when(case["closed_at"]) if not open_ else "— (en cours)"),
-        ("Jours ouvrés utilisés", f"{fr_number(used)} sur {sla} (délai légal)"),
-        ("Situation", verdict),
+        ("Jours ouvrés utilisés", f"{fr_number(used)} sur {int(case['sla_days'])} (délai légal)"),
+        ("Situation", _verdict(case)),
         ("Échéance", fr_date(pd.Timestamp(case["due_date"])) if open_ and not pd.isna(case["due_date"]) else "—"),
         ("Arrêts d'horloge", f"{len(story.pauses)} ({fr_number(int(story.pauses['business_days'].sum()))} j ouvrés)"),
         ("Agent", case["agent"] or "—"),
         ("Région", case["region"]),
         ("Canal", CHANNEL_LABELS.get(case["channel"], case["channel"])),
     ]
-    return desk_page(
-        "",
-        html.Nav(
-            className="breadcrumbs",
-            children=[
-                dcc.Link("Ensemble", href="/explorer"),
-                " › ",
-                dcc.Link(case["service"], href="/explorer" + ExplorerQuery(service=case["service"]).to_search()),
-                " › ",
-                dcc.Link(
-                    case["procedure_code"],
-                    href="/explorer" + ExplorerQuery(service=case["service"], procedure=case["procedure_code"]).to_search(),
-                ),
-                " › ",
-                html.Span(f"Dossier {case['case_id']}", className="current"),
-            ],
-        ),
-        html.H1(f"Dossier {case['case_id']} ({case['source']})"),
-        html.Dl(
-            id=ids.CASE_PAGE,
-            className="facts",
-            children=[item for label, value in facts for item in (html.Dt(label), html.Dd(str(value)))],
-        ),
-        html.Div(
-            className="progress",
-            role="img",
-            **{"aria-label": f"{used} jours ouvrés sur {sla}"},
-            children=[
-                html.Div(
-                    className="progress-bar" + (" over" if used is not None and used > sla else ""),
-                    style={"width": f"{min(100, 100 * (used or 0) / sla):.0f}%"},
-                ),
-            ],
-        ),
-        dcc.Graph(figure=case_timeline(steps, sla, used), config=TIME_GRAPH),
-        html.H2("Historique des statuts"),
-        simple_table(
-            ["Depuis", "Statut", "Jusqu'à"],
+
+
+def _breadcrumbs(case: pd.Series) -> html.Nav:
+    """Ensemble › the case's service › its procedure › the case, each a link into the explorer."""
+    service_query = ExplorerQuery(service=case["service"])
+    return html.Nav(
+        className="breadcrumbs",
+        children=[
+            dcc.Link("Ensemble", href="/explorer"),
+            " › ",
+            dcc.Link(case["service"], href="/explorer" + service_query.to_search()),
+            " › ",
+            dcc.Link(
+                case["procedure_code"],
+                href="/explorer" + service_query.with_(procedure=case["procedure_code"]).to_search(),
+            ),
+            " › ",
+            html.Span(f"Dossier {case['case_id']}", className="current"),
+        ],
+    )
+
+
+def _progress(used: int | None, sla: int) -> html.Div:
+    """Business days used against the legal delay, as a bar (red past the delay)."""
+    return html.Div(
+        className="progress",
+        role="img",
+        **{"aria-label": f"{used} jours ouvrés sur {sla}"},
+        children=[
+            html.Div(
+                className="progress-bar" + (" over" if used is not None and used > sla else ""),
+                style={"width": f"{min(100, 100 * (used or 0) / sla):.0f}%"},
+            ),
+        ],
+    )
+
+
+def _status_history(steps: pd.DataFrame) -> html.Table:
+    return simple_table(
+        ["Depuis", "Statut", "Jusqu'à"],
+        [
             [
-                [
-                    _when(r.start),
-                    r.status_label + (" (arrêt d'horloge)" if r.paused else ""),
-                    _when(r.end) if r.end != r.start else "—",
-                ]
-                for r in steps.itertuples()
-            ],
-            "—",
-        ),
-        html.H2("Arrêts d'horloge (en attente du demandeur)"),
-        simple_table(
-            ["Début", "Fin", "Jours ouvrés"],
-            [
-                [_when(p.start), "en cours" if running and i == len(story.pauses) - 1 else _when(p.end), str(p.business_days)]
-                for i, p in enumerate(story.pauses.itertuples())
-            ],
-            "Aucun",
-        ),
-        class_name="case",
+                _when(r.start),
+                r.status_label + (" (arrêt d'horloge)" if r.paused else ""),
+                _when(r.end) if r.end != r.start else "—",
+            ]
+            for r in steps.itertuples()
+        ],
+        "—",
+    )
+
+
+def _pauses(story: CaseStory) -> html.Table:
+    """The clock stops; the last one runs to now while the case still waits for the applicant."""
+    open_ = bool(story.case["is_open"])
+    running = open_ and len(story.steps) > 0 and story.steps["status"].iloc[-1] == "awaiting_applicant"
+    return simple_table(
+        ["Début", "Fin", "Jours ouvrés"],
+        [
+            [_when(p.start), "en cours" if running and i == len(story.pauses) - 1 else _when(p.end), str(p.business_days)]
+            for i, p in enumerate(story.pauses.itertuples())
+        ],
+        "Aucun",
     )

@@ -1,9 +1,9 @@
 """/explorer: from any number down to single cases, for managers.
 
-The URL is the state (explorer/state.py): controls and chart clicks only write the URL,
-and the page is rebuilt from it by the router, so links, back and forward all reproduce
-a view. Every number comes from the KPI service with the URL's filters: the same engine
-and the same cache as /api/kpis.
+The URL is the state (explorer/state.py): controls and chart clicks only write the URL
+(explorer/navigation.py), and the page is rebuilt from it by Dash's router, so links, back and
+forward all reproduce a view. Every number comes from the KPI service with the URL's filters:
+the same engine and the same cache as /api/kpis.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dashboard import ids
 from dashboard.explorer.figures import flow_trend, group_bars, processing_band, workload_bars
 from dashboard.explorer.grid import GRID_FRENCH, case_grid, grid_page
 from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS
+from dashboard.explorer.navigation import CLICKABLE_CHARTS, CONTROL_FIELDS, navigate_to
 from dashboard.explorer.state import (
     CHANNEL_SLUGS,
     PERIOD_LABELS,
@@ -31,9 +32,51 @@ from dashboard.explorer.state import (
 )
 from dashboard.graph_config import DESK_GRAPH, TIME_GRAPH
 from dashboard.pages.desk import desk_page
+from dashboard.pages.routing import register_page
 from domain.french import fr_date, fr_number
 from domain.model import LOME_TZ, REGIONS
 from service.kpi_service import KpiService
+
+
+def register(app: Dash, kpis: KpiService, catalog: pd.DataFrame, now: Callable[[], dt.datetime]) -> None:
+    """The page, its navigation (controls and clicks write the URL) and the case grid's rows."""
+
+    def layout(search: str | None = None, **_query: Any) -> html.Div:
+        # the query string as typed, not Dash's parsed parameters: the URL contract (state.py) reads it whole
+        return render(search, kpis, catalog, now())
+
+    register_page(__name__, "/explorer", layout, components=lambda: components(catalog))
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        *[Input(control, "value") for control in CONTROL_FIELDS],
+        *[Input(chart, "clickData") for chart in CLICKABLE_CHARTS],
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def navigate(*values: Any) -> str:
+        return navigate_to(ctx.triggered_id, values, catalog, now())
+
+    @app.callback(
+        Output(ids.EXPLORER_GRID, "getRowsResponse"),
+        Input(ids.EXPLORER_GRID, "getRowsRequest"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def rows(request: dict[str, Any] | None, search: str | None) -> Any:
+        return grid_rows(request, search, kpis, catalog, now())
+
+
+def components(catalog: pd.DataFrame) -> html.Div:
+    """What the page's callbacks read and write, for the layout Dash validates callback ids against."""
+    return html.Div(
+        [
+            _controls(ExplorerQuery(), catalog),
+            dcc.Graph(id=ids.EXPLORER_BARS, config=DESK_GRAPH),
+            dcc.Graph(id=ids.EXPLORER_REGIONS, config=DESK_GRAPH),
+            case_grid(ids.EXPLORER_GRID),
+        ]
+    )
 
 
 def error_page(message: str) -> html.Div:
@@ -50,19 +93,20 @@ def error_page(message: str) -> html.Div:
     )
 
 
-def layout(search: str | None, kpis: KpiService, now: dt.datetime) -> html.Div:
+def render(search: str | None, kpis: KpiService, catalog: pd.DataFrame, now: dt.datetime) -> html.Div:
+    """The explorer for a query string: the view it names, or a notice naming what is wrong with it."""
     try:
-        query = parse_search(search, kpis.catalog, now)
+        query = parse_search(search, catalog, now)
     except ExplorerQueryError as exc:
         return error_page(str(exc))
     as_of, days = query.window(now)
-    filters = query.filters
-    document = kpis.document(as_of, days, filters)
-    body = _workload(query, kpis, as_of, days) if query.vue == "charge" else _synthesis(query, kpis, document, as_of, days)
+    document = kpis.document(as_of, days, query.filters)
+    workload = query.view == "charge"
+    body = _workload(query, kpis, as_of, days) if workload else _synthesis(query, kpis, catalog, document, as_of, days)
     return desk_page(
-        "/explorer?vue=charge" if query.vue == "charge" else "/explorer",
-        _breadcrumbs(query, kpis.catalog),
-        _controls(query, kpis.catalog),
+        "/explorer?vue=charge" if workload else "/explorer",
+        _breadcrumbs(query, catalog),
+        _controls(query, catalog),
         html.P(className="as-of", children=f"Données au {_lome(document['as_of'])} · fenêtre de {days} jours"),
         body,
         class_name="explorer",
@@ -93,79 +137,92 @@ def date_input(component_id: str, day: dt.date | None, enabled: bool) -> dcc.Inp
     return dcc.Input(id=component_id, type="date", value=day.isoformat() if day else None, disabled=not enabled, debounce=True)
 
 
+def _field(label: str, control: Any) -> html.Label:
+    return html.Label(className="control", children=[html.Span(label), control])
+
+
 def _controls(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Div:
-    procedures = catalog if not query.service else catalog[catalog["service"] == query.service]
-    custom = query.periode == "perso"
-
-    def field(label: str, control: Any) -> html.Label:
-        return html.Label(className="control", children=[html.Span(label), control])
-
+    """The filter bar: when (period or dates), what (structure, procedure, region, channel), how the list and curves show."""
     return html.Div(
         id=ids.EXPLORER_CONTROLS,
         className="controls",
-        children=[
-            field(
-                "Période",
-                dcc.Dropdown(
-                    id=ids.EXPLORER_PERIOD,
-                    options=_options([*PERIODS, "perso"], PERIOD_LABELS),
-                    value=query.periode,
-                    clearable=False,
-                ),
-            ),
-            field("Du", date_input(ids.EXPLORER_FROM, query.du, custom)),
-            field("Au", date_input(ids.EXPLORER_TO, query.au, custom)),
-            field(
-                "Structure",
-                dcc.Dropdown(
-                    id=ids.EXPLORER_SERVICE,
-                    options=_options(sorted(catalog["service"].unique())),
-                    value=query.service,
-                    placeholder="toutes",
-                ),
-            ),
-            field(
-                "Procédure",
-                dcc.Dropdown(
-                    id=ids.EXPLORER_PROCEDURE,
-                    value=query.procedure,
-                    placeholder="toutes",
-                    options=[{"label": f"{r.code} — {r.name}", "value": r.code} for r in procedures.itertuples()],
-                ),
-            ),
-            field(
-                "Région",
-                dcc.Dropdown(id=ids.EXPLORER_REGION, options=_options(list(REGIONS)), value=query.region, placeholder="toutes"),
-            ),
-            field(
-                "Canal",
-                dcc.Dropdown(
-                    id=ids.EXPLORER_CHANNEL,
-                    value=query.canal,
-                    placeholder="tous",
-                    options=[{"label": CHANNEL_LABELS[v], "value": k} for k, v in CHANNEL_SLUGS.items()],
-                ),
-            ),
-            field(
-                "Dossiers listés",
-                dcc.Dropdown(
-                    id=ids.EXPLORER_POPULATION,
-                    options=_options(list(POPULATION_LABELS), POPULATION_LABELS),
-                    value=query.dossiers,
-                    clearable=False,
-                ),
-            ),
-            field(
-                "Pas des courbes",
-                dcc.Dropdown(
-                    id=ids.EXPLORER_STEP,
-                    options=_options(list(STEPS), {"jour": "jour", "semaine": "semaine"}),
-                    value=query.pas,
-                    clearable=False,
-                ),
-            ),
-        ],
+        children=[*_period_fields(query), *_scope_fields(query, catalog), *_display_fields(query)],
     )
+
+
+def _period_fields(query: ExplorerQuery) -> list[html.Label]:
+    """The period, and the dates of a custom one (enabled only then)."""
+    custom = query.period == "perso"
+    period = dcc.Dropdown(
+        id=ids.EXPLORER_PERIOD, options=_options([*PERIODS, "perso"], PERIOD_LABELS), value=query.period, clearable=False
+    )
+    return [
+        _field("Période", period),
+        _field("Du", date_input(ids.EXPLORER_FROM, query.start, custom)),
+        _field("Au", date_input(ids.EXPLORER_TO, query.end, custom)),
+    ]
+
+
+def _scope_fields(query: ExplorerQuery, catalog: pd.DataFrame) -> list[html.Label]:
+    """Which cases count: structure, procedure (those of the chosen structure), region, channel."""
+    procedures = catalog if not query.service else catalog[catalog["service"] == query.service]
+    return [
+        _field(
+            "Structure",
+            dcc.Dropdown(
+                id=ids.EXPLORER_SERVICE,
+                options=_options(sorted(catalog["service"].unique())),
+                value=query.service,
+                placeholder="toutes",
+            ),
+        ),
+        _field(
+            "Procédure",
+            dcc.Dropdown(
+                id=ids.EXPLORER_PROCEDURE,
+                value=query.procedure,
+                placeholder="toutes",
+                options=[{"label": f"{r.code} — {r.name}", "value": r.code} for r in procedures.itertuples()],
+            ),
+        ),
+        _field(
+            "Région",
+            dcc.Dropdown(id=ids.EXPLORER_REGION, options=_options(list(REGIONS)), value=query.region, placeholder="toutes"),
+        ),
+        _field(
+            "Canal",
+            dcc.Dropdown(
+                id=ids.EXPLORER_CHANNEL,
+                value=query.channel,
+                placeholder="tous",
+                options=[{"label": CHANNEL_LABELS[v], "value": k} for k, v in CHANNEL_SLUGS.items()],
+            ),
+        ),
+    ]
+
+
+def _display_fields(query: ExplorerQuery) -> list[html.Label]:
+    """Which cases the list shows, and the curves' step."""
+    return [
+        _field(
+            "Dossiers listés",
+            dcc.Dropdown(
+                id=ids.EXPLORER_POPULATION,
+                options=_options(list(POPULATION_LABELS), POPULATION_LABELS),
+                value=query.population,
+                clearable=False,
+            ),
+        ),
+        _field(
+            "Pas des courbes",
+            dcc.Dropdown(
+                id=ids.EXPLORER_STEP,
+                options=_options(list(STEPS), {"jour": "jour", "semaine": "semaine"}),
+                value=query.step,
+                clearable=False,
+            ),
+        ),
+    ]
 
 
 def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
@@ -173,10 +230,10 @@ def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
         inner = [html.Div(label, className="tile-label"), html.Div(value, className="tile-value")]
         if population is None:
             return html.Div(className=f"xtile {tone}", children=inner)
-        active = " active" if query.dossiers == population else ""
+        active = " active" if query.population == population else ""
         return dcc.Link(
             className=f"xtile link{active} {tone}",
-            href="/explorer" + query.with_(dossiers=population).to_search(),
+            href="/explorer" + query.with_(population=population).to_search(),
             title=f"Lister les dossiers {POPULATION_LABELS[population]}",
             children=inner,
         )
@@ -206,9 +263,31 @@ def _group_rows(groups: dict[str, dict[str, Any]], names: list[str], labels: dic
 
 
 def _synthesis(
-    query: ExplorerQuery, kpis: KpiService, document: dict[str, Any], as_of: pd.Timestamp | None, days: int
+    query: ExplorerQuery,
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    document: dict[str, Any],
+    as_of: pd.Timestamp | None,
+    days: int,
 ) -> html.Div:
-    catalog, filters = kpis.catalog, query.filters
+    """The synthesis: tiles, where the cases are (groups, regions), how flows and delays moved, then the case list."""
+    where = _where_charts(query, kpis, catalog, document, as_of, days)
+    when = _time_charts(query, kpis, catalog, as_of, days)
+    rows = kpis.cases(as_of, days, query.filters, query.population)
+    return html.Div(
+        children=[_tiles(query, document["overall"]), where, when, _list_title(query, len(rows)), case_grid(ids.EXPLORER_GRID)]
+    )
+
+
+def _where_charts(
+    query: ExplorerQuery,
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    document: dict[str, Any],
+    as_of: pd.Timestamp | None,
+    days: int,
+) -> html.Div:
+    """Bars by structure (or by procedure of the chosen structure) and by region: a click drills down or filters."""
     if query.level == "services":
         bars = group_bars(
             _group_rows(document["by_service"], sorted(document["by_service"]), {}),
@@ -220,62 +299,68 @@ def _synthesis(
         bars = group_bars(
             _group_rows(document["by_procedure"], list(own["code"]), names), "Par procédure — cliquez pour voir ses dossiers"
         )
-    regions = kpis.by_label(as_of, days, filters, "region", REGIONS).assign(label=lambda f: f["group"])
-    step = STEPS[query.pas]
-    daily = kpis.daily(as_of, 2 * days, None, filters)
+    regions = kpis.by_label(as_of, days, query.filters, "region", REGIONS).assign(label=lambda f: f["group"])
+    return html.Div(
+        className="charts two",
+        children=[
+            dcc.Graph(id=ids.EXPLORER_BARS, figure=bars, config=DESK_GRAPH),
+            dcc.Graph(
+                id=ids.EXPLORER_REGIONS, figure=group_bars(regions, "Par région — cliquez pour filtrer"), config=DESK_GRAPH
+            ),
+        ],
+    )
+
+
+def _time_charts(
+    query: ExplorerQuery, kpis: KpiService, catalog: pd.DataFrame, as_of: pd.Timestamp | None, days: int
+) -> html.Div:
+    """Inflow, outflow and backlog against the previous window; processing times against the legal delays in scope."""
+    step = STEPS[query.step]
+    daily = kpis.daily(as_of, 2 * days, None, query.filters)
     current, previous = _by_step(daily.iloc[days:], step), _by_step(daily.iloc[:days], step)
-    buckets = kpis.processing_buckets(as_of, days, filters, step)
+    buckets = kpis.processing_buckets(as_of, days, query.filters, step)
+    return html.Div(
+        className="charts two",
+        children=[
+            dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, query.step), config=TIME_GRAPH),
+            dcc.Graph(
+                id=ids.EXPLORER_PROCESSING,
+                figure=processing_band(buckets, _legal_delays(query, catalog), query.step),
+                config=TIME_GRAPH,
+            ),
+        ],
+    )
+
+
+def _legal_delays(query: ExplorerQuery, catalog: pd.DataFrame) -> list[int]:
+    """The shortest and longest legal delay (business days) among the procedures in scope."""
     scope = catalog if not query.service else catalog[catalog["service"] == query.service]
     if query.procedure:
         scope = catalog[catalog["code"] == query.procedure]
-    legal = [int(scope["sla_days"].min()), int(scope["sla_days"].max())]
-    rows = kpis.cases(as_of, days, filters, query.dossiers)
-    return html.Div(
+    return [int(scope["sla_days"].min()), int(scope["sla_days"].max())]
+
+
+def _list_title(query: ExplorerQuery, count: int) -> html.H2:
+    """The case list's title with its count, and the exports of the same list."""
+    return html.H2(
+        className="list-title",
         children=[
-            _tiles(query, document["overall"]),
-            html.Div(
-                className="charts two",
+            f"Dossiers {POPULATION_LABELS[query.population]} : {fr_number(count)}",
+            html.Span(
+                className="exports",
                 children=[
-                    dcc.Graph(id=ids.EXPLORER_BARS, figure=bars, config=DESK_GRAPH),
-                    dcc.Graph(
-                        id=ids.EXPLORER_REGIONS,
-                        figure=group_bars(regions, "Par région — cliquez pour filtrer"),
-                        config=DESK_GRAPH,
+                    html.A(
+                        "Exporter en CSV", href="/explorer/export.csv" + query.to_search(), id="export-csv", className="button"
+                    ),
+                    html.A(
+                        "Exporter en Excel",
+                        href="/explorer/export.xlsx" + query.to_search(),
+                        id="export-xlsx",
+                        className="button",
                     ),
                 ],
             ),
-            html.Div(
-                className="charts two",
-                children=[
-                    dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, query.pas), config=TIME_GRAPH),
-                    dcc.Graph(id=ids.EXPLORER_PROCESSING, figure=processing_band(buckets, legal, query.pas), config=TIME_GRAPH),
-                ],
-            ),
-            html.H2(
-                className="list-title",
-                children=[
-                    f"Dossiers {POPULATION_LABELS[query.dossiers]} : {fr_number(len(rows))}",
-                    html.Span(
-                        className="exports",
-                        children=[
-                            html.A(
-                                "Exporter en CSV",
-                                href="/explorer/export.csv" + query.to_search(),
-                                id="export-csv",
-                                className="button",
-                            ),
-                            html.A(
-                                "Exporter en Excel",
-                                href="/explorer/export.xlsx" + query.to_search(),
-                                id="export-xlsx",
-                                className="button",
-                            ),
-                        ],
-                    ),
-                ],
-            ),
-            case_grid(ids.EXPLORER_GRID),
-        ]
+        ],
     )
 
 
@@ -326,37 +411,7 @@ def _workload(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None
     )
 
 
-def register(app: Dash, kpis: KpiService, now: Callable[[], dt.datetime]) -> None:
-    @app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
-        Input(ids.EXPLORER_PERIOD, "value"),
-        Input(ids.EXPLORER_FROM, "value"),
-        Input(ids.EXPLORER_TO, "value"),
-        Input(ids.EXPLORER_SERVICE, "value"),
-        Input(ids.EXPLORER_PROCEDURE, "value"),
-        Input(ids.EXPLORER_REGION, "value"),
-        Input(ids.EXPLORER_CHANNEL, "value"),
-        Input(ids.EXPLORER_POPULATION, "value"),
-        Input(ids.EXPLORER_STEP, "value"),
-        Input(ids.EXPLORER_BARS, "clickData"),
-        Input(ids.EXPLORER_REGIONS, "clickData"),
-        State(ids.URL, "search"),
-        prevent_initial_call=True,
-    )
-    def navigate(*values: Any) -> str:
-        return navigate_to(ctx.triggered_id, values, kpis, now())
-
-    @app.callback(
-        Output(ids.EXPLORER_GRID, "getRowsResponse"),
-        Input(ids.EXPLORER_GRID, "getRowsRequest"),
-        State(ids.URL, "search"),
-        prevent_initial_call=True,
-    )
-    def rows(request: dict[str, Any] | None, search: str | None) -> Any:
-        return grid_rows(request, search, kpis, now())
-
-
-def grid_rows(request: object, search: str | None, kpis: KpiService, now: dt.datetime) -> Any:
+def grid_rows(request: object, search: str | None, kpis: KpiService, catalog: pd.DataFrame, now: dt.datetime) -> Any:
     """The grid's answer to one getRowsRequest, for the population and filters of the page's URL.
 
     The request comes from the browser: a malformed one gets the first block (see
@@ -365,87 +420,8 @@ def grid_rows(request: object, search: str | None, kpis: KpiService, now: dt.dat
     if not request:
         return no_update
     try:
-        query = parse_search(search, kpis.catalog, now)
+        query = parse_search(search, catalog, now)
     except ExplorerQueryError:
         return {"rowData": [], "rowCount": 0}
     as_of, days = query.window(now)
-    return grid_page(kpis.cases(as_of, days, query.filters, query.dossiers), request)
-
-
-_CONTROL_KEYS = {
-    ids.EXPLORER_PERIOD: "periode",
-    ids.EXPLORER_FROM: "du",
-    ids.EXPLORER_TO: "au",
-    ids.EXPLORER_SERVICE: "service",
-    ids.EXPLORER_PROCEDURE: "procedure",
-    ids.EXPLORER_REGION: "region",
-    ids.EXPLORER_CHANNEL: "canal",
-    ids.EXPLORER_POPULATION: "dossiers",
-    ids.EXPLORER_STEP: "pas",
-}
-
-
-def navigate_to(trigger: str | None, values: tuple[Any, ...], kpis: KpiService, now: dt.datetime) -> Any:
-    """The URL after one control change or chart click (``values``: the callback's inputs, then the current search).
-
-    A bar click drills one level down (service, then procedure); a region click filters by
-    that region, or clears it when it was already the filter (cross-filtering).
-    """
-    *inputs, search = values
-    try:
-        query = parse_search(search, kpis.catalog, now)
-    except ExplorerQueryError:
-        query = ExplorerQuery()
-    by_id = dict(zip([*_CONTROL_KEYS, ids.EXPLORER_BARS, ids.EXPLORER_REGIONS], inputs, strict=True))
-    value = by_id.get(trigger) if trigger else None
-    if trigger in (ids.EXPLORER_BARS, ids.EXPLORER_REGIONS):
-        clicked = _clicked(value)
-        if clicked is None:
-            return no_update
-        if trigger == ids.EXPLORER_REGIONS:
-            query = query.with_(region=None if query.region == clicked else clicked)
-        elif query.level == "services":
-            query = query.with_(service=clicked, procedure=None)
-        else:
-            query = query.with_(procedure=clicked)
-    elif trigger in _CONTROL_KEYS:
-        key = _CONTROL_KEYS[trigger]
-        if value is not None and not isinstance(value, str):  # every control holds text; anything else was crafted
-            return no_update
-        if key in ("du", "au"):
-            try:
-                value = dt.date.fromisoformat(value) if value else None
-            except ValueError:
-                return no_update
-        query = query.with_(**{key: value or None})
-        if key == "periode":
-            query = _period(query, value, now)
-        if key == "service":
-            owner = kpis.catalog.loc[kpis.catalog["code"] == query.procedure, "service"]
-            if query.procedure and (owner.empty or owner.iloc[0] != value):
-                query = query.with_(procedure=None)
-        owner = kpis.catalog.loc[kpis.catalog["code"] == value, "service"] if key == "procedure" and value else None
-        if owner is not None and not owner.empty:  # an unknown procedure stays in the URL, which names it
-            query = query.with_(service=str(owner.iloc[0]))
-        if key in ("dossiers", "pas", "periode") and not value:
-            return no_update
-    else:
-        return no_update
-    new = query.to_search()
-    return new if new != (search or "") else no_update
-
-
-def _period(query: ExplorerQuery, value: str | None, now: dt.datetime) -> ExplorerQuery:
-    """Switching to a custom period starts from the last 30 days; leaving it drops the dates."""
-    if value == "perso":
-        today = pd.Timestamp(now).tz_convert(LOME_TZ).date()
-        return query.with_(du=query.du or today - dt.timedelta(days=29), au=query.au or today)
-    return query.with_(du=None, au=None)
-
-
-def _clicked(click: object) -> str | None:
-    """The group name a bar carries in ``customdata``; None for anything else (a click elsewhere, a crafted value)."""
-    points = click.get("points") if isinstance(click, dict) else None
-    first = points[0] if isinstance(points, list) and points else None
-    data = first.get("customdata") if isinstance(first, dict) else None
-    return str(data) if isinstance(data, str | int) and not isinstance(data, bool) and data != "" else None
+    return grid_page(kpis.cases(as_of, days, query.filters, query.population), request)

@@ -10,9 +10,12 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth.accounts import Principal
 from dashboard.auth.roles import ROLE_LABELS, allows
+from dashboard.auth.web import current
 from dashboard.pages.desk import desk_page
+from dashboard.pages.routing import register_page
 from domain.french import fr_date, fr_number
 from domain.model import LOME_TZ
+from service.kpi_service import KpiService
 
 PAGES = (
     ("/wall", "Mur de supervision", "les écrans de la salle, en rotation", "viewer"),
@@ -25,7 +28,17 @@ PAGES = (
 )
 
 
-def layout(document: dict[str, Any], who: Principal) -> html.Div:
+def register(kpis: KpiService) -> None:
+    def layout(**_query: Any) -> html.Div:
+        who = current()
+        assert who is not None  # the role check in front of every page let nobody else through
+        return overview(kpis.document(None, 7), who)
+
+    register_page(__name__, "/", layout)
+
+
+def overview(document: dict[str, Any], who: Principal) -> html.Div:
+    """The page for ``who``: the last 7 days' headline numbers and the pages their role opens."""
     overall = document["overall"]
     stamp = pd.Timestamp(document["as_of"]).tz_convert(LOME_TZ)
     numbers = [

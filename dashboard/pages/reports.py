@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from dash import html
 from flask import Flask, Response, abort, send_from_directory
 
 from dashboard.pages.desk import desk_page
+from dashboard.pages.routing import register_page
 from reports.files import list_reports
 
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
 
 
-def layout(reports_dir: Path) -> html.Div:
+def register(server: Flask, reports_dir: Path) -> None:
+    """The /rapports page and its downloads."""
+
+    def layout(**_query: Any) -> html.Div:
+        return render(reports_dir)
+
+    register_page(__name__, "/rapports", layout)
+    register_downloads(server, reports_dir)
+
+
+def render(reports_dir: Path) -> html.Div:
     weeks = list_reports(reports_dir)
     items = [
         html.Li(

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
+from dashboard.pages.routing import register_page
 from dashboard.screens import SILENT_AFTER_SECONDS, list_screens
 from kpis.health import ago_fr
 from store.reader import Reader
 
 
-def layout() -> html.Div:
+def layout(**_query: Any) -> html.Div:
     return html.Div(className="page", children=[
         html.H1("Écrans muraux"),
         html.P(f"Un écran sans nouvelle depuis {SILENT_AFTER_SECONDS // 60} minutes est signalé silencieux."),
@@ -24,6 +26,9 @@ def layout() -> html.Div:
 
 
 def register(app: Dash, reader: Reader, now: Callable[[], dt.datetime]) -> None:
+    """The page (static: its callback fills it) and its callback."""
+    register_page(__name__, "/ecrans", layout, components=layout)
+
     @app.callback(Output(ids.SCREENS_TABLE, "children"), Input(ids.SCREENS_TICK, "n_intervals"))
     def refresh(_n: int | None) -> html.Table:
         return screens_table(list_screens(reader.engine, now()))

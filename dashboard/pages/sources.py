@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
+from dashboard.pages.routing import register_page
 from kpis.health import STATE_LABELS, ago_fr, health_table, lome_time
 from store.reader import Reader
 
 
-def layout() -> html.Div:
+def layout(**_query: Any) -> html.Div:
     return html.Div(
         className="page",
         children=[
@@ -33,6 +35,9 @@ def layout() -> html.Div:
 
 
 def register(app: Dash, reader: Reader, now: Callable[[], dt.datetime]) -> None:
+    """The page (static: its callback fills it) and its callback."""
+    register_page(__name__, "/sources", layout, components=layout)
+
     @app.callback(
         Output(ids.SOURCES_TABLE, "children"),
         Output(ids.SOURCES_TOTALS, "children"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from dash import html
@@ -12,7 +14,9 @@ from dashboard.auth import audit, throttle
 from dashboard.auth.accounts import list_screen_tokens, list_users
 from dashboard.auth.roles import ROLE_LABELS
 from dashboard.pages.desk import desk_page, simple_table
+from dashboard.pages.routing import register_page
 from domain.model import LOME_TZ
+from store.reader import Reader
 
 
 def _when(value: object) -> str:
@@ -27,7 +31,14 @@ def _waiting_key(key: str) -> str:
     return f"compte « {rest} » (toutes adresses)" if kind == "user" else f"adresse {rest} (tous comptes)"
 
 
-def layout(engine: Engine, now: dt.datetime) -> html.Div:
+def register(reader: Reader, now: Callable[[], dt.datetime]) -> None:
+    def layout(**_query: Any) -> html.Div:
+        return render(reader.engine, now())
+
+    register_page(__name__, "/utilisateurs", layout)
+
+
+def render(engine: Engine, now: dt.datetime) -> html.Div:
     users = list_users(engine)
     waits = throttle.current_waits(engine, now)
     tokens = list_screen_tokens(engine)

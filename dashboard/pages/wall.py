@@ -31,6 +31,7 @@ from dashboard.figures import (
 from dashboard.graph_config import WALL_GRAPH
 from dashboard.i18n import LANGS, tr
 from dashboard.outage import outage_line
+from dashboard.pages.routing import register_page
 from domain.french import fr_date, fr_delta, fr_number
 from domain.model import LOME_TZ
 from kpis.health import STATE_LABELS, ago_fr, health_table
@@ -43,7 +44,8 @@ DEFAULT_TICK_SECONDS = 5  # how often a screen asks for the data version (?tick=
 MINISTRY = "Ministère de l'Énergie et des Mines"
 
 
-def layout(lang: str = "fr") -> html.Div:
+def shell(lang: str = "fr") -> html.Div:
+    """The wall's dark, chrome-less page: empty views and the stores and timers its callbacks fill them from."""
     return html.Div(
         id=ids.WALL,
         className="wall",
@@ -110,7 +112,26 @@ def _bounded(text: str | None, default: int, low: int, high: int) -> int:
         return default
 
 
-def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.datetime]) -> None:
+def register(app: Dash, reader: Reader, kpis: KpiService, catalog: pd.DataFrame, now: Callable[[], dt.datetime]) -> None:
+    """The page and its callbacks: the screen's playlist, the version and health tick, the views' rebuild, the rotation."""
+
+    def layout(search: str | None = None, **_query: Any) -> html.Div:
+        return shell(language(search))
+
+    register_page(__name__, "/wall", layout, components=shell)
+    _register_playlist(app)
+    _register_tick(app, reader, now)
+    _register_rebuild(app, kpis, catalog)
+    app.clientside_callback(
+        ClientsideFunction(namespace="vigie", function_name="rotate"),
+        Output(ids.WALL_VIEW_TITLE, "children"),
+        Input(ids.WALL_ROTATE, "n_intervals"),
+        Input(ids.WALL_PLAYLIST, "data"),
+        Input(ids.WALL_TAKEOVER, "data"),
+    )
+
+
+def _register_playlist(app: Dash) -> None:
     @app.callback(
         Output(ids.WALL_PLAYLIST, "data"),
         Output(ids.WALL_ROTATE, "interval"),
@@ -121,6 +142,8 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         plan = playlist(search)
         return plan, plan["period"] * 1000, plan["tick"] * 1000
 
+
+def _register_tick(app: Dash, reader: Reader, now: Callable[[], dt.datetime]) -> None:
     @app.callback(
         Output(ids.WALL_VERSION, "data"),
         Output(ids.WALL_SOURCES, "children"),
@@ -133,26 +156,33 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         State(ids.WALL_PLAYLIST, "data"),
     )
     def tick(_n: int | None, known: int | None, plan: dict[str, Any] | None) -> tuple[Any, ...]:
-        at = now()
-        version = reader.version()
-        health = health_table(reader.health(at), reader.quarantine_counts())
-        lang = (plan or {}).get("lang", "fr")
-        chips, banner, stale = freshness(health, lang)
-        store_down = outage_line(reader, lang)
-        if store_down:  # the numbers shown are the last ones read: say so first
-            banner, stale = [html.Div(store_down), *(banner or [])], True
-        notice = (plan or {}).get("error")
-        if notice:  # a mistyped screen URL: say so on the screen itself, and keep rotating
-            banner = [*(banner or []), html.Div(f"⚠ {notice}")]
-        return (
-            version if version != known else no_update,
-            chips,
-            banner,
-            "banner down" if banner and not (notice and len(banner) == 1) else ("banner notice" if notice else "banner hidden"),
-            "wall stale" if stale else "wall",
-            pd.Timestamp(at).tz_convert(LOME_TZ).strftime("%H:%M"),
-        )
+        return header_state(reader, now(), known, plan)
 
+
+def header_state(reader: Reader, at: dt.datetime, known: int | None, plan: dict[str, Any] | None) -> tuple[Any, ...]:
+    """Every tick: the data version (no_update when the screen has it), the source chips, the banner (sources
+    down, store down, a mistyped screen URL) and its class, the wall's class (stale or not), the clock."""
+    version = reader.version()
+    health = health_table(reader.health(at), reader.quarantine_counts())
+    lang = (plan or {}).get("lang", "fr")
+    chips, banner, stale = freshness(health, lang)
+    store_down = outage_line(reader, lang)
+    if store_down:  # the numbers shown are the last ones read: say so first
+        banner, stale = [html.Div(store_down), *(banner or [])], True
+    notice = (plan or {}).get("error")
+    if notice:  # a mistyped screen URL: say so on the screen itself, and keep rotating
+        banner = [*(banner or []), html.Div(f"⚠ {notice}")]
+    return (
+        version if version != known else no_update,
+        chips,
+        banner,
+        "banner down" if banner and not (notice and len(banner) == 1) else ("banner notice" if notice else "banner hidden"),
+        "wall stale" if stale else "wall",
+        pd.Timestamp(at).tz_convert(LOME_TZ).strftime("%H:%M"),
+    )
+
+
+def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame) -> None:
     @app.callback(
         *[Output(f"view-{key}", "children") for key in VIEWS],
         Output(ids.WALL_BREACHES, "data"),
@@ -172,16 +202,8 @@ def register(app: Dash, reader: Reader, kpis: KpiService, now: Callable[[], dt.d
         fresh = new_breaches(known, breaches)
         takeover = {"id": version, "procedures": fresh} if fresh else no_update
         lang = (plan or {}).get("lang", "fr")
-        updates, digests = changes(views(kpis, fresh, lang), digests)
+        updates, digests = changes(views(kpis, catalog, fresh, lang), digests)
         return (*updates, breaches, takeover, "" if version is None else str(version), digests)
-
-    app.clientside_callback(
-        ClientsideFunction(namespace="vigie", function_name="rotate"),
-        Output(ids.WALL_VIEW_TITLE, "children"),
-        Input(ids.WALL_ROTATE, "n_intervals"),
-        Input(ids.WALL_PLAYLIST, "data"),
-        Input(ids.WALL_TAKEOVER, "data"),
-    )
 
 
 def changes(content: tuple[Any, ...], digests: dict[str, str] | None) -> tuple[list[Any], dict[str, str]]:
@@ -249,8 +271,8 @@ def freshness(health: pd.DataFrame, lang: str = "fr") -> tuple[list[html.Span], 
     return chips, banner, stale
 
 
-def views(kpis: KpiService, fresh: list[str] | None = None, lang: str = "fr") -> tuple[Any, ...]:
-    """The four views' content from the KPI service (computed once per data version).
+def views(kpis: KpiService, catalog: pd.DataFrame, fresh: list[str] | None = None, lang: str = "fr") -> tuple[Any, ...]:
+    """The four views' content from the KPI service (computed once per data version); ``catalog`` names the procedures.
 
     ``fresh``: procedures that newly crossed into breach, highlighted on the Alertes view.
     """
@@ -262,7 +284,7 @@ def views(kpis: KpiService, fresh: list[str] | None = None, lang: str = "fr") ->
     breached = kpis.breached_daily(as_of, 30)
     processing = kpis.processing(as_of, 90)
     at_risk = kpis.at_risk(as_of, 5)
-    names = dict(zip(kpis.catalog["code"], kpis.catalog["name"], strict=True))
+    names = dict(zip(catalog["code"], catalog["name"], strict=True))
     by_service = current["by_service"]
     return (
         overview(current, previous, daily, breached, lang),

@@ -1,0 +1,66 @@
+"""How a page joins Dash pages: what the router passes to its layout, the role check, and what Dash validates.
+
+Dash's router calls a page's ``layout(**query)`` with the query string's parameters; ``ROUTING_STATE``
+adds ``path`` and ``search`` as the address bar holds them (they win over parameters of the same name).
+Pages whose contract is the whole query string (the explorer, the wall) read ``search``; the case page
+and the 404 read ``path``.
+
+On a worker's first request, Dash also calls every layout with no argument at all, to build the layout
+it checks callback ids against (``suppress_callback_exceptions`` is False). That call comes before the
+auth gate and must not touch the store: it gets the page's ``components``, the ones its callbacks use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dash
+from dash import Input, State, html
+from dash.development.base_component import Component
+
+from dashboard import ids
+from dashboard.auth.roles import allows, page_role
+from dashboard.auth.web import current
+from dashboard.pages import not_found_404
+
+ROUTING_STATE: dict[str, Input | State] = {"path": State(ids.URL, "pathname"), "search": State(ids.URL, "search")}
+Layout = Callable[..., Component]
+
+
+def register_page(
+    module: str,
+    path: str,
+    layout: Layout,
+    *,
+    components: Callable[[], Component] | None = None,
+    path_template: str | None = None,
+    exact: bool = True,
+) -> None:
+    """Register ``layout`` for ``path`` behind the role check; ``exact``: only ``path`` and ``path/`` open it
+    (Dash alone would also open it for ``//path//``)."""
+    dash.register_page(module, path=path, path_template=path_template, layout=guarded(path, layout, components, exact))
+
+
+def guarded(path: str, layout: Layout, components: Callable[[], Component] | None, exact: bool) -> Layout:
+    """``layout`` after checking the role of the path asked for on the server (a direct callback call gets
+    nothing more); called with no routing state, the components Dash validates callbacks against."""
+
+    def routed(**query: Any) -> Component:
+        if "path" not in query:  # Dash building its validation layout (see the module's docstring)
+            return components() if components else html.Div()
+        asked = query["path"] or "/"
+        who = current()
+        if who is None or not allows(who.role, page_role(asked)):
+            return refused()
+        if exact and asked not in (path, path.rstrip("/") + "/"):
+            return not_found_404.layout(path=asked)
+        return layout(**{**query, "path": asked})
+
+    return routed
+
+
+def refused() -> html.Div:
+    return html.Div(
+        className="app-page", children=[html.H1("Accès refusé"), html.P("Votre rôle ne donne pas accès à cette page.")]
+    )
