@@ -392,6 +392,7 @@ def _dashboard(settings, kpis, secret: str | None, boot: str | None = None):  # 
         boot,
         server=settings.server,
         explorer_settings=settings.explorer,
+        alert_settings=settings.alerts,
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from dash import Dash, page_container
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from dashboard.alerts_api import alerts_blueprint
 from dashboard.api import register_api
 from dashboard.auth.callbacks import callback_gate
 from dashboard.auth.web import install_auth
@@ -21,16 +22,20 @@ from dashboard.explorer.routes import register_exports
 from dashboard.headers import install_headers
 from dashboard.ops import register_ops
 from dashboard.outage import register_store_errors
-from dashboard.pages import case, explorer, home, not_found_404, reports, screens, sources, users, wall
+from dashboard.pages import alerts, case, explorer, home, not_found_404, reports, screens, sources, users, wall
 from dashboard.pages.routing import ROUTING_STATE, register_page
+from domain.alert_settings import AlertSettings
 from domain.config import AuthSettings, ExplorerSettings, ServerSettings
 from service.kpi_service import KpiService
+from store.alerts import AlertStore
+from store.audit import AuditLog
 from store.reader import Reader
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NO_AUTH = AuthSettings(enabled=False)
 DIRECT = ServerSettings()  # no proxy in front, plain HTTP
 EXPLORER = ExplorerSettings()
+NO_ALERTS = AlertSettings()
 
 
 def create_app(
@@ -43,6 +48,7 @@ def create_app(
     boot: str | None = None,
     server: ServerSettings = DIRECT,
     explorer_settings: ExplorerSettings = EXPLORER,
+    alert_settings: AlertSettings = NO_ALERTS,
 ) -> Dash:
     """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None);
     ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports); ``boot`` identifies
@@ -86,6 +92,9 @@ def create_app(
     sources.register(app, reader, now)
     screens.register(app, reader, now)
     users.register(reader, now)
+    alert_page = alerts.AlertsPage(alert_settings, AlertStore(reader.engine), AuditLog(reader.engine), catalog, now)
+    alerts.register(alert_page)
+    app.server.register_blueprint(alerts_blueprint(alert_page))
     register_page(not_found_404.__name__, not_found_404.PATH, not_found_404.layout, exact=False)
     register_api(app.server, reader, kpis, catalog, now, boot=boot or secrets.token_hex(8))
     register_exports(app.server, kpis, catalog, reader.engine, now, max_rows=explorer_settings.export_max_rows)

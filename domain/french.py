@@ -38,3 +38,18 @@ def fr_date(day: dt.date | pd.Timestamp, lang: str = "fr") -> str:
     if lang == "en":
         return f"{day.day} {day.strftime('%b')} {day.year}"
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def fr_duration(seconds: float) -> str:
+    """How long, the way the room says it: '45 s', '12 min', '3 h 05', '2 j 4 h'."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}{NARROW_NBSP}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}{NARROW_NBSP}min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}{NARROW_NBSP}h{NARROW_NBSP}{minutes:02d}"
+    days, hours = divmod(hours, 24)
+    return f"{days}{NARROW_NBSP}j{NARROW_NBSP}{hours}{NARROW_NBSP}h" if hours else f"{days}{NARROW_NBSP}j"

@@ -177,14 +177,21 @@ def login(app, name: str | None):  # type: ignore[no-untyped-def]
     return client
 
 
-def call(client, output: str, inputs: list[dict], token: str | None = "auto", state: list[dict] | None = None):  # type: ignore[no-untyped-def]
-    """POST a Dash callback request as the renderer does."""
+def call(
+    client,
+    output: str,
+    inputs: list[dict],
+    token: str | None = "auto",
+    state: list[dict] | None = None,  # type: ignore[no-untyped-def]
+    changed: list[str] | None = None,
+):
+    """POST a Dash callback request as the renderer does; ``changed``: the props that triggered it."""
     outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in output.strip(".").split("...")]
     body = {
         "output": output,
         "outputs": outputs[0] if len(outputs) == 1 else outputs,  # a dict for one output, as the renderer sends
         "inputs": inputs,
-        "changedPropIds": [],
+        "changedPropIds": changed or [],
         "state": state or [],
     }
     headers = {}
@@ -232,9 +239,9 @@ def log_in(browser, base: str, name: str, target: str) -> None:  # type: ignore[
     browser.find_element(By.ID, "login-submit").click()
 
 
-def secured_app(store, catalog, clock):  # type: ignore[no-untyped-def]
+def secured_app(store, catalog, clock, alerts=None):  # type: ignore[no-untyped-def]
     """The app with login on over ``store`` holding the KPI fixture, and three accounts: lea (viewer), marc (manager)
-    and ada (admin), each with ``PASSWORD``."""
+    and ada (admin), each with ``PASSWORD``; ``alerts``: the [alerts] settings (none by default)."""
     from dashboard import create_app
     from dashboard.auth.accounts import add_user
     from domain.business_days import BusinessCalendar
@@ -247,4 +254,27 @@ def secured_app(store, catalog, clock):  # type: ignore[no-untyped-def]
         add_user(store.engine, name, PASSWORD, role, clock.now)
     service = KpiService(Reader(store.engine), catalog, BusinessCalendar("TG"), clock)
     auth = AuthSettings(enabled=True, lockout_failures=20, lockout_minutes=15)
-    return create_app(service.reader, service, clock, auth, "s" * 40)
+    if alerts is None:
+        return create_app(service.reader, service, clock, auth, "s" * 40)
+    return create_app(service.reader, service, clock, auth, "s" * 40, alert_settings=alerts)
+
+
+def texts(tree: object) -> list[str]:
+    """Every string in a parsed callback answer (component children, props): tests read JSON, never grep it."""
+    if isinstance(tree, str):
+        return [tree]
+    if isinstance(tree, dict):
+        return [t for v in tree.values() for t in texts(v)]
+    if isinstance(tree, list):
+        return [t for v in tree for t in texts(v)]
+    return []
+
+
+def ids_in(tree: object) -> list[object]:
+    """Every component id in a parsed callback answer."""
+    if isinstance(tree, dict):
+        own = [tree["props"]["id"]] if isinstance(tree.get("props"), dict) and "id" in tree["props"] else []
+        return own + [i for v in tree.values() for i in ids_in(v)]
+    if isinstance(tree, list):
+        return [i for v in tree for i in ids_in(v)]
+    return []

@@ -15,6 +15,7 @@ ROLE_LABELS = {"viewer": "lecteur", "manager": "gestionnaire", "admin": "adminis
 PAGE_ROLES: tuple[tuple[str, str], ...] = (
     ("/wall", "viewer"),
     ("/explorer", "manager"),
+    ("/alertes", "viewer"),  # taking in charge and annotations: their callbacks need a manager
     ("/rapports", "manager"),
     ("/sources", "admin"),
     ("/ecrans", "admin"),
@@ -28,6 +29,8 @@ ENDPOINT_ROLES: tuple[tuple[str, str], ...] = (
     ("/api/screens/heartbeat", "viewer"),
     ("/api/screens", "admin"),
     ("/api/kpis", "viewer"),
+    ("/api/alerts/", "manager"),  # POST /api/alerts/<id>/ack
+    ("/api/alerts", "viewer"),
     ("/api/series/", "viewer"),
     ("/api/cases/", "viewer"),  # agent names are masked for viewers
     ("/explorer/export", "manager"),
@@ -41,6 +44,9 @@ CALLBACK_ROLES: tuple[tuple[str, str], ...] = (
     ("view-", "viewer"),  # the wall's views
     ("home-", "viewer"),
     ("explorer-", "manager"),
+    ("alerts-ack", "manager"),  # taking an alert in charge
+    ("alerts-note", "manager"),  # adding an annotation
+    ("alerts-", "viewer"),
     ("case-", "manager"),
     ("sources-", "admin"),
     ("screens-", "admin"),

@@ -18,6 +18,7 @@ _NAV = (
     ("/", "Accueil", "viewer"),
     ("/explorer", "Explorateur", "manager"),
     ("/explorer?vue=charge", "Charge de travail", "manager"),
+    ("/alertes", "Alertes", "viewer"),
     ("/rapports", "Rapports", "manager"),
     ("/wall", "Mur", "viewer"),
     ("/utilisateurs", "Utilisateurs", "admin"),
