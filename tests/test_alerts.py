@@ -466,3 +466,58 @@ def test_the_command_line_lists_takes_in_charge_and_tests_a_contact(tmp_path: Pa
         assert failed.returncode == 1 and "ÉCHEC — HTTP 503" in failed.stdout
         unknown = run_app("alerts", "test", "personne", "--config", str(config), env=env)
         assert unknown.returncode == 1 and "contact inconnu « personne »" in unknown.stderr
+
+
+def test_two_app_workers_and_one_collector_send_one_notification_per_transition(tmp_path: Path, sqlite_source) -> None:
+    """`serve --workers 2`: the rules run only in the collector process, under the writer lock."""
+    import os
+    import time
+    import urllib.request
+
+    from tests.factories import add_case, naive
+    from tests.support import TEST_SECRET, serve, stop, write_config
+
+    url, engine = sqlite_source
+    for i in range(5):
+        add_case(engine, f"W{i}", naive(2026, 11, 20, 9, i), events=(("DEP", naive(2026, 11, 20, 9, i)),))
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'vigie.db'}", url)
+    with WebhookReceiver() as hook:
+        config.write_text(
+            config.read_text()
+            + textwrap.dedent(f"""
+            [alerts]
+            enabled = true
+            evaluate_every_seconds = 1
+            [[alerts.contacts]]
+            name = "ceet"
+            webhook_url = "{hook.url}"
+            [[alerts.rules]]
+            name = "stock"
+            metric = "backlog"
+            scope = "overall"
+            op = ">"
+            threshold = 4
+            contacts = ["ceet"]
+            """)
+        )
+        proc, base = serve(config, "--workers", "2", env={**os.environ, "VIGIE_SECRET_KEY": TEST_SECRET})
+        try:
+            deadline = time.monotonic() + 90
+            while not hook.received and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert [r.json["state"] for r in hook.received] == ["firing"]
+            with urllib.request.urlopen(base + "/api/alerts", timeout=10) as answer:  # either worker reads the same alert
+                assert [a["state"] for a in json.loads(answer.read())] == ["firing"]
+            time.sleep(12)  # a dozen evaluations later (every second, and after every poll): still one
+            assert len(hook.received) == 1
+            now = dt.datetime.now(UTC).replace(tzinfo=None)  # the source writes naive UTC... closes a case: backlog 4
+            add_case(engine, "W0", now, deposited=naive(2026, 11, 20, 9, 0), events=(("OK", now),))
+            deadline = time.monotonic() + 60
+            while len(hook.received) < 2 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            time.sleep(5)
+            assert [r.json["state"] for r in hook.received] == ["firing", "resolved"]
+            keys = [r.headers["Idempotency-Key"] for r in hook.received]
+            assert len(set(keys)) == 2
+        finally:
+            stop(proc)
