@@ -47,7 +47,7 @@ NOTE_SCOPE = "alerts-note-scope"
 NOTE_BUTTON = "alerts-note-button"
 NOTE_RESULT = "alerts-note-result"
 _LOME = ZoneInfo(LOME_TZ)
-_STATE_BADGES = {"firing": ("🔴", "En alerte"), "pending": ("🟠", "En observation"), "resolved": ("✔", "Levée")}
+_STATE_BADGES = {"firing": ("●", "En alerte"), "pending": ("▲", "En observation"), "resolved": ("✔", "Levée")}
 _KIND_WORDS = {"firing": "déclenchée", "repeat": "rappel", "resolved": "levée", "ack": "prise en charge"}
 
 
