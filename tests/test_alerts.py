@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from alerts.deliver import DeliveryWorker, retry_delay
@@ -521,3 +522,22 @@ def test_two_app_workers_and_one_collector_send_one_notification_per_transition(
             assert len(set(keys)) == 2
         finally:
             stop(proc)
+
+
+def test_a_source_outage_is_an_annotation_from_its_fall_to_its_return(sqlite_store, catalog, clock) -> None:
+    load_fixture(sqlite_store, clock)
+    room = Room(sqlite_store, catalog, clock, AlertSettings(enabled=True))
+    sqlite_store.record_success("src", now=clock.now, rows=1, duration_ms=5, every_seconds=30)
+    room.tick(1)
+    assert room.store.open_outages() == {}
+    room.tick(6)  # 7 minutes without a success: more than 10 polls of 30 s
+    opened = room.store.open_outages()
+    assert list(opened) == ["src"]
+    room.tick(3)
+    assert room.store.open_outages() == opened  # one outage, not one per evaluation
+    sqlite_store.record_success("src", now=clock.now, rows=1, duration_ms=5, every_seconds=30)
+    room.tick(1)
+    assert room.store.open_outages() == {}
+    notes = room.store.annotations(clock.now - dt.timedelta(hours=1), clock.now)
+    assert notes[["kind", "grp", "text"]].values.tolist() == [["outage", "src", "Source « src » en panne"]]
+    assert notes["ends_at"].iloc[0] == pd.Timestamp(clock.now)
