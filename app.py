@@ -108,11 +108,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(config: Path | None):  # type: ignore[no-untyped-def]
     """Settings from --config, or the demo's (its relative paths read from the repository)."""
+    from domain.alert_settings import check_groups
     from domain.catalog import load_catalog
     from domain.config import load_settings
 
     settings = load_settings(config) if config else load_settings(DEMO_CONFIG, base_dir=ROOT)
-    return settings, load_catalog(settings.catalog_path)
+    catalog = load_catalog(settings.catalog_path)
+    where = str(settings.path or DEMO_CONFIG)
+    check_groups(settings.alerts, where, procedures=set(catalog["code"]), services=set(catalog["service"]))
+    return settings, catalog
 
 
 def _ensure_demo(

@@ -22,6 +22,7 @@ from store.audit import AuditLog
 #: The /alertes list and `alerts list --json`: these keys, in this order.
 LIST_KEYS = ("id", "rule", "scope", "group", "state", "since", "value", "acknowledged_by", "comment")
 MAX_COMMENT = 500
+MAX_UNTIL = dt.timedelta(days=366)
 _STATE_ORDER = {"firing": 0, "pending": 1, "resolved": 2}
 
 
@@ -43,13 +44,14 @@ def listed(store: AlertStore, settings: AlertSettings, now: dt.datetime, resolve
 
 def _row(record: AlertRecord, now: dt.datetime) -> dict[str, Any]:
     taken = record.taken_in_charge(now)
+    since = record.condition_since if record.state == "pending" and record.condition_since else record.since
     return {
         "id": record.id,
         "rule": record.rule,
         "scope": record.scope,
         "group": record.group or None,
         "state": record.state,
-        "since": record.since.astimezone(dt.UTC).isoformat(),
+        "since": since.astimezone(dt.UTC).isoformat(),
         "value": record.value,
         "acknowledged_by": record.ack_by if taken else None,
         "comment": record.ack_comment if taken else None,
@@ -58,7 +60,7 @@ def _row(record: AlertRecord, now: dt.datetime) -> dict[str, Any]:
         "metric": record.metric,
         "threshold": record.threshold,
         "state_label": STATE_WORDS[record.state],
-        "duration_seconds": max(0.0, (now - record.since).total_seconds()),
+        "duration_seconds": max(0.0, (now - since).total_seconds()),
         "ack_until": record.ack_until.isoformat() if taken and record.ack_until else None,
     }
 
@@ -82,6 +84,10 @@ def acknowledge(
         raise AlertActionError(f"l'alerte n° {alert_id} est {STATE_WORDS[record.state]} : rien à prendre en charge")
     if until is not None and until <= now:
         raise AlertActionError("la date « jusqu'au » doit être dans le futur")
+    if until is not None and until > now + MAX_UNTIL:
+        raise AlertActionError("la date « jusqu'au » ne peut dépasser un an")
+    if record.taken_in_charge(now):
+        raise AlertActionError(f"l'alerte n° {alert_id} est déjà prise en charge par {record.ack_by}")
     updated, event = take_in_charge(record, by, comment, until, now)
     if not store.take_in_charge(alert_id, event, until):
         raise AlertActionError(f"l'alerte n° {alert_id} vient d'être levée : rien à prendre en charge")

@@ -86,6 +86,6 @@ def _until(text: str | None) -> dt.datetime | None:
             day = dt.date.fromisoformat(text)
             return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(LOME_TZ)).astimezone(dt.UTC)
         parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(LOME_TZ))).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise AlertActionError(f"date --until illisible « {text} » (attendu AAAA-MM-JJ)") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(LOME_TZ))).astimezone(dt.UTC)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from alerts.lifecycle import fresh, step
 from alerts.messages import explorer_url, payload, summary
@@ -76,10 +77,13 @@ class AlertEvaluator:
         records = self.store.records()
         notices = []
         for rule in self.settings.rules:
-            for group, value in self._values(rule, documents, health, now).items():
-                notice = self._advance(rule, group, value, records.get((rule.name, group)), now, documents)
-                if notice is not None:
-                    notices.append(notice)
+            try:
+                for group, value in self._values(rule, documents, health, now).items():
+                    notice = self._advance(rule, group, value, records.get((rule.name, group)), now, documents)
+                    if notice is not None:
+                        notices.append(notice)
+            except SQLAlchemyError as exc:  # one rule's failure must not silence the others (nor the outages)
+                log.error("alerte %s : écriture refusée par le magasin : %s", rule.name, str(exc).splitlines()[0])
         self._outages(health, now)
         self.evaluated_version, self.evaluated_at = version, now
         return notices
@@ -92,19 +96,20 @@ class AlertEvaluator:
             record = fresh(rule, group, now)
             record = dataclasses.replace(record, id=self.store.save(record, None, [], None, now))
         updated, event = step(record, rule, value, now, self.settings.repeat_hours)
+        cleared = record.ack_by is not None and updated.ack_by is None
         if event is None:
             if updated != record:
-                self.store.save(updated, None, [], None, now)
+                self.store.save(updated, None, [], None, now, clear_ack=cleared)
             return None
         as_of = dt.datetime.fromisoformat(documents[rule.days]["as_of"]) if rule.days in documents else now
         text = summary(updated, event.kind, rule.days, now, self.names)
         body = payload(updated, event, alert_id=int(updated.id or 0), days=rule.days, op=rule.op, as_of=as_of, text=text,
-                       url=explorer_url(self.base_url, updated, self.owners))  # fmt: skip
+                       url=explorer_url(self.base_url, updated, self.owners, rule.days))  # fmt: skip
         deliveries = [d for name in rule.contacts for d in self.deliveries(name, updated, event, body, now)]
         annotation = None
         if event.kind in ("firing", "resolved"):
             annotation = {"at": now, "scope": rule.scope, "grp": group, "kind": "alert", "text": text, "author": None}
-        self.store.save(updated, event, deliveries, annotation, now)
+        self.store.save(updated, event, deliveries, annotation, now, clear_ack=cleared)
         log.info("alerte %s (%s) : %s", event.kind, rule.name, text)
         return Notice(updated, event)
 
@@ -125,8 +130,11 @@ class AlertEvaluator:
     def _values(
         self, rule: AlertRule, documents: dict[int, dict[str, Any]], health: pd.DataFrame, now: dt.datetime
     ) -> dict[str, float | None]:
-        if rule.metric == "source_lag_seconds":
-            found = {str(s): _number(v) for s, v in zip(health["source"], health["lag_seconds"], strict=True)}
+        if rule.metric == "source_lag_seconds":  # a source never heard from is late beyond any threshold
+            found = {
+                str(s): _number(v) if _number(v) is not None else math.inf
+                for s, v in zip(health["source"], health["lag_seconds"], strict=True)
+            }
         elif rule.metric == "quarantine_open":
             counts = self.reader.quarantine_counts()
             totals = counts.groupby("source")["rows"].sum() if not counts.empty else pd.Series(dtype=int)

@@ -41,6 +41,7 @@ class AlertJobs:
         self.settings, self.catalog, self.kpis, self.now, self.lock = settings, catalog, kpis, now, lock
         self.store = AlertStore(engine)  # the writer's engine: the reader's is for reading
         self._evaluator: AlertEvaluator | None = None
+        self.scheduler: BaseScheduler | None = None
         self._worker: DeliveryWorker | None = None
 
     def evaluator(self) -> AlertEvaluator:
@@ -53,7 +54,8 @@ class AlertJobs:
 
     def worker(self) -> DeliveryWorker:
         if self._worker is None:
-            self._worker = DeliveryWorker(self.settings.alerts, self.settings.reports.smtp, self.store, self.now)
+            calendar = BusinessCalendar(self.settings.country, self.settings.extra_closures)
+            self._worker = DeliveryWorker(self.settings.alerts, self.settings.reports.smtp, self.store, self.now, calendar)
         return self._worker
 
     def evaluate(self) -> None:
@@ -78,5 +80,5 @@ class AlertJobs:
         except WriterLockBusy as exc:
             log.error("verrou d'écriture perdu, les alertes s'arrêtent dans ce processus : %s", exc)
             for job_id in ("alerts-evaluate", "alerts-deliver"):
-                if self.scheduler.get_job(job_id) is not None:
+                if self.scheduler is not None and self.scheduler.get_job(job_id) is not None:
                     self.scheduler.remove_job(job_id)

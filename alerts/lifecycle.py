@@ -1,5 +1,10 @@
 """Pure: one alert's next state from its condition at an instant, and the event that must be notified.
 
+A value that cannot be measured (a median with no closure in the window) says nothing: the alert keeps
+its state until a number comes back, instead of resolving on a quiet weekend and firing again on Monday.
+While an alert is pending, ``since`` still dates the state it came from and ``condition_since`` dates
+the condition; a pending alert that goes back is unchanged but for the condition.
+
 Noise control lives here. A condition must hold ``for_minutes`` before the alert fires, and after it
 resolves it must hold ``for_minutes`` again before it fires again: a value flapping around its threshold
 notifies at most once per such period. A firing alert nobody has taken in charge is repeated every
@@ -40,6 +45,8 @@ def step(
     record: AlertRecord, rule: AlertRule, value: float | None, now: dt.datetime, repeat_hours: float
 ) -> tuple[AlertRecord, AlertEvent | None]:
     """The alert at ``now`` given the rule's value then; the event returned (if any) is owed to the contacts."""
+    if value is None or math.isnan(value):
+        return dataclasses.replace(record, threshold=rule.threshold, severity=rule.severity, metric=rule.metric), None
     current = dataclasses.replace(record, value=value, threshold=rule.threshold, severity=rule.severity, metric=rule.metric)
     if holds(rule.op, value, rule.threshold):
         return _while_true(current, rule, now, repeat_hours)
@@ -56,25 +63,26 @@ def _while_true(
         return _notify(record, "repeat", now)
     started = record.condition_since if record.state == "pending" and record.condition_since else now
     if now - started >= dt.timedelta(minutes=rule.for_minutes):
-        # a new firing episode: an earlier taking-in-charge belonged to the previous one
-        firing = dataclasses.replace(
-            record, state="firing", since=now, condition_since=started, ack_by=None, ack_comment=None, ack_at=None, ack_until=None
-        )
-        return _notify(firing, "firing", now)
+        # a taking-in-charge given while it was pending holds (resolving clears one)
+        return _notify(dataclasses.replace(record, state="firing", since=now, condition_since=started), "firing", now)
     if record.state == "pending":
         return record, None
-    return dataclasses.replace(record, state="pending", since=now, condition_since=started), None
+    return dataclasses.replace(record, state="pending", condition_since=started), None
 
 
 def _while_false(record: AlertRecord, now: dt.datetime) -> tuple[AlertRecord, AlertEvent | None]:
     if record.state == "firing":
-        resolved = dataclasses.replace(
-            record, state="resolved", since=now, condition_since=None, ack_by=None, ack_comment=None, ack_at=None, ack_until=None
-        )
+        resolved = _without_ack(dataclasses.replace(record, state="resolved", since=now, condition_since=None))
         return _notify(resolved, "resolved", now)
     if record.state == "pending":  # it never fired this time: back to where it was, silently
-        return dataclasses.replace(record, state="resolved" if record.notified else "ok", condition_since=None), None
+        back = "resolved" if record.notified else "ok"
+        return _without_ack(dataclasses.replace(record, state=back, condition_since=None)), None
     return record, None
+
+
+def _without_ack(record: AlertRecord) -> AlertRecord:
+    """A taking-in-charge belongs to one episode: it ends when the alert resolves or goes back."""
+    return dataclasses.replace(record, ack_by=None, ack_comment=None, ack_at=None, ack_until=None)
 
 
 def _notify(record: AlertRecord, kind: str, now: dt.datetime) -> tuple[AlertRecord, AlertEvent]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from domain.french import fr_number
 from domain.model import LOME_TZ
 
 _LOME = ZoneInfo(LOME_TZ)
-#: metric -> (how a value reads, decimals, unit after the number)
+#: metric -> (how a value reads, decimals)
 METRIC_WORDING: dict[str, tuple[str, int]] = {
     "backlog": ("{v} dossiers en cours", 0),
     "backlog_waiting_applicant": ("{v} dossiers en attente du demandeur", 0),
@@ -42,6 +43,7 @@ METRIC_WORDING: dict[str, tuple[str, int]] = {
 #: metric -> explorer population slug, so the link opens the list the alert is about
 EXPLORER_POPULATION = {"backlog": "en_cours", "backlog_waiting_applicant": "en_attente", "inflow": "deposes",
                        "outflow": "clos", "breached_open": "hors_delai", "at_risk_open": "a_risque"}  # fmt: skip
+EXPLORER_PERIODS = {7: "7j", 30: "30j", 90: "90j", 365: "365j"}
 STATE_WORDS = {"ok": "normale", "pending": "en observation", "firing": "en alerte", "resolved": "levée"}
 SEVERITY_WORDS = {"warning": "avertissement", "critical": "critique"}
 
@@ -60,6 +62,8 @@ def measured(metric: str, value: float | None, days: int) -> str:
     """'532 dossiers en cours'; lags read in minutes."""
     wording, decimals = METRIC_WORDING[metric]
     if metric == "source_lag_seconds" and value is not None:
+        if math.isinf(value):
+            return "aucune donnée reçue depuis le démarrage"
         value = value / 60
     return wording.format(v=fr_number(value, decimals), d=days)
 
@@ -88,7 +92,7 @@ def summary(record: AlertRecord, kind: str, days: int, at: dt.datetime, procedur
     return f"{head} {limit} depuis {lome_time(since, at)}{again}"
 
 
-def explorer_url(base_url: str, record: AlertRecord, procedure_service: dict[str, str]) -> str:
+def explorer_url(base_url: str, record: AlertRecord, procedure_service: dict[str, str], days: int = 30) -> str:
     """The explorer filtered on the alert's group (the sources page for a source alert)."""
     base = base_url.rstrip("/")
     if record.scope == "source":
@@ -102,6 +106,8 @@ def explorer_url(base_url: str, record: AlertRecord, procedure_service: dict[str
         query["procedure"] = record.group
     if record.metric in EXPLORER_POPULATION:
         query["dossiers"] = EXPLORER_POPULATION[record.metric]
+    if days in EXPLORER_PERIODS:  # the rule's window, when the explorer has it as a period
+        query["periode"] = EXPLORER_PERIODS[days]
     return f"{base}/explorer" + (f"?{urlencode(query)}" if query else "")
 
 
@@ -128,7 +134,7 @@ def payload(
         "metric": record.metric,
         "op": op,
         "threshold": record.threshold,
-        "value": event.value,
+        "value": event.value if event.value is None or math.isfinite(event.value) else None,
         "days": days,
         "since": since.astimezone(dt.UTC).isoformat(),
         "as_of": as_of.astimezone(dt.UTC).isoformat(),

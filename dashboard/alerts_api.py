@@ -57,6 +57,6 @@ def _until(value: object, now: dt.datetime) -> dt.datetime | None:
         raise AlertActionError("« until » doit être une date AAAA-MM-JJ")
     try:
         day = dt.date.fromisoformat(value)
-    except ValueError:
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(LOME_TZ)).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise AlertActionError(f"« until » illisible : « {value[:40]} » (attendu AAAA-MM-JJ)") from None
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(LOME_TZ)).astimezone(dt.UTC)

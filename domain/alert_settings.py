@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from domain.config_checks import ConfigError, expand_env, reject_unknown, required
 
@@ -35,6 +36,8 @@ SCOPES = ("overall", "service", "procedure", "source")
 OPERATORS = (">", ">=", "<", "<=")
 SEVERITIES = ("warning", "critical")
 QUIET_MODES = ("never", "business-hours")
+MAX_NAME = 64  # the store's column widths
+MAX_GROUP = 128
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,8 @@ def _contact(raw: Any, index: int, where: str, env: dict[str, str]) -> AlertCont
     if not isinstance(emails, list) or not all(isinstance(e, str) and "@" in e for e in emails):
         raise ConfigError(f"{label}: clé emails : une liste d'adresses e-mail est attendue")
     url = _optional_text(raw, "webhook_url", label, env)
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{label}: clé webhook_url : une adresse http:// ou https:// est attendue")
+    if url is not None and not _http_url(url):
+        raise ConfigError(f"{label}: clé webhook_url : une adresse http:// ou https:// valide est attendue")
     secret = _optional_text(raw, "webhook_secret", label, env)
     if secret is not None and url is None:
         raise ConfigError(f"{label}: clé webhook_secret sans webhook_url")
@@ -125,7 +128,9 @@ def _rule(raw: Any, index: int, where: str, contacts: set[str]) -> AlertRule:
             f"(source_lag_seconds et quarantine_open se mesurent par source, les autres indicateurs ne le sont pas)"
         )
     groups = raw.get("groups")
-    if groups is not None and (not isinstance(groups, list) or not groups or not all(isinstance(g, str) and g for g in groups)):
+    if groups is not None and (
+        not isinstance(groups, list) or not groups or not all(isinstance(g, str) and 0 < len(g) <= MAX_GROUP for g in groups)
+    ):
         raise ConfigError(f"{label}: clé groups : une liste non vide de noms est attendue")
     if groups is not None and scope == "overall":
         raise ConfigError(f'{label}: clé groups : sans objet pour scope = "overall"')
@@ -158,12 +163,42 @@ def _rule(raw: Any, index: int, where: str, contacts: set[str]) -> AlertRule:
     )
 
 
+def check_groups(
+    settings: AlertSettings,
+    where: str,
+    *,
+    procedures: set[str] | None = None,
+    services: set[str] | None = None,
+    sources: set[str] | None = None,
+) -> None:
+    """Every named group exists (a scope given None is not checked): a typo in ``groups`` would make a rule
+    that never fires, silently."""
+    given = {"procedure": procedures, "service": services, "source": sources}
+    known = {scope: names for scope, names in given.items() if names is not None}
+    for rule in settings.rules:
+        for group in rule.groups or ():
+            if rule.scope in known and group not in known[rule.scope]:
+                raise ConfigError(
+                    f"{where} règle d'alerte « {rule.name} »: clé groups : « {group} » n'est pas un groupe de la portée "
+                    f"{rule.scope} (attendu : {', '.join(sorted(known[rule.scope]))})"
+                )
+
+
+def _http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def _label(raw: Any, index: int, where: str, table: str, noun: str) -> str:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} [[alerts.{table}]] n°{index + 1}: une table est attendue")
     name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{where} [[alerts.{table}]] n°{index + 1}: clé name : un nom non vide est attendu")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        raise ConfigError(f"{where} [[alerts.{table}]] n°{index + 1}: clé name : un nom de 1 à {MAX_NAME} caractères est attendu")
     return f"{where} {noun} d'alerte « {name} »"
 
 

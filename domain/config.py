@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.alert_settings import AlertSettings, parse_alerts
+from domain.alert_settings import AlertSettings, check_groups, parse_alerts
 from domain.config_checks import ConfigError, expand_env, reject_unknown, required, typed_table
 from domain.model import LOME_TZ, STATUSES
 
@@ -204,6 +204,7 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
 
     alerts = parse_alerts(raw.get("alerts", {}), where, env)
     reports = _parse_reports(raw.get("reports", {}), f"{where} [reports]", env, base_dir)
+    check_groups(alerts, where, sources={s.name for s in sources})
     mailed = [c.name for c in alerts.contacts if c.emails]
     if mailed and reports.smtp is None:
         raise ConfigError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from typing import Any
 
 import pandas as pd
@@ -61,15 +62,22 @@ class AlertStore:
         deliveries: list[Delivery],
         annotation: dict[str, Any] | None,
         now: dt.datetime,
+        *,
+        clear_ack: bool = False,
     ) -> int:
         """Write the alert's new state, its event, the deliveries it owes and its annotation, all or nothing.
 
-        The taking-in-charge columns are left alone unless the event starts or ends a firing episode.
+        The taking-in-charge columns are written only by ``take_in_charge``, or cleared here with ``clear_ack``
+        (the episode ended): an evaluation that read the alert before someone took it in charge cannot undo it.
         """
         values = {column: getattr(record, name) for name, column in _RECORD_COLUMNS.items() if name != "id"}
         values["updated_at"] = now
-        if event is None or event.kind not in ("firing", "resolved"):
-            for column in _ACK:
+        if values["value"] is not None and not math.isfinite(values["value"]):
+            values["value"] = None  # a source never heard from: "infinitely" late, which no database stores alike
+        for column in _ACK:
+            if clear_ack:
+                values[column] = None
+            else:
                 values.pop(column)
         with self.engine.begin() as conn:
             alert_id = record.id if record.id is not None else _existing_id(conn, record)
@@ -78,7 +86,9 @@ class AlertStore:
             else:
                 conn.execute(update(schema.alerts).where(schema.alerts.c.id == alert_id).values(**values))
             if event is not None:
-                conn.execute(insert(schema.alert_events).values(alert_id=alert_id, **dataclasses.asdict(event)))
+                row = dataclasses.asdict(event)
+                row["value"] = row["value"] if row["value"] is None or math.isfinite(row["value"]) else None
+                conn.execute(insert(schema.alert_events).values(alert_id=alert_id, **row))
             for delivery in deliveries:
                 row = dataclasses.asdict(delivery) | {"alert_id": alert_id, "state": "pending", "created_at": now}
                 row.pop("id")

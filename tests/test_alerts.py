@@ -541,3 +541,61 @@ def test_a_source_outage_is_an_annotation_from_its_fall_to_its_return(sqlite_sto
     notes = room.store.annotations(clock.now - dt.timedelta(hours=1), clock.now)
     assert notes[["kind", "grp", "text"]].values.tolist() == [["outage", "src", "Source « src » en panne"]]
     assert notes["ends_at"].iloc[0] == pd.Timestamp(clock.now)
+
+
+def test_a_receiver_that_breaks_every_rule_does_not_hold_up_the_others(sqlite_store, catalog, clock) -> None:
+    load_fixture(sqlite_store, clock)
+    with WebhookReceiver() as hook:
+        broken = AlertContact("aaa", webhook_url="http://127.0.0.1:abc/")  # past the config's check only in a test
+        good = AlertContact("zzz", webhook_url=hook.url)
+        settings = AlertSettings(enabled=True, contacts=(broken, good), rules=(_rule(contacts=("aaa", "zzz")),))
+        room = Room(sqlite_store, catalog, clock, settings)
+        room.tick()
+        assert len(hook.received) == 1
+        log = room.store.deliveries(clock.now - dt.timedelta(hours=1)).set_index("contact")
+        assert log.loc["aaa", "state"] == "pending" and log.loc["aaa", "attempts"] == 1
+        assert "invalide" in log.loc["aaa", "last_error"]
+        room.evaluator.settings = room.worker.settings = dataclasses.replace(settings, contacts=(good,))
+        room.tick(1)  # the contact left the config: failed at once, not retried for a day
+        log = room.store.deliveries(clock.now - dt.timedelta(hours=1)).set_index("contact")
+        assert log.loc["aaa", "state"] == "failed" and "retiré" in log.loc["aaa", "last_error"]
+
+
+def test_taking_a_pending_alert_in_charge_holds_when_it_fires_and_a_missing_value_changes_nothing() -> None:
+    rule = _rule(threshold=10, for_minutes=15)
+    start = dt.datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    record, _ = step(fresh(rule, "", start), rule, 11.0, start, 24)
+    assert record.state == "pending"
+    record, _ = take_in_charge(record, "marc", "on regarde", None, start + dt.timedelta(minutes=5))
+    record, event = step(record, rule, 12.0, start + dt.timedelta(minutes=15), 24)
+    assert event is not None and event.kind == "firing" and record.ack_by == "marc"
+    record, event = step(record, rule, None, start + dt.timedelta(minutes=16), 24)
+    assert event is None and record.state == "firing" and record.value == 12.0  # no number: no news
+    record, event = step(record, rule, float("nan"), start + dt.timedelta(days=3), 24)
+    assert event is None and record.state == "firing"
+    record, event = step(record, rule, 9.0, start + dt.timedelta(days=3, minutes=1), 24)
+    assert event is not None and event.kind == "resolved" and record.ack_by is None
+    resolved_since = record.since
+    record, _ = step(record, rule, 11.0, start + dt.timedelta(days=3, minutes=2), 24)
+    record, _ = step(record, rule, 9.0, start + dt.timedelta(days=3, minutes=3), 24)
+    assert (record.state, record.since) == ("resolved", resolved_since)  # a pending that went back changes nothing
+
+
+def test_a_typo_in_groups_and_a_second_taking_in_charge_are_refused(sqlite_store, catalog, clock) -> None:
+    from alerts.actions import AlertActionError, acknowledge
+    from domain.alert_settings import check_groups
+    from store.audit import AuditLog
+
+    settings = AlertSettings(rules=(_rule(scope="procedure", groups=("CEET-BT", "CEET-XX")),))
+    with pytest.raises(ConfigError, match="« stock »: clé groups : « CEET-XX »"):
+        check_groups(settings, "vigie.toml", procedures=set(catalog["code"]))
+    load_fixture(sqlite_store, clock)
+    room = Room(sqlite_store, catalog, clock, _settings(AlertContact("ceet")))
+    room.tick()
+    alert_id = next(r.id for r in room.store.records().values() if r.state == "firing")
+    audit = AuditLog(sqlite_store.engine)
+    acknowledge(room.store, audit, alert_id, "marc", None, None, clock.now)
+    with pytest.raises(AlertActionError, match="déjà prise en charge par marc"):
+        acknowledge(room.store, audit, alert_id, "ada", None, None, clock.now)
+    with pytest.raises(AlertActionError, match="inconnue"):
+        acknowledge(room.store, audit, 9999, "ada", None, None, clock.now)

@@ -256,9 +256,9 @@ def parse_until(text: str | None, now: dt.datetime) -> dt.datetime | None:
         return None
     try:
         day = dt.datetime.strptime(text, "%d/%m/%Y").replace(tzinfo=_LOME).date()
-    except ValueError:
+        until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=_LOME).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
         raise AlertActionError(f"date « {text} » illisible (attendu JJ/MM/AAAA)") from None
-    until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=_LOME).astimezone(dt.UTC)
     if until <= now:
         raise AlertActionError("la date « jusqu'au » doit être aujourd'hui ou plus tard")
     return until
