@@ -43,6 +43,8 @@ METRIC_WORDING: dict[str, tuple[str, int]] = {
 #: metric -> explorer population slug, so the link opens the list the alert is about
 EXPLORER_POPULATION = {"backlog": "en_cours", "backlog_waiting_applicant": "en_attente", "inflow": "deposes",
                        "outflow": "clos", "breached_open": "hors_delai", "at_risk_open": "a_risque"}  # fmt: skip
+_SINGULAR = (("dossiers", "dossier"), ("lignes", "ligne"), ("déposés", "déposé"), ("accordés", "accordé"),
+             ("refusés", "refusé"), ("abandonnés", "abandonné"), ("traités", "traité"))  # fmt: skip
 EXPLORER_PERIODS = {7: "7j", 30: "30j", 90: "90j", 365: "365j"}
 STATE_WORDS = {"ok": "normale", "pending": "en observation", "firing": "en alerte", "resolved": "levée"}
 SEVERITY_WORDS = {"warning": "avertissement", "critical": "critique"}
@@ -65,6 +67,9 @@ def measured(metric: str, value: float | None, days: int) -> str:
         if math.isinf(value):
             return "aucune donnée reçue depuis le démarrage"
         value = value / 60
+    if value is not None and decimals == 0 and abs(value) < 2:  # French: « 0 dossier », « 1 dossier »
+        for plural, singular in _SINGULAR:
+            wording = wording.replace(plural, singular)
     return wording.format(v=fr_number(value, decimals), d=days)
 
 

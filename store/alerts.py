@@ -192,7 +192,9 @@ class AlertStore:
     def annotations(self, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
         """Annotations that overlap [start, end), oldest first."""
         n = schema.annotation_log
-        overlaps = and_(n.c.at < end, or_(n.c.at >= start, n.c.ends_at.is_(None), n.c.ends_at >= start))
+        # an instant inside the window, or an outage that began before it and had not ended by its start
+        still_out = and_(n.c.kind == "outage", or_(n.c.ends_at.is_(None), n.c.ends_at >= start))
+        overlaps = and_(n.c.at < end, or_(n.c.at >= start, still_out))
         query = select(n).where(overlaps).order_by(n.c.at, n.c.id)
         return _frame(self.engine, query, ("at", "ends_at", "created_at"))
 

@@ -10,12 +10,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from dash import no_update
 
+from alerts.actions import acknowledge
+from alerts.evaluate import AlertEvaluator
 from dashboard.figures import alerts_by_procedure, backlog_age_by_service, delays_by_procedure, flows_by_service
-from dashboard.pages.wall import VIEWS, freshness, overview, playlist, views
+from dashboard.pages.alerts import AlertsPage
+from dashboard.pages.wall import VIEWS, freshness, overview, playlist, refresh, views
+from dashboard.pages.wall_alerts import due_words, new_alerts, snapshot
+from domain.alert_settings import AlertContact, AlertRule, AlertSettings
 from domain.business_days import BusinessCalendar
-from domain.french import fr_number
+from domain.french import fr_duration, fr_number
 from service.kpi_service import KpiService
+from store.alerts import AlertStore
+from store.audit import AuditLog
 from store.reader import Reader
 from tests.factories import csrf_headers
 from tests.support import load_fixture
@@ -330,6 +338,160 @@ def test_breached_trend_is_exact_per_day_and_survives_late_rows(service, sqlite_
     after = service.breached_daily(None, 30)
     assert service.rebuilds == rebuilds  # updated from the poll's rows, not rebuilt
     assert after == expected() and after[-2:] == [0, 0] and after[:-4] == first[:-4]
+
+
+ALERTS = AlertSettings(
+    enabled=True,
+    contacts=(AlertContact("salle"),),
+    rules=(
+        AlertRule("stock", "backlog", "procedure", ">", 0.0, ("salle",), groups=("CEET-ABO", "MIN-EXP"), severity="critical"),
+        AlertRule("hors-delai", "breached_open", "service", ">", 0.0, ("salle",)),
+    ),
+)
+
+
+@pytest.fixture
+def alert_page(service, sqlite_store, catalog, clock) -> AlertsPage:
+    return AlertsPage(ALERTS, AlertStore(sqlite_store.engine), AuditLog(sqlite_store.engine), catalog, clock)
+
+
+def evaluate(service, page: AlertsPage) -> None:  # type: ignore[no-untyped-def]
+    """One run of the collector's evaluator over the fixture: the rules' alerts fire at once (for_minutes 0)."""
+    AlertEvaluator(page.settings, service, service.reader, page.store, service.catalog, BusinessCalendar("TG"), "http://x",
+                   page.now).run()  # fmt: skip
+
+
+def firing_id(page: AlertsPage, group: str) -> int:
+    return next(r.id for r in page.store.records().values() if r.group == group and r.state == "firing")
+
+
+def test_the_alertes_view_lists_firing_alerts_and_who_took_them_in_charge(service, alert_page, clock) -> None:
+    evaluate(service, alert_page)
+    clock.now += dt.timedelta(hours=2, minutes=5)
+    active = snapshot(alert_page)
+    assert sorted((a["group"], a["state"]) for a in active) == [("CEET", "firing"), ("CEET-ABO", "firing"), ("MIN-EXP", "firing")]
+    *_, alertes = views(service, service.catalog, active=active)
+    shown = strings(find(alertes, id="wall-active-alerts"))
+    names = dict(zip(service.catalog["code"], service.catalog["name"], strict=True))
+    assert "Alertes en cours (3)" in shown and f"CEET-ABO — {names['CEET-ABO']}" in shown and "CEET" in shown
+    assert "5 dossiers en cours — seuil 0" in shown and "critique" in shown and "avertissement" in shown
+    assert shown.count("depuis " + fr_duration(2 * 3600 + 5 * 60)) == 3  # « depuis 2 h 05 »
+    assert shown.count("⚠ non pris en charge") == 3 and "pris en charge par" not in shown
+    assert "Aucune alerte en cours" not in str(alertes)
+    assert "Échéance dans les 5 jours ouvrés (3)" in strings(find(alertes, id="wall-due"))  # the rest stays below
+
+    acknowledge(alert_page.store, alert_page.audit, firing_id(alert_page, "CEET-ABO"), "marc", "A. Mensah appelé", None,
+                clock.now)  # fmt: skip
+    active = snapshot(alert_page)
+    assert active[-1]["group"] == "CEET-ABO"  # those nobody has taken in charge come first
+    *_, alertes = views(service, service.catalog, active=active)
+    shown = strings(find(alertes, id="wall-active-alerts"))
+    assert "✔ pris en charge par marc" in shown and shown.count("⚠ non pris en charge") == 2
+    assert "Mensah" not in str(alertes)  # the comment is free text: it stays on /alertes
+    *_, english = views(service, service.catalog, lang="en", active=snapshot(alert_page))
+    assert "taken in charge by marc" in strings(english) and "not taken in charge" in strings(english)
+
+
+def test_without_alerts_or_with_none_firing_the_view_says_so(service, alert_page) -> None:
+    for active in (None, snapshot(alert_page)):
+        assert active in (None, [])
+        *_, alertes = views(service, service.catalog, active=active)
+        assert strings(find(alertes, id="wall-active-alerts")) == "✔ Aucune alerte en cours"
+        assert find(alertes, id="wall-due") is not None  # the counts, chart and due cases are still there
+    off = AlertsPage(AlertSettings(), alert_page.store, alert_page.audit, service.catalog, alert_page.now)
+    assert snapshot(off) is None
+
+
+def test_alerts_needing_someone_come_first_and_the_list_stays_short() -> None:
+    from dashboard.pages.wall_alerts import SHOWN_ALERTS, active_panel
+
+    def alert(n: int, state: str = "firing", taken_by: str | None = None) -> dict[str, Any]:
+        return {"key": f"{n}@x", "id": n, "state": state, "severity": "warning", "rule": "r", "scope": "source",
+                "group": f"s{n}", "metric": "quarantine_open", "value": 3.0, "threshold": 1.0, "days": 7,
+                "since": "2026-11-20T12:00:00+00:00", "minutes": 0, "taken_by": taken_by}  # fmt: skip
+
+    active = [alert(i) for i in range(SHOWN_ALERTS + 2)]
+    shown = strings(active_panel(active, {}))
+    assert f"Alertes en cours ({SHOWN_ALERTS + 2})" in shown and shown.endswith("+ 2 autres alertes sur /alertes")
+    assert "Source s0" in shown and "3 lignes en quarantaine — seuil 1" in shown and "depuis <\u202f1\u202fmin" in shown
+    assert "Source s6" not in shown and "+ 1 autre alerte sur /alertes" in strings(active_panel(active[:-1], {}))
+
+
+def test_due_dates_past_today_and_coming_read_differently(service) -> None:
+    today = dt.date(2026, 11, 20)
+    assert due_words(pd.Timestamp("2026-11-14"), today) == "dépassée depuis le 14 nov. 2026"
+    assert due_words(pd.Timestamp("2026-11-20"), today) == "aujourd'hui"
+    assert due_words(pd.Timestamp("2026-11-24"), today) == "le 24 nov. 2026"
+    assert due_words(pd.Timestamp("2026-11-24"), today, "en") == "on 24 Nov 2026"
+    *_, alertes = views(service, service.catalog)
+    due = find(alertes, id="wall-due")
+    assert "Dépassé le" not in str(alertes) and "Échéance" in strings(due)
+    rows = [strings(row) for row in due.children[-1].children[-1].children]  # the due table's body
+    assert rows == ["c6CEET-ABOle 24 nov. 20264 / 5 j", "c3CEET-ABOle 24 nov. 20264 / 5 j", "c12CEET-ABOle 26 nov. 20262 / 5 j"]
+
+
+def test_takeover_only_for_a_new_firing_alert_nobody_took_in_charge(service, alert_page, clock) -> None:
+    catalog = service.catalog
+    breaches_seen = {code: 0 for code in catalog["code"]}  # with alerts on, new breaches alone take nothing over
+
+    def rebuild(active, seen):  # type: ignore[no-untyped-def]
+        *content, _breaches, takeover, seen_after, _text, _digests = refresh(
+            service, catalog, True, 3, active, breaches_seen, seen, None, None
+        )
+        return content[-1], takeover, seen if seen_after is no_update else seen_after
+
+    _, takeover, seen = rebuild(snapshot(alert_page), None)  # the screen's first load: nothing is news
+    assert takeover is no_update and seen == []
+    evaluate(service, alert_page)  # three alerts start firing...
+    acknowledge(alert_page.store, alert_page.audit, firing_id(alert_page, "CEET-ABO"), "marc", None, None, clock.now)
+    acknowledge(alert_page.store, alert_page.audit, firing_id(alert_page, "CEET"), "marc", None, None, clock.now)
+    active = snapshot(alert_page)  # ...two taken in charge before the screen's next tick
+    names = dict(zip(catalog["code"], catalog["name"], strict=True))
+    alertes, takeover, seen = rebuild(active, seen)
+    new = f"MIN-EXP — {names['MIN-EXP']}"
+    assert takeover["alerts"] == [new] and takeover["id"] == f"{firing_id(alert_page, 'MIN-EXP')}@2026-11-20T12:00:00+00:00"
+    assert f"⚠ Nouvelle alerte : {new}" in strings(alertes) and "Nouveaux dépassements" not in strings(alertes)
+    assert sorted(seen) == sorted(a["key"] for a in active)
+    again, takeover, seen = rebuild(active, seen)  # already shown: no second takeover
+    assert takeover is no_update and "Nouvelle alerte" not in strings(again)
+    _, takeover, _ = rebuild(active, None)  # a screen opened now sees them firing, without a takeover
+    assert takeover is no_update
+    # the same alert firing again later is a new episode: news again
+    refired = [dict(a, key=f"{a['id']}@2026-11-21T08:00:00+00:00") if a["group"] == "MIN-EXP" else a for a in active]
+    assert [a["group"] for a in new_alerts(seen, refired)] == ["MIN-EXP"]
+
+
+def test_with_alerts_off_new_breaches_still_take_over(service) -> None:
+    *content, breaches, takeover, seen, text, _ = refresh(service, service.catalog, False, 7, None, {}, None, None, None)
+    assert takeover == {"id": 7, "procedures": ["CEET-ABO"]} and breaches["CEET-ABO"] == 1 and text == "7"
+    assert seen is no_update and "⚠ Nouveaux dépassements : CEET-ABO" in strings(content[-1])
+    *_, takeover, _, _, _ = refresh(service, service.catalog, False, 8, None, breaches, None, None, None)
+    assert takeover is no_update
+
+
+def test_the_alert_feed_runs_only_with_alerts_on(sqlite_store, catalog, clock) -> None:
+    from tests.support import secured_app
+
+    assert not any(key.startswith("wall-alerts") for key in secured_app(sqlite_store, catalog, clock).callback_map)
+
+
+def test_stacked_bars_carry_their_counts_outside() -> None:
+    figure = alerts_by_procedure({"P": {"breached_open": 2, "at_risk_open": 1}, "R": {"breached_open": 0, "at_risk_open": 4}})
+    bars = [t for t in figure.data if t.type == "bar"]
+    assert all(t.text is None for t in bars)  # nothing drawn inside a thin segment
+    counts = next(t for t in figure.data if t.type == "scatter")
+    assert list(counts.y) == ["R", "P"] and list(counts.text) == [" ▲ 4", " ✖ 2  ▲ 1"] and list(counts.x) == [4, 3]
+
+
+def strings(tree: object) -> str:
+    """The text a component tree shows, concatenated in order."""
+    if isinstance(tree, str):
+        return tree
+    if isinstance(tree, list | tuple):
+        return "".join(strings(child) for child in tree)
+    if hasattr(tree, "to_plotly_json"):
+        return strings(getattr(tree, "children", None))
+    return ""
 
 
 def find(tree: object, *, id: str, className: str | None = None) -> Any:  # noqa: A002 - Dash's own prop name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dashboard.explorer.state import CHANNEL_SLUGS, ExplorerQuery
+
 STATUS_LABELS = {
     "submitted": "déposé",
     "in_review": "en instruction",
@@ -49,3 +51,24 @@ FILTER_LABELS = {
     "pas": "Pas",
     "vue": "Vue",
 }
+#: The period as the filters' button says it.
+PERIOD_SHORT = {"7j": "7 j", "30j": "30 j", "90j": "90 j", "365j": "12 mois"}
+
+
+def filter_summary(query: ExplorerQuery) -> str:
+    """The filters' button: « Filtres » then each active filter, shortest form (« Filtres · 30 j · CEET · Kara »).
+
+    The period is always named; the other filters only when they narrow or change the view.
+    """
+    if query.period == "perso" and query.start is not None and query.end is not None:
+        parts = [f"{query.start:%d/%m/%Y} – {query.end:%d/%m/%Y}"]
+    else:
+        parts = [PERIOD_SHORT.get(query.period, query.period)]
+    parts += [value for value in (query.service, query.procedure, query.region) if value]
+    if query.channel:
+        parts.append(CHANNEL_LABELS.get(CHANNEL_SLUGS.get(query.channel, ""), query.channel))
+    if query.population != ExplorerQuery.population:
+        parts.append("dossiers " + POPULATION_LABELS.get(query.population, query.population))
+    if query.step == "semaine":
+        parts.append("par semaine")
+    return " · ".join(["Filtres", *parts])

@@ -3,7 +3,9 @@
 The URL is the state (explorer/state.py): controls and chart clicks only write the URL
 (explorer/navigation.py), and the page is rebuilt from it by Dash's router, so links, back and
 forward all reproduce a view. Every number comes from the KPI service with the URL's filters:
-the same engine and the same cache as /api/kpis.
+the same engine and the same cache as /api/kpis. The time charts also mark the annotations
+(alerts, source outages, notes) that concern the view, read through the ``annotations`` reader
+that create_app passes in and chosen by explorer/annotations.py.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
+from dashboard.explorer.annotations import Marker, markers_for
 from dashboard.explorer.figures import flow_trend, group_bars, processing_band, workload_bars
 from dashboard.explorer.grid import GRID_FRENCH, case_grid, grid_page
-from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS
+from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS, filter_summary
 from dashboard.explorer.navigation import CLICKABLE_CHARTS, CONTROL_FIELDS, navigate_to
 from dashboard.explorer.state import (
     CHANNEL_SLUGS,
@@ -37,13 +40,24 @@ from domain.french import fr_date, fr_number
 from domain.model import LOME_TZ, REGIONS
 from service.kpi_service import KpiService
 
+#: Reads the annotations that overlap [start, end) (UTC-aware): columns at, ends_at, scope, grp, kind,
+#: text, author (store.alerts.AlertStore.annotations).
+AnnotationReader = Callable[[dt.datetime, dt.datetime], pd.DataFrame]
 
-def register(app: Dash, kpis: KpiService, catalog: pd.DataFrame, now: Callable[[], dt.datetime]) -> None:
-    """The page, its navigation (controls and clicks write the URL) and the case grid's rows."""
+
+def register(
+    app: Dash,
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    now: Callable[[], dt.datetime],
+    annotations: AnnotationReader | None = None,
+) -> None:
+    """The page, its navigation (controls and clicks write the URL) and the case grid's rows;
+    ``annotations`` feeds the time charts' markers (none without it)."""
 
     def layout(search: str | None = None, **_query: Any) -> html.Div:
         # the query string as typed, not Dash's parsed parameters: the URL contract (state.py) reads it whole
-        return render(search, kpis, catalog, now())
+        return render(search, kpis, catalog, now(), annotations)
 
     register_page(__name__, "/explorer", layout, components=lambda: components(catalog))
 
@@ -93,7 +107,13 @@ def error_page(message: str) -> html.Div:
     )
 
 
-def render(search: str | None, kpis: KpiService, catalog: pd.DataFrame, now: dt.datetime) -> html.Div:
+def render(
+    search: str | None,
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    now: dt.datetime,
+    annotations: AnnotationReader | None = None,
+) -> html.Div:
     """The explorer for a query string: the view it names, or a notice naming what is wrong with it."""
     try:
         query = parse_search(search, catalog, now)
@@ -102,7 +122,11 @@ def render(search: str | None, kpis: KpiService, catalog: pd.DataFrame, now: dt.
     as_of, days = query.window(now)
     document = kpis.document(as_of, days, query.filters)
     workload = query.view == "charge"
-    body = _workload(query, kpis, as_of, days) if workload else _synthesis(query, kpis, catalog, document, as_of, days)
+    if workload:
+        body = _workload(query, kpis, as_of, days)
+    else:
+        markers = _markers(query, catalog, annotations, document["as_of"], days, None if as_of is not None else now)
+        body = _synthesis(query, kpis, catalog, document, as_of, days, markers)
     return desk_page(
         "/explorer?vue=charge" if workload else "/explorer",
         _breadcrumbs(query, catalog),
@@ -111,6 +135,26 @@ def render(search: str | None, kpis: KpiService, catalog: pd.DataFrame, now: dt.
         body,
         class_name="explorer",
     )
+
+
+def _markers(
+    query: ExplorerQuery,
+    catalog: pd.DataFrame,
+    read: AnnotationReader | None,
+    as_of: str,
+    days: int,
+    live: dt.datetime | None,
+) -> list[Marker]:
+    """The annotations the view's time charts show: those of [T - days, T) that concern its level.
+
+    T is the document's instant; a live window (``live``: now) reaches now, so a note written a
+    moment ago shows even while T is the service's shared instant of a few seconds earlier.
+    """
+    if read is None:
+        return []
+    t = pd.Timestamp(as_of).to_pydatetime()
+    start, end = t - dt.timedelta(days=days), max(t, live) if live is not None else t
+    return markers_for(read(start, end), query.service, query.procedure, catalog, start, end)
 
 
 def _lome(iso: str) -> str:
@@ -141,12 +185,25 @@ def _field(label: str, control: Any) -> html.Label:
     return html.Label(className="control", children=[html.Span(label), control])
 
 
-def _controls(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Div:
-    """The filter bar: when (period or dates), what (structure, procedure, region, channel), how the list and curves show."""
-    return html.Div(
-        id=ids.EXPLORER_CONTROLS,
-        className="controls",
-        children=[*_period_fields(query), *_scope_fields(query, catalog), *_display_fields(query)],
+def _controls(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Details:
+    """The filter bar: when (period or dates), what (structure, procedure, region, channel), how the list and curves show.
+
+    Behind one button that names the active filters (« Filtres · 30 j · CEET · Kara »): a native
+    <details>, so it needs no callback. It is closed in the markup; on desk widths app.css shows
+    its content and hides the button (browsers without ``::details-content`` show the button),
+    so a phone starts with the numbers, not with nine fields.
+    """
+    return html.Details(
+        id=ids.EXPLORER_FILTERS,
+        className="xfilters",
+        children=[
+            html.Summary(filter_summary(query), id=ids.EXPLORER_FILTERS_SUMMARY),
+            html.Div(
+                id=ids.EXPLORER_CONTROLS,
+                className="controls",
+                children=[*_period_fields(query), *_scope_fields(query, catalog), *_display_fields(query)],
+            ),
+        ],
     )
 
 
@@ -269,10 +326,11 @@ def _synthesis(
     document: dict[str, Any],
     as_of: pd.Timestamp | None,
     days: int,
+    markers: list[Marker],
 ) -> html.Div:
     """The synthesis: tiles, where the cases are (groups, regions), how flows and delays moved, then the case list."""
     where = _where_charts(query, kpis, catalog, document, as_of, days)
-    when = _time_charts(query, kpis, catalog, as_of, days)
+    when = _time_charts(query, kpis, catalog, as_of, days, markers)
     rows = kpis.cases(as_of, days, query.filters, query.population)
     return html.Div(
         children=[_tiles(query, document["overall"]), where, when, _list_title(query, len(rows)), case_grid(ids.EXPLORER_GRID)]
@@ -291,13 +349,16 @@ def _where_charts(
     if query.level == "services":
         bars = group_bars(
             _group_rows(document["by_service"], sorted(document["by_service"]), {}),
-            "Par structure — cliquez pour voir ses procédures",
+            "Par structure",
+            subtitle="cliquez pour voir ses procédures",
         )
     else:
         own = catalog[catalog["service"] == query.service]
-        names = dict(zip(own["code"], own["code"] + " — " + own["name"].str.slice(0, 48), strict=True))
+        names = dict(zip(own["code"], own["code"] + " — " + own["name"], strict=True))
         bars = group_bars(
-            _group_rows(document["by_procedure"], list(own["code"]), names), "Par procédure — cliquez pour voir ses dossiers"
+            _group_rows(document["by_procedure"], list(own["code"]), names),
+            "Par procédure",
+            subtitle="cliquez pour voir ses dossiers",
         )
     regions = kpis.by_label(as_of, days, query.filters, "region", REGIONS).assign(label=lambda f: f["group"])
     return html.Div(
@@ -305,16 +366,24 @@ def _where_charts(
         children=[
             dcc.Graph(id=ids.EXPLORER_BARS, figure=bars, config=DESK_GRAPH),
             dcc.Graph(
-                id=ids.EXPLORER_REGIONS, figure=group_bars(regions, "Par région — cliquez pour filtrer"), config=DESK_GRAPH
+                id=ids.EXPLORER_REGIONS,
+                figure=group_bars(regions, "Par région", subtitle="cliquez pour filtrer"),
+                config=DESK_GRAPH,
             ),
         ],
     )
 
 
 def _time_charts(
-    query: ExplorerQuery, kpis: KpiService, catalog: pd.DataFrame, as_of: pd.Timestamp | None, days: int
+    query: ExplorerQuery,
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    as_of: pd.Timestamp | None,
+    days: int,
+    markers: list[Marker],
 ) -> html.Div:
-    """Inflow, outflow and backlog against the previous window; processing times against the legal delays in scope."""
+    """Inflow, outflow and backlog against the previous window; processing times against the legal delays in scope;
+    both with the annotations (``markers``) of the window."""
     step = STEPS[query.step]
     daily = kpis.daily(as_of, 2 * days, None, query.filters)
     current, previous = _by_step(daily.iloc[days:], step), _by_step(daily.iloc[:days], step)
@@ -322,10 +391,10 @@ def _time_charts(
     return html.Div(
         className="charts two",
         children=[
-            dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, query.step), config=TIME_GRAPH),
+            dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, query.step, markers), config=TIME_GRAPH),
             dcc.Graph(
                 id=ids.EXPLORER_PROCESSING,
-                figure=processing_band(buckets, _legal_delays(query, catalog), query.step),
+                figure=processing_band(buckets, _legal_delays(query, catalog), query.step, markers),
                 config=TIME_GRAPH,
             ),
         ],

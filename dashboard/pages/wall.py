@@ -20,19 +20,14 @@ import plotly.utils
 from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.figures import (
-    alerts_by_procedure,
-    backlog_age_by_service,
-    delays_by_procedure,
-    flows_by_service,
-    short_service,
-    sparkline,
-)
+from dashboard.figures import backlog_age_by_service, delays_by_procedure, flows_by_service, sparkline
 from dashboard.graph_config import WALL_GRAPH
 from dashboard.i18n import LANGS, tr
 from dashboard.outage import outage_line
+from dashboard.pages.alerts import AlertsPage
 from dashboard.pages.routing import register_page
-from domain.french import fr_date, fr_delta, fr_number
+from dashboard.pages.wall_alerts import alert_label, alerts, alerts_enabled, new_alerts, seen_now, snapshot
+from domain.french import fr_delta, fr_number
 from domain.model import LOME_TZ
 from kpis.health import STATE_LABELS, ago_fr, health_table
 from service.kpi_service import KpiService
@@ -75,6 +70,8 @@ def shell(lang: str = "fr") -> html.Div:
             dcc.Store(id=ids.WALL_BREACHES),
             dcc.Store(id=ids.WALL_TAKEOVER),
             dcc.Store(id=ids.WALL_DIGESTS),
+            dcc.Store(id=ids.WALL_ALERTS),
+            dcc.Store(id=ids.WALL_SEEN_ALERTS),
             dcc.Store(id=ids.WALL_PLAYLIST),
             dcc.Interval(id=ids.WALL_TICK, interval=5_000),
             dcc.Interval(id=ids.WALL_ROTATE, interval=DEFAULT_PERIOD_SECONDS * 1000),
@@ -112,8 +109,16 @@ def _bounded(text: str | None, default: int, low: int, high: int) -> int:
         return default
 
 
-def register(app: Dash, reader: Reader, kpis: KpiService, catalog: pd.DataFrame, now: Callable[[], dt.datetime]) -> None:
-    """The page and its callbacks: the screen's playlist, the version and health tick, the views' rebuild, the rotation."""
+def register(
+    app: Dash,
+    reader: Reader,
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    now: Callable[[], dt.datetime],
+    alert_page: AlertsPage,
+) -> None:
+    """The page and its callbacks: the screen's playlist, the version and health tick, the alerts' tick (when
+    alerts are on), the views' rebuild, the rotation."""
 
     def layout(search: str | None = None, **_query: Any) -> html.Div:
         return shell(language(search))
@@ -121,7 +126,9 @@ def register(app: Dash, reader: Reader, kpis: KpiService, catalog: pd.DataFrame,
     register_page(__name__, "/wall", layout, components=shell)
     _register_playlist(app)
     _register_tick(app, reader, now)
-    _register_rebuild(app, kpis, catalog)
+    if alerts_enabled(alert_page.settings):
+        _register_alert_feed(app, alert_page)
+    _register_rebuild(app, kpis, catalog, alerts_enabled(alert_page.settings))
     app.clientside_callback(
         ClientsideFunction(namespace="vigie", function_name="rotate"),
         Output(ids.WALL_VIEW_TITLE, "children"),
@@ -182,28 +189,83 @@ def header_state(reader: Reader, at: dt.datetime, known: int | None, plan: dict[
     )
 
 
-def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame) -> None:
+def _register_alert_feed(app: Dash, alert_page: AlertsPage) -> None:
+    """Every tick, the alerts pending and firing now; sent only when they changed. Its own callback: with the
+    store down it fails alone, and the header still says so."""
+
+    @app.callback(
+        Output(ids.WALL_ALERTS, "data"),
+        Input(ids.WALL_TICK, "n_intervals"),
+        State(ids.WALL_ALERTS, "data"),
+    )
+    def feed(_n: int | None, known: list[dict[str, Any]] | None) -> Any:
+        active = snapshot(alert_page)
+        return no_update if active == known else active
+
+
+def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame, alerts_on: bool) -> None:
     @app.callback(
         *[Output(f"view-{key}", "children") for key in VIEWS],
         Output(ids.WALL_BREACHES, "data"),
         Output(ids.WALL_TAKEOVER, "data"),
+        Output(ids.WALL_SEEN_ALERTS, "data"),
         Output(ids.WALL_VERSION_TEXT, "children"),
         Output(ids.WALL_DIGESTS, "data"),
         Input(ids.WALL_VERSION, "data"),
+        Input(ids.WALL_ALERTS, "data"),
         State(ids.WALL_BREACHES, "data"),
+        State(ids.WALL_SEEN_ALERTS, "data"),
         State(ids.WALL_PLAYLIST, "data"),
         State(ids.WALL_DIGESTS, "data"),
     )
     def rebuild(
-        version: int | None, known: dict[str, int] | None, plan: dict[str, Any] | None, digests: dict[str, str] | None
+        version: int | None,
+        active: list[dict[str, Any]] | None,
+        known: dict[str, int] | None,
+        seen: list[str] | None,
+        plan: dict[str, Any] | None,
+        digests: dict[str, str] | None,
     ) -> tuple[Any, ...]:
-        current = kpis.document(None, 7)
-        breaches = {code: m["breached_open"] for code, m in current["by_procedure"].items()}
+        return refresh(kpis, catalog, alerts_on, version, active, known, seen, plan, digests)
+
+
+def refresh(
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    alerts_on: bool,
+    version: int | None,
+    active: list[dict[str, Any]] | None,
+    known: dict[str, int] | None,
+    seen: list[str] | None,
+    plan: dict[str, Any] | None,
+    digests: dict[str, str] | None,
+) -> tuple[Any, ...]:
+    """On a new data version or a new alert snapshot: what each view sends, the breaches and the firing alerts the
+    screen has now seen, and the takeover (or no_update), the version shown, the views' digests.
+
+    With alerts on, only an alert that starts firing with nobody in charge of it, unseen by this screen, takes
+    it over; with alerts off, a procedure with more breached cases than the screen last saw does.
+    """
+    current = kpis.document(None, 7)
+    breaches = {code: m["breached_open"] for code, m in current["by_procedure"].items()}
+    lang = (plan or {}).get("lang", "fr")
+    fresh: list[str] = []
+    news: list[dict[str, Any]] = []
+    takeover: Any = no_update
+    if alerts_on:
+        news = new_alerts(seen, active)
+        names = dict(zip(catalog["code"], catalog["name"], strict=True))
+        if news:
+            takeover = {"id": ",".join(a["key"] for a in news), "alerts": [alert_label(a, names, lang) for a in news]}
+        seen_after: Any = seen if active is None else seen_now(active)
+        seen_after = no_update if seen_after == seen else seen_after
+    else:
         fresh = new_breaches(known, breaches)
-        takeover = {"id": version, "procedures": fresh} if fresh else no_update
-        lang = (plan or {}).get("lang", "fr")
-        updates, digests = changes(views(kpis, catalog, fresh, lang), digests)
-        return (*updates, breaches, takeover, "" if version is None else str(version), digests)
+        if fresh:
+            takeover = {"id": version, "procedures": fresh}
+        seen_after = no_update
+    updates, digests = changes(views(kpis, catalog, fresh, lang, active, news), digests)
+    return (*updates, breaches, takeover, seen_after, "" if version is None else str(version), digests)
 
 
 def changes(content: tuple[Any, ...], digests: dict[str, str] | None) -> tuple[list[Any], dict[str, str]]:
@@ -271,10 +333,18 @@ def freshness(health: pd.DataFrame, lang: str = "fr") -> tuple[list[html.Span], 
     return chips, banner, stale
 
 
-def views(kpis: KpiService, catalog: pd.DataFrame, fresh: list[str] | None = None, lang: str = "fr") -> tuple[Any, ...]:
+def views(
+    kpis: KpiService,
+    catalog: pd.DataFrame,
+    fresh: list[str] | None = None,
+    lang: str = "fr",
+    active: list[dict[str, Any]] | None = None,
+    news: list[dict[str, Any]] | None = None,
+) -> tuple[Any, ...]:
     """The four views' content from the KPI service (computed once per data version); ``catalog`` names the procedures.
 
-    ``fresh``: procedures that newly crossed into breach, highlighted on the Alertes view.
+    ``fresh``: procedures that newly crossed into breach, highlighted on the Alertes view (alerts off);
+    ``active``: the alerts pending and firing (None: alerts off), ``news``: those that just took the screen over.
     """
     current = kpis.document(None, 7)
     as_of = pd.Timestamp(current["as_of"])
@@ -294,7 +364,7 @@ def views(kpis: KpiService, catalog: pd.DataFrame, fresh: list[str] | None = Non
             _graph(backlog_age_by_service(by_service, lang), wide=True),
         ])],
         [_graph(delays_by_procedure(processing, names, lang=lang), wide=True, height="80vh")],
-        alerts(current, at_risk, fresh or [], lang),
+        alerts(current, at_risk, fresh or [], lang, active, news, names),
     )  # fmt: skip
 
 
@@ -350,40 +420,4 @@ def _tile(
         html.Div([html.Span(delta, className="delta"), html.Span(tr(" vs 7 jours précédents", lang), className="muted")]),
         dcc.Graph(figure=sparkline(spark), config=WALL_GRAPH, className="spark", style={"height": "12vh"}),
         html.Div(note, className="note"),
-    ])  # fmt: skip
-
-
-def alerts(current: dict[str, Any], at_risk: pd.DataFrame, fresh: list[str] | None = None, lang: str = "fr") -> html.Div:
-    """Breached and at-risk counts by procedure and by body, and what falls due within 5 business days."""
-    soon = at_risk[at_risk["due_soon"]].head(8)
-    by_service = sorted(current["by_service"].items(), key=lambda kv: -kv[1]["breached_open"])
-    rows = [
-        html.Tr([html.Td(r.procedure_code), html.Td(short_service(r.service)), html.Td(fr_date(r.due_date, lang)),
-                 html.Td(f"{r.admin_bd_now} / {r.sla_days} {'d' if lang == 'en' else 'j'}")])
-        for r in soon.itertuples()
-    ]  # fmt: skip
-    note = (
-        html.Div(tr("⚠ Nouveaux dépassements : {codes}", lang, codes=", ".join(fresh)), className="takeover-note")
-        if fresh
-        else None
-    )
-    counts = [
-        html.Tr([html.Td(short_service(s)), html.Td(f"✖ {fr_number(m['breached_open'], lang=lang)}", className="bad"),
-                 html.Td(f"▲ {fr_number(m['at_risk_open'], lang=lang)}", className="warn")])
-        for s, m in by_service
-    ]  # fmt: skip
-    due_title = tr("Échéance dans les 5 jours ouvrés ({n})", lang, n=fr_number(int(at_risk["due_soon"].sum()), lang=lang))
-    header = html.Tr([html.Th(tr(h, lang)) for h in ("Procédure", "Structure", "Dépassé le", "Jours ouvrés")])
-    chart = _graph(alerts_by_procedure(current["by_procedure"], lang=lang), height="72vh" if fresh else "80vh")
-    return html.Div(className="grid-2", children=[
-        html.Div([note, chart]),
-        html.Div(className="panel", children=[
-            html.H2(tr("Par structure", lang)),
-            html.Table(className="counts", children=[html.Tbody(counts)]),
-            html.H2(due_title),
-            html.Table(className="due", children=[
-                html.Thead(header),
-                html.Tbody(rows or [html.Tr(html.Td(tr("Aucun dossier", lang), colSpan=4))]),
-            ]),
-        ]),
     ])  # fmt: skip
