@@ -62,7 +62,9 @@ def _print_list(rows: list[dict[str, object]], as_json: bool) -> None:
             taken = ""
         group = r["group"] or "ensemble"
         head = f"{r['id']:>5}  {r['state']:<9} {r['rule']:<28} {group!s:<14}"
-        print(f"{head} valeur {r['value']}  depuis {since:%d/%m %H:%M}  {taken}")
+        value = r["value"]
+        shown = "—" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        print(f"{head} valeur {shown}  depuis {since:%d/%m %H:%M}  {taken}")
 
 
 def _alert_id(target: str | None) -> int:
