@@ -271,6 +271,15 @@ def test_quiet_hours_hold_a_warning_over_a_weekend_and_tabaski_while_a_critical_
         room.tick(90)  # Tuesday 07:30
         assert [r.json["rule"] for r in hook.received] == ["retard", "stock"]
         assert hook.received[1].json["state"] == "firing"
+        # Tuesday 18:00, a new warning: Wednesday 27 May is Tabaski, so it waits until Thursday 07:30
+        later = _rule(name="entrees", metric="inflow", threshold=-1.0, contacts=("ceet",))
+        room.evaluator.settings = dataclasses.replace(settings, rules=(*rules, later))
+        room.tick(10 * 60 + 30)
+        room.tick(13 * 60 + 29)  # Wednesday 07:29... and the whole of Tabaski
+        room.tick(12 * 60)
+        assert clock.now == dt.datetime(2026, 5, 27, 19, 29, tzinfo=UTC) and len(hook.received) == 2
+        room.tick(12 * 60 + 1)  # Thursday 07:30
+        assert [r.json["rule"] for r in hook.received] == ["retard", "stock", "entrees"]
 
 
 def test_an_e_mail_contact_gets_one_digest_of_the_warnings_held_overnight(sqlite_store, catalog, clock) -> None:
