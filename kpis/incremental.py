@@ -5,11 +5,15 @@ seconds, this costs milliseconds. It handles what polls produce: new cases, chan
 cases (including deletions and restorations) and events later than the ones their case
 already has. Anything else (an event older than its case's latest, a change of source
 order at the same instant) returns None and the caller rebuilds: never a wrong answer.
+
+Nothing reachable from the previous History or its cache is written: requests may still be
+reading them. Each step below returns new objects, sharing the old ones' unchanged arrays.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -38,68 +42,86 @@ def apply_changes(
     cache = HistoryCache(history) if cache is None else cache.belongs_to(history)
     sla = dict(zip(catalog["code"], catalog["sla_days"], strict=True))
     service = dict(zip(catalog["code"], catalog["service"], strict=True))
-    changed = changed_cases.drop_duplicates(["source", "case_id"], keep="last")
-    changed = changed[changed["procedure_code"].isin(sla.keys())]
+    changed = _last_change_per_case(changed_cases, sla.keys())
     keys = cache.keys()
     position = keys.lookup(changed["source"].to_numpy(), changed["case_id"].to_numpy())
-
-    # Cases: update in place on copies of the arrays, append the new ones.
+    update, rows = changed[position >= 0], position[position >= 0]
     fresh = changed[(position < 0) & changed["deleted_at"].isna()]
-    update = changed[position >= 0]
-    rows = position[position >= 0]
-    cases = history.cases
-    live = history.live.copy()
-    if len(update):
-        live[rows] = update["deleted_at"].isna().to_numpy()
-        values = update[_CASE_COLUMNS].assign(
-            service=update["procedure_code"].map(service), sla_days=update["procedure_code"].map(sla)
-        )
-        cases = cases.copy(deep=False)  # copy-on-write: only the columns written below are copied
-        old = history.cases.iloc[rows]
-        for col in cases.columns:
-            new = values[col].to_numpy()
-            _make_room(cases, col, new)
-            same = pd.Series(old[col].to_numpy() == new).fillna(False).to_numpy(dtype=bool) | (
-                pd.isna(old[col]).to_numpy() & pd.isna(new)
-            )
-            if not same.all():  # most polls change the agent or nothing: rewriting a million-row column costs
-                cases.iloc[rows, cases.columns.get_loc(col)] = new  # type: ignore[index]  # positional rows and column: valid pandas the stubs do not model
+
+    n_old = len(history.cases)
+    cases = _with_rows_rewritten(history.cases, rows, _case_rows(update, service, sla)) if len(update) else history.cases
     if len(fresh):
-        numbers = range(len(cases), len(cases) + len(fresh))
-        keys = keys.with_added(fresh["source"].to_numpy(), fresh["case_id"].to_numpy(), numbers)
-        added = fresh[_CASE_COLUMNS].assign(
-            service=fresh["procedure_code"].map(service), sla_days=fresh["procedure_code"].map(sla)
-        )
-        if len(update) == 0:
-            cases = cases.copy(deep=False)
-        for col in LABEL_COLUMNS:
-            _make_room(cases, col, added[col].to_numpy())
-            added[col] = pd.Categorical(added[col], categories=cases[col].cat.categories)
-        cases = pd.concat([cases, added[cases.columns]], ignore_index=True)
-        live = np.concatenate([live, np.ones(len(fresh), dtype=bool)])
-    touched = np.concatenate([rows, np.arange(len(history.cases), len(cases))]).astype(np.int64)
+        keys = keys.with_added(fresh["source"].to_numpy(), fresh["case_id"].to_numpy(), range(n_old, n_old + len(fresh)))
+        cases = _with_cases_appended(cases, _case_rows(fresh, service, sla))
+    live = _live_flags(history.live, rows, update["deleted_at"], len(fresh))
+    touched = np.concatenate([rows, np.arange(n_old, len(cases))]).astype(np.int64)
     updated = _with_cases(history, cases, live, touched)
 
-    # Events: each must come after its case's latest known event (the usual case for a poll).
     events = _insertable(updated, keys, new_events)
     if events is None:
         return None
-    if len(events):
-        ev_case = updated.ev_case
-        # needles in the haystack's dtype: otherwise numpy converts all the events' case numbers on every call
-        where = np.searchsorted(ev_case, events["case"].to_numpy().astype(ev_case.dtype), side="right")
-        updated = dataclasses.replace(
-            updated,
-            ev_case=np.insert(ev_case, where, events["case"].to_numpy()),
-            ev_at=np.insert(updated.ev_at, where, events["at"].to_numpy()),
-            ev_status=np.insert(updated.ev_status, where, events["status"].to_numpy()),
-        )
+    updated = _with_events(updated, events)
+    return updated, _next_cache(cache, updated, keys, touched, events)
 
-    settled = None
-    if cache.has_settled:
-        affected = np.union1d(touched, events["case"].to_numpy() if len(events) else np.empty(0, dtype=np.int64))
-        settled = _resettle(cache.settled(), updated, affected)
-    return updated, HistoryCache(updated, keys=keys, settled=settled)
+
+def _last_change_per_case(changed_cases: pd.DataFrame, procedures: Collection[str]) -> pd.DataFrame:
+    """The last row of each changed case, for procedures of the catalogue only.
+
+    A batch may hold several versions of a case: the last one is the store's. ``prepare`` leaves
+    out cases of procedures the catalogue does not know, so they are left out here too.
+    """
+    changed = changed_cases.drop_duplicates(["source", "case_id"], keep="last")
+    return changed[changed["procedure_code"].isin(procedures)]
+
+
+def _case_rows(changed: pd.DataFrame, service: Mapping[str, str], sla: Mapping[str, int]) -> pd.DataFrame:
+    """``changed`` in the columns of ``History.cases``: the store's, plus each procedure's service and SLA."""
+    return changed[_CASE_COLUMNS].assign(
+        service=changed["procedure_code"].map(service), sla_days=changed["procedure_code"].map(sla)
+    )
+
+
+def _with_rows_rewritten(cases: pd.DataFrame, rows: np.ndarray, values: pd.DataFrame) -> pd.DataFrame:
+    """``cases`` (left as it is) with rows ``rows`` set to ``values``, row for row.
+
+    A shallow copy: under pandas' copy-on-write only the columns written here are copied, and a
+    column is written only when one of its values changes, since most polls change the agent or
+    nothing and rewriting a million-row column costs.
+    """
+    out = cases.copy(deep=False)
+    old = cases.iloc[rows]
+    for col in out.columns:
+        new = values[col].to_numpy()
+        _make_room(out, col, new)
+        same = pd.Series(old[col].to_numpy() == new).fillna(False).to_numpy(dtype=bool) | (
+            pd.isna(old[col]).to_numpy() & pd.isna(new)
+        )
+        if not same.all():
+            out.iloc[rows, out.columns.get_loc(col)] = new  # type: ignore[index]  # positional rows and column: valid pandas the stubs do not model
+    return out
+
+
+def _with_cases_appended(cases: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
+    """``cases`` (left as it is) followed by ``added``, which takes the next case numbers.
+
+    The label columns are categorical: both sides get the same categories first, otherwise the
+    concatenation would fall back to object columns.
+    """
+    out = cases.copy(deep=False)  # shallow: _make_room replaces whole columns, never writes into them
+    for col in LABEL_COLUMNS:
+        _make_room(out, col, added[col].to_numpy())
+        added[col] = pd.Categorical(added[col], categories=out[col].cat.categories)
+    return pd.concat([out, added[out.columns]], ignore_index=True)
+
+
+def _live_flags(live: np.ndarray, rows: np.ndarray, deleted_at: pd.Series, n_added: int) -> np.ndarray:
+    """A new ``live`` array: rows ``rows`` deleted or restored as ``deleted_at`` says, then ``n_added`` live cases."""
+    out = live.copy()
+    if len(rows):
+        out[rows] = deleted_at.isna().to_numpy()
+    if n_added:
+        out = np.concatenate([out, np.ones(n_added, dtype=bool)])
+    return out
 
 
 def _with_cases(history: History, cases: pd.DataFrame, live: np.ndarray, touched: np.ndarray) -> History:
@@ -122,6 +144,39 @@ def _with_cases(history: History, cases: pd.DataFrame, live: np.ndarray, touched
         service_no=grown(history.service_no, pd.Categorical(tail["service"], categories=history.services).codes),
         procedure_no=grown(history.procedure_no, pd.Categorical(tail["procedure_code"], categories=history.procedures).codes),
     )
+
+
+def _with_events(history: History, events: pd.DataFrame) -> History:
+    """``history`` with ``events`` (from ``_insertable``) inserted after their case's events, in new arrays.
+
+    ``_insertable`` has checked each comes after its case's latest event, so inserting it at the
+    end of its case's run keeps the arrays sorted by case, time, source order.
+    """
+    if not len(events):
+        return history
+    ev_case = history.ev_case
+    # needles in the haystack's dtype: otherwise numpy converts all the events' case numbers on every call
+    where = np.searchsorted(ev_case, events["case"].to_numpy().astype(ev_case.dtype), side="right")
+    return dataclasses.replace(
+        history,
+        ev_case=np.insert(ev_case, where, events["case"].to_numpy()),
+        ev_at=np.insert(history.ev_at, where, events["at"].to_numpy()),
+        ev_status=np.insert(history.ev_status, where, events["status"].to_numpy()),
+    )
+
+
+def _next_cache(cache: HistoryCache, updated: History, keys: CaseKeys, touched: np.ndarray, events: pd.DataFrame) -> HistoryCache:
+    """``updated``'s cache: the extended index ``keys``, and the settled state if ``cache`` had one.
+
+    The settled state is recomputed only for the cases this poll touched (changed, added, or
+    given events). A cache without one does not get one: settling every case is the cost this
+    module exists to avoid, and the cache computes it on first use anyway.
+    """
+    settled = None
+    if cache.has_settled:
+        affected = np.union1d(touched, events["case"].to_numpy() if len(events) else np.empty(0, dtype=np.int64))
+        settled = _resettle(cache.settled(), updated, affected)
+    return HistoryCache(updated, keys=keys, settled=settled)
 
 
 def _make_room(cases: pd.DataFrame, col: str, values: np.ndarray) -> None:
