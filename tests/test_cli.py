@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def fresh_copy(tmp_path_factory) -> Path:
     """The tracked project files only: no data/demo, no store, like a fresh clone."""
     dest = tmp_path_factory.mktemp("clone")
-    for name in ("app.py", "domain", "store", "collectors", "kpis", "service", "reports", "alerts", "dashboard", "config", "assets"):
+    tracked = ("app.py", "domain", "store", "collectors", "kpis", "service", "reports", "alerts", "dashboard", "config", "assets")
+    for name in tracked:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
