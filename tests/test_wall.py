@@ -16,8 +16,9 @@ from alerts.actions import acknowledge
 from alerts.evaluate import AlertEvaluator
 from dashboard.figures import alerts_by_procedure, backlog_age_by_service, delays_by_procedure, flows_by_service
 from dashboard.pages.alerts import AlertsPage
-from dashboard.pages.wall import VIEWS, freshness, overview, playlist, refresh, views
+from dashboard.pages.wall import VIEWS, freshness, playlist, refresh
 from dashboard.pages.wall_alerts import due_words, new_alerts, snapshot
+from dashboard.pages.wall_views import overview, views
 from domain.alert_settings import AlertContact, AlertRule, AlertSettings
 from domain.business_days import BusinessCalendar
 from domain.french import fr_duration, fr_number

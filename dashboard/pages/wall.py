@@ -17,17 +17,15 @@ from urllib.parse import parse_qs
 
 import pandas as pd
 import plotly.utils
-from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
-from dashboard.figures import backlog_age_by_service, delays_by_procedure, flows_by_service, sparkline
-from dashboard.graph_config import WALL_GRAPH
 from dashboard.i18n import LANGS, tr
 from dashboard.outage import outage_line
 from dashboard.pages.alerts import AlertsPage
 from dashboard.pages.routing import register_page
-from dashboard.pages.wall_alerts import alert_label, alerts, alerts_enabled, new_alerts, seen_now, snapshot
-from domain.french import fr_delta, fr_number
+from dashboard.pages.wall_alerts import alert_label, alerts_enabled, new_alerts, seen_now, snapshot
+from dashboard.pages.wall_views import overview_shape, patch_overview, views
 from domain.model import LOME_TZ
 from kpis.health import STATE_LABELS, ago_fr, health_table
 from service.kpi_service import KpiService
@@ -276,35 +274,16 @@ def changes(content: tuple[Any, ...], digests: dict[str, str] | None) -> tuple[l
     for key, part in zip(VIEWS, content, strict=True):
         if digests and digests.get(key) == new_digests[key]:
             updates.append(no_update)
-        elif digests and key == "ensemble" and digests.get("ensemble-shape") == _shape(part):
-            updates.append(_patch_tiles(part))
+        elif digests and key == "ensemble" and digests.get("ensemble-shape") == overview_shape(part):
+            updates.append(patch_overview(part))
         else:
             updates.append(part)
-    new_digests["ensemble-shape"] = _shape(content[0])
+    new_digests["ensemble-shape"] = overview_shape(content[0])
     return updates, new_digests
 
 
 def _digest(part: Any) -> str:
     return hashlib.sha1(json.dumps(part, cls=plotly.utils.PlotlyJSONEncoder, sort_keys=True).encode()).hexdigest()
-
-
-def _shape(overview_part: html.Div) -> str:
-    """The overview's structure without its values: same shape, so a Patch can update it in place."""
-    return ",".join(tile.id for tile in overview_part.children)
-
-
-def _patch_tiles(overview_part: html.Div) -> Patch:
-    """Only the tiles' texts and sparkline values: a few hundred bytes instead of six figures."""
-    patch = Patch()
-    for i, tile in enumerate(overview_part.children):
-        label, value, delta, spark, note = tile.children
-        target = patch["props"]["children"][i]
-        target["props"]["className"] = tile.className
-        target["props"]["children"][1]["props"]["children"] = value.children
-        target["props"]["children"][2]["props"]["children"][0]["props"]["children"] = delta.children[0].children
-        target["props"]["children"][3]["props"]["figure"]["data"][0]["y"] = list(spark.figure.data[0].y)
-        target["props"]["children"][4]["props"]["children"] = note.children
-    return patch
 
 
 def new_breaches(known: dict[str, int] | None, current: dict[str, int]) -> list[str]:
@@ -331,93 +310,3 @@ def freshness(health: pd.DataFrame, lang: str = "fr") -> tuple[list[html.Span], 
     stale = bool((health["state"] != "ok").any()) if not health.empty else False
     banner = [html.Div(text) for text in down] or None
     return chips, banner, stale
-
-
-def views(
-    kpis: KpiService,
-    catalog: pd.DataFrame,
-    fresh: list[str] | None = None,
-    lang: str = "fr",
-    active: list[dict[str, Any]] | None = None,
-    news: list[dict[str, Any]] | None = None,
-) -> tuple[Any, ...]:
-    """The four views' content from the KPI service (computed once per data version); ``catalog`` names the procedures.
-
-    ``fresh``: procedures that newly crossed into breach, highlighted on the Alertes view (alerts off);
-    ``active``: the alerts pending and firing (None: alerts off), ``news``: those that just took the screen over.
-    """
-    current = kpis.document(None, 7)
-    as_of = pd.Timestamp(current["as_of"])
-    previous = kpis.document(as_of - pd.Timedelta(days=7), 7)
-    month = kpis.document(as_of, 30)
-    daily = kpis.daily(as_of, 30, None)
-    breached = kpis.breached_daily(as_of, 30)
-    processing = kpis.processing(as_of, 90)
-    at_risk = kpis.at_risk(as_of, 5)
-    names = dict(zip(catalog["code"], catalog["name"], strict=True))
-    by_service = current["by_service"]
-    return (
-        overview(current, previous, daily, breached, lang),
-        [html.Div(className="grid-2", children=[
-            _graph(flows_by_service(by_service, 7, lang)),
-            _graph(flows_by_service(month["by_service"], 30, lang)),
-            _graph(backlog_age_by_service(by_service, lang), wide=True),
-        ])],
-        [_graph(delays_by_procedure(processing, names, lang=lang), wide=True, height="80vh")],
-        alerts(current, at_risk, fresh or [], lang, active, news, names),
-    )  # fmt: skip
-
-
-def _graph(figure: Any, wide: bool = False, height: str = "38vh") -> dcc.Graph:
-    return dcc.Graph(figure=figure, config=WALL_GRAPH, className="panel wide" if wide else "panel", style={"height": height})
-
-
-def overview(
-    current: dict[str, Any], previous: dict[str, Any], daily: pd.DataFrame, breached: list[int], lang: str = "fr"
-) -> html.Div:
-    """Six tiles: value, change against the previous 7 days, a 30-day trend line and a note.
-
-    ``daily``: the 30-day series (one row per Lomé date); ``breached``: breached open cases at the end
-    of the same dates (KpiService.breached_daily).
-    """
-    o, p = current["overall"], previous["overall"]
-    today = daily.iloc[-1] if len(daily) else None
-
-    def n(value: float | None, decimals: int = 0, unit: str = "") -> str:
-        return fr_number(value, decimals, unit, lang)
-
-    def change(key: str, decimals: int = 0, unit: str = "") -> str:
-        delta = None if o[key] is None or p[key] is None else o[key] - p[key]
-        return fr_delta(delta, decimals, unit, lang)
-
-    def today_count(key: str) -> str:
-        return tr("aujourd'hui : {n}", lang, n=n(today[key]) if today is not None else "—")
-
-    tiles = [
-        ("backlog", "Stock de dossiers", n(o["backlog"]), change("backlog"), daily["backlog"].tolist(),
-         tr("dont {n} en attente du demandeur", lang, n=n(o["backlog_waiting_applicant"]))),
-        ("inflow", "Entrées 7 jours", n(o["inflow"]), change("inflow"), daily["inflow"].tolist(), today_count("inflow")),
-        ("outflow", "Sorties 7 jours", n(o["outflow"]), change("outflow"), daily["outflow"].tolist(), today_count("outflow")),
-        ("median", "Délai médian", n(o["median_processing_days"], 1, "j"), change("median_processing_days", 1, "j"),
-         daily["median_processing_days"].tolist(), tr("jours calendaires, suspensions déduites", lang)),
-        ("sla", "Dans les délais", n(o["sla_compliance_pct"], 0, "%"), change("sla_compliance_pct", 0, "pts"),
-         daily["sla_compliance_pct"].tolist(), tr("des dossiers clos en 7 jours", lang)),
-        ("breached", "Hors délai en cours", n(o["breached_open"]), change("breached_open"),
-         list(breached), tr("et {n} à risque", lang, n=n(o["at_risk_open"]))),
-    ]  # fmt: skip
-    return html.Div(className="tiles", children=[
-        _tile(key, tr(label, lang), value, delta, spark, note, lang, alert=key == "breached" and o["breached_open"] > 0)
-        for key, label, value, delta, spark, note in tiles
-    ])  # fmt: skip
-
-
-def _tile(
-    key: str, label: str, value: str, delta: str, spark: list[float | None], note: str, lang: str, alert: bool = False
-) -> html.Div:
-    return html.Div(className="tile alert" if alert else "tile", id=f"tile-{key}", children=[
-        html.Div(label, className="label"),
-        html.Div(value, className="value"),
-        html.Div([html.Span(delta, className="delta"), html.Span(tr(" vs 7 jours précédents", lang), className="muted")]),
-        dcc.Graph(figure=sparkline(spark), config=WALL_GRAPH, className="spark", style={"height": "12vh"}),
-        html.Div(note, className="note"),
-    ])  # fmt: skip
