@@ -44,12 +44,13 @@ def test_alerts_on_a_desk_screen_and_taken_in_charge_from_a_phone(browser, tmp_p
 
         def firing(b):  # type: ignore[no-untyped-def]
             cards = b.find_elements(By.CSS_SELECTOR, ".alert-card.firing")
-            if not cards:
+            if len(cards) < 2:  # CEET and the mines direction hold the fixture's open cases
                 b.refresh()  # the collector's first evaluation may come a few seconds after the page
+                return False
             return cards
 
         cards = wait.until(firing)
-        assert len(cards) == 2  # CEET and the mines direction hold the fixture's open cases
+        assert len(cards) == 2
         assert all("Non pris en charge" in c.text for c in cards)
         assert "CRITIQUE" in cards[0].text.upper()
         screenshot(browser, "alertes-1080")
