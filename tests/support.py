@@ -233,7 +233,7 @@ def log_in(browser, base: str, name: str, target: str) -> None:  # type: ignore[
     browser.get(base + "/healthz")
     browser.delete_all_cookies()
     browser.get(base + target)
-    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "login-submit"))
+    WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "login-submit"))
     browser.find_element(By.ID, "username").send_keys(name)
     browser.find_element(By.ID, "password").send_keys(EXPLORER_PASSWORD)
     browser.find_element(By.ID, "login-submit").click()
