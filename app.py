@@ -6,8 +6,8 @@
     python app.py kpis [--config F] [--as-of T] [--days N] [--collect] [--json]   the KPI document
     python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
     python app.py report [--week 2026-W47] [--out DIR] [--send]  a past week's PDF + XLSX report
-    python app.py users add|remove|passwd|list|unlock [NAME] [--role R] [--address IP]   accounts (password asked,
-                                                               or read from stdin)
+    python app.py users add|remove|passwd|list|unlock|scope [NAME] [--role R] [--address IP]   accounts (password asked,
+                       [--services A,B | --all]                or read from stdin; --services: the structures it sees)
     python app.py screens add|revoke|list [NAME]               wall-screen tokens and heartbeats
     python app.py alerts list [--json] | ack ID --by NAME [--comment T] [--until DATE] | test CONTACT   alerts
 
@@ -83,10 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     config_arg(report)
 
     users = sub.add_parser("users", help="comptes : lecteur (viewer), gestionnaire (manager), administrateur (admin)")
-    users.add_argument("action", choices=["add", "remove", "passwd", "list", "unlock"])
+    users.add_argument("action", choices=["add", "remove", "passwd", "list", "unlock", "scope"])
     users.add_argument("name", nargs="?", help="nom d'utilisateur (add, remove, passwd, unlock)")
     users.add_argument("--address", help="unlock : lever l'attente d'une adresse IP (après des échecs de connexion)")
     users.add_argument("--role", choices=["viewer", "manager", "admin"], default="viewer", help="rôle (add ; défaut viewer)")
+    users.add_argument(
+        "--services", help="add, scope : limiter le compte à ces structures (ex. CEET,ARSE) ; sans : tout le ministère"
+    )
+    users.add_argument("--all", action="store_true", dest="whole_ministry", help="scope : rendre tout le ministère au compte")
     config_arg(users)
 
     alerts = sub.add_parser("alerts", help="alertes : les lister, en prendre une en charge, tester un contact")
@@ -331,8 +335,18 @@ def cmd_users(args: argparse.Namespace) -> int:
     from dashboard.auth.cli import users_command
     from domain.clock import utc_now
 
-    settings, _ = _settings(args.config)
-    return users_command(_store(settings).engine, args.action, args.name, args.role, utc_now(), address=args.address)
+    settings, catalog = _settings(args.config)
+    return users_command(
+        _store(settings).engine,
+        args.action,
+        args.name,
+        args.role,
+        utc_now(),
+        address=args.address,
+        services=args.services,
+        whole_ministry=args.whole_ministry,
+        structures=catalog["service"],
+    )
 
 
 def cmd_screens(args: argparse.Namespace) -> int:

@@ -84,7 +84,7 @@ def create_app(
         callback_check=callback_gate(app.callback_map),
         https=server.https,
     )
-    home.register(kpis)
+    home.register(kpis, catalog)
     explorer.register(app, kpis, catalog, now, AlertStore(reader.engine).annotations)
     case.register(kpis, catalog, reader, now)
     reports.register(app.server, reports_dir)

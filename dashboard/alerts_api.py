@@ -24,8 +24,14 @@ def alerts_blueprint(page: AlertsPage) -> Blueprint:
 
     @api.get("/api/alerts")
     def alerts_list() -> Response:
+        """The alerts the asker may see: a scoped account only its structures' and their procedures'."""
+        who = current()
         return jsonify(
-            [{k: r[k] for k in LIST_KEYS} | {"severity": r["severity"]} for r in listed(page.store, page.settings, page.now())]
+            [
+                {k: r[k] for k in LIST_KEYS} | {"severity": r["severity"]}
+                for r in listed(page.store, page.settings, page.now())
+                if page.visible(who, r["scope"], r["group"])
+            ]
         )
 
     @api.post("/api/alerts/<int:alert_id>/ack")
@@ -33,6 +39,8 @@ def alerts_blueprint(page: AlertsPage) -> Blueprint:
         who = current()
         if who is None or not allows(who.role, "manager"):
             return jsonify({"error": "Accès refusé : il faut le rôle gestionnaire."}), 403
+        if not page.alert_visible(who, alert_id):  # another structure's alert reads as unknown: no existence leaks
+            return jsonify({"error": f"alerte n° {alert_id} inconnue"}), 404
         body = request.get_json(silent=True)
         body = body if isinstance(body, dict) else {}
         now = page.now()

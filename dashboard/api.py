@@ -11,10 +11,11 @@ import pandas as pd
 from flask import Flask, Response, request
 
 from dashboard.auth.roles import allows
+from dashboard.auth.scope import scoped_filters
 from dashboard.auth.web import current
 from dashboard.screens import HeartbeatError, list_screens, record_heartbeat
 from kpis.document import KpiParameterError, parse_as_of, parse_days
-from kpis.filters import parse_filters
+from kpis.filters import CaseFilters, parse_filters
 from service.kpi_service import KpiService
 from store.reader import Reader
 
@@ -28,7 +29,8 @@ def _json(body: Any, status: int = 200) -> Response:
 def register_api(
     server: Flask, reader: Reader, kpis: KpiService, catalog: pd.DataFrame, now: Callable[[], dt.datetime], boot: str = ""
 ) -> None:
-    """/api/screens (heartbeats and the list), /healthz, /api/kpis and the series; ``catalog`` checks the filters."""
+    """/api/screens (heartbeats and the list), /healthz, /api/kpis and the series; ``catalog`` checks the filters.
+    Every case-bearing answer is narrowed to the asking account's structures (``dashboard.auth.scope``)."""
 
     @server.post("/api/screens/heartbeat")
     def heartbeat() -> Response:
@@ -72,7 +74,7 @@ def register_api(
         try:
             as_of = parse_as_of(request.args.get("as_of"), now()) if request.args.get("as_of") else None
             days = parse_days(request.args.get("days"))
-            filters = parse_filters(request.args.to_dict(), catalog)
+            filters = asked_filters(catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
         answer = _json(kpis.document(as_of, days, filters))
@@ -82,7 +84,13 @@ def register_api(
             answer.headers["Warning"] = '110 - "Response is Stale"'
         return answer
 
-    register_series(server, kpis, now)
+    register_series(server, kpis, catalog, now)
+
+
+def asked_filters(catalog: pd.DataFrame) -> CaseFilters:
+    """The request's ``service``, ``procedure``, ``region`` and ``channel``, checked against the catalogue and
+    narrowed to the asking account's scope (KpiParameterError, French, for a bad value or one outside the scope)."""
+    return scoped_filters(current(), parse_filters(request.args.to_dict(), catalog), catalog)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -111,7 +119,9 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     return json.loads(out.to_json(orient="records", force_ascii=False, date_format="iso"))
 
 
-def register_series(server: Flask, kpis: KpiService, now: Callable[[], dt.datetime]) -> None:
+def register_series(server: Flask, kpis: KpiService, catalog: pd.DataFrame, now: Callable[[], dt.datetime]) -> None:
+    """The series and the cases at risk; each takes the same filters as /api/kpis (and the same scope)."""
+
     def params() -> pd.Timestamp | None:
         return parse_as_of(request.args.get("as_of"), now()) if request.args.get("as_of") else None
 
@@ -122,26 +132,29 @@ def register_series(server: Flask, kpis: KpiService, now: Callable[[], dt.dateti
             by = request.args.get("by", "service")
             if by not in ("service", "procedure", "overall"):
                 raise KpiParameterError(f"by invalide : « {by} » (attendu : service, procedure ou overall)")
+            filters = asked_filters(catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
         column = {"service": "service", "procedure": "procedure_code", "overall": None}[by]
-        return _json({"by": by, "days": days, "rows": _records(kpis.daily(as_of, days, column))})
+        return _json({"by": by, "days": days, "rows": _records(kpis.daily(as_of, days, column, filters))})
 
     @server.get("/api/series/processing")
     def api_processing() -> Response:
         try:
             as_of, days = params(), _int_arg("days", 90, 1, 730)
+            filters = asked_filters(catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json({"days": days, "by_procedure": kpis.processing(as_of, days)})
+        return _json({"days": days, "by_procedure": kpis.processing(as_of, days, filters)})
 
     @server.get("/api/cases/at-risk")
     def api_at_risk() -> Response:
         try:
             as_of, horizon = params(), _int_arg("horizon", 5, 1, 60)
+            filters = asked_filters(catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
-        cases = kpis.at_risk(as_of, horizon)
+        cases = kpis.at_risk(as_of, horizon, filters)
         who = current()
         if who is None or not allows(who.role, "manager"):  # viewers see no personal data
             cases = cases.assign(agent=MASKED)
@@ -151,6 +164,7 @@ def register_series(server: Flask, kpis: KpiService, now: Callable[[], dt.dateti
     def api_trend() -> Response:
         try:
             as_of, weeks = params(), _int_arg("weeks", 4, 1, 26)
+            filters = asked_filters(catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
-        return _json({"weeks": weeks, "rows": kpis.trend(as_of, weeks)})
+        return _json({"weeks": weeks, "rows": kpis.trend(as_of, weeks, filters)})

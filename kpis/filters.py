@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,19 +22,25 @@ FILTER_KEYS = ("service", "procedure", "region", "channel")
 
 @dataclass(frozen=True)
 class CaseFilters:
-    """None means "all". Hashable: it is part of the KPI cache key."""
+    """None means "all". Hashable: it is part of the KPI cache key.
+
+    ``services`` is an account's scope (the structures it may see; never read from a URL): like every filter it
+    only narrows which cases count; an empty set keeps no case at all.
+    """
 
     service: str | None = None
     procedure: str | None = None
     region: str | None = None
     channel: str | None = None
+    services: frozenset[str] | None = None
 
     @property
     def empty(self) -> bool:
-        return all(getattr(self, k) is None for k in FILTER_KEYS)
+        return all(getattr(self, k) is None for k in FILTER_KEYS) and self.services is None
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v for k in FILTER_KEYS if (v := getattr(self, k)) is not None}
+        found = {k: v for k in FILTER_KEYS if (v := getattr(self, k)) is not None}
+        return found if self.services is None else {**found, "services": ",".join(sorted(self.services))}
 
 
 def parse_filters(values: dict[str, str | None], catalog: pd.DataFrame) -> CaseFilters:
@@ -57,12 +64,14 @@ def parse_filters(values: dict[str, str | None], catalog: pd.DataFrame) -> CaseF
         raise KpiParameterError(f"région inconnue : « {clean['region']} » (attendu : {', '.join(REGIONS)})")
     if clean["channel"] is not None and clean["channel"] not in CHANNELS:
         raise KpiParameterError(f"canal inconnu : « {clean['channel']} » (attendu : {', '.join(CHANNELS)})")
-    return CaseFilters(**clean)
+    return CaseFilters(clean["service"], clean["procedure"], clean["region"], clean["channel"])
 
 
 def case_mask(history: History, filters: CaseFilters) -> np.ndarray:
     """Boolean mask over History.cases: the cases the filters keep."""
     keep = np.ones(len(history.cases), dtype=bool)
+    if filters.services is not None:
+        keep &= np.isin(history.service_no, [no for no, name in enumerate(history.services) if name in filters.services])
     if filters.service is not None:
         keep &= history.service_no == history.services.index(filters.service)
     if filters.procedure is not None:
@@ -79,3 +88,22 @@ def filter_state(state: CaseState, filters: CaseFilters) -> CaseState:
     if filters.empty:
         return state
     return dataclasses.replace(state, visible=state.visible & case_mask(state.history, filters), unfiltered_visible=state.visible)
+
+
+def scope_document(document: dict[str, Any], services: frozenset[str] | None, catalog: pd.DataFrame) -> dict[str, Any]:
+    """The document as a scoped account sees it: ``by_service`` only its structures, ``by_procedure`` only their
+    procedures (the groups left out count none of its cases: the state's filter already hid them). ``services``
+    None returns the document unchanged."""
+    if services is None:
+        return document
+    procedures = scope_procedures(services, catalog)
+    return {
+        **document,
+        "by_service": {k: v for k, v in document["by_service"].items() if k in services},
+        "by_procedure": {k: v for k, v in document["by_procedure"].items() if k in procedures},
+    }
+
+
+def scope_procedures(services: frozenset[str], catalog: pd.DataFrame) -> frozenset[str]:
+    """The procedure codes of the structures ``services`` (from the catalogue)."""
+    return frozenset(catalog.loc[catalog["service"].isin(services), "code"])

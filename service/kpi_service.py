@@ -24,7 +24,7 @@ from kpis.case_state import CaseState, HistoryCache, state_at
 from kpis.case_story import CaseStory, case_story
 from kpis.day_ends import DayEndBreaches, earliest_touch_us
 from kpis.document import document_from_state
-from kpis.filters import CaseFilters, filter_state
+from kpis.filters import CaseFilters, filter_state, scope_document, scope_procedures
 from kpis.history import History, prepare
 from kpis.incremental import apply_changes
 from kpis.metrics import PopulationMemo
@@ -114,20 +114,36 @@ class KpiService:
         return self._get("document", as_of, (days, filters), lambda at: self._document(at, days, filters))
 
     def daily(self, as_of: pd.Timestamp | None, days: int, by: str | None, filters: CaseFilters = NO_FILTERS) -> pd.DataFrame:
+        """Daily flows per group (``by``: "service", "procedure_code" or None); under a scope (``filters.services``)
+        only the scope's structures or procedures are rows."""
+
         def compute(at: pd.Timestamp) -> pd.DataFrame:
             state = self.state(at, filters)
-            return daily_flows(state, days, by, self._cache_of(state.history))
+            rows = daily_flows(state, days, by, self._cache_of(state.history))
+            if filters.services is None or by not in ("service", "procedure"):
+                return rows  # one group over the (scoped) cases
+            kept = filters.services if by == "service" else scope_procedures(filters.services, self.catalog)
+            return rows[rows["group"].isin(kept)].reset_index(drop=True)
 
         return self._get("daily", as_of, (days, by, filters), compute)
 
     def processing(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters = NO_FILTERS) -> dict[str, Any]:
-        return self._get("processing", as_of, (days, filters), lambda at: processing_distribution(self.state(at, filters), days))
+        """Processing times per procedure; under a scope, only the scope's procedures."""
+
+        def compute(at: pd.Timestamp) -> dict[str, Any]:
+            result = processing_distribution(self.state(at, filters), days)
+            if filters.services is None:
+                return result
+            kept = scope_procedures(filters.services, self.catalog)
+            return {code: v for code, v in result.items() if code in kept}
+
+        return self._get("processing", as_of, (days, filters), compute)
 
     def at_risk(self, as_of: pd.Timestamp | None, horizon: int, filters: CaseFilters = NO_FILTERS) -> pd.DataFrame:
         return self._get("at_risk", as_of, (horizon, filters), lambda at: cases_at_risk(self.state(at, filters), horizon))
 
-    def trend(self, as_of: pd.Timestamp | None, weeks: int) -> list[dict[str, Any]]:
-        return self._get("trend", as_of, (weeks,), lambda at: weekly_trend(at, weeks, self.state))
+    def trend(self, as_of: pd.Timestamp | None, weeks: int, filters: CaseFilters = NO_FILTERS) -> list[dict[str, Any]]:
+        return self._get("trend", as_of, (weeks, filters), lambda at: weekly_trend(at, weeks, lambda t: self.state(t, filters)))
 
     def breached_daily(self, as_of: pd.Timestamp | None, days: int) -> list[int]:
         """Open cases past their legal delay at the end of each of the last ``days`` Lomé dates, the last
@@ -186,7 +202,7 @@ class KpiService:
         counts = {str(k): int(v) for k, v in self.reader.quarantine_counts().groupby("reason")["rows"].sum().items()}
         self.computations += 1
         memo = self._populations(as_of, filters)
-        document = document_from_state(memo.state, days, counts, memo)
+        document = scope_document(document_from_state(memo.state, days, counts, memo), filters.services, self.catalog)
         self.last_compute_seconds = time.perf_counter() - started
         self.compute_seconds += self.last_compute_seconds
         return {**document, "filters": filters.as_dict()} if not filters.empty else document

@@ -19,10 +19,12 @@ from store.sessions import end_sessions
 
 @dataclass(frozen=True)
 class Credential:
-    """A user's password hash (scrypt, by Werkzeug) and role."""
+    """A user's password hash (scrypt, by Werkzeug), role and scope (``services``: the structures it may see,
+    None for the whole ministry)."""
 
     password_hash: str
     role: str
+    services: frozenset[str] | None = None
 
 
 class Accounts:
@@ -32,15 +34,25 @@ class Accounts:
         self.engine = engine
 
     # --- users ----------------------------------------------------------------------------
-    def add_user(self, username: str, password_hash: str, role: str, now: dt.datetime) -> bool:
-        """Create a user, ending any session left under that name; False (and nothing written) when the name
-        is taken."""
+    def add_user(
+        self, username: str, password_hash: str, role: str, now: dt.datetime, services: frozenset[str] | None = None
+    ) -> bool:
+        """Create a user (``services``: its scope, None for the whole ministry), ending any session left under that
+        name; False (and nothing written) when the name is taken."""
         u = schema.users
         with self.engine.begin() as conn:
             if conn.execute(select(u.c.username).where(u.c.username == username)).first():
                 return False
             end_sessions(conn, "user", username)
-            conn.execute(insert(u).values(username=username, password_hash=password_hash, role=role, created_at=now))
+            conn.execute(
+                insert(u).values(
+                    username=username,
+                    password_hash=password_hash,
+                    role=role,
+                    created_at=now,
+                    services=schema.encode_services(services),
+                )
+            )
         return True
 
     def set_password_hash(self, username: str, password_hash: str) -> int | None:
@@ -53,6 +65,14 @@ class Accounts:
                 return None
             return end_sessions(conn, "user", username)
 
+    def set_services(self, username: str, services: frozenset[str] | None) -> bool:
+        """Change a user's scope (None: the whole ministry); sessions stay open and read it at their next request.
+        False when there is no such user (nothing written)."""
+        u = schema.users
+        with self.engine.begin() as conn:
+            changed = conn.execute(update(u).where(u.c.username == username).values(services=schema.encode_services(services)))
+            return changed.rowcount > 0
+
     def remove_user(self, username: str) -> bool:
         """Delete a user and end the user's sessions; False when there is no such user (nothing written)."""
         u = schema.users
@@ -63,18 +83,19 @@ class Accounts:
         return True
 
     def credential(self, username: str) -> Credential | None:
-        """The user's password hash and role, or None when there is no such user."""
+        """The user's password hash, role and scope, or None when there is no such user."""
         u = schema.users
         with self.engine.connect() as conn:
-            row = conn.execute(select(u.c.password_hash, u.c.role).where(u.c.username == username)).first()
-        return None if row is None else Credential(row.password_hash, row.role)
+            row = conn.execute(select(u.c.password_hash, u.c.role, u.c.services).where(u.c.username == username)).first()
+        return None if row is None else Credential(row.password_hash, row.role, schema.decode_services(row.services))
 
     def users(self) -> pd.DataFrame:
-        """Every user by name: username, role, created_at (UTC)."""
+        """Every user by name: username, role, created_at (UTC), services (comma-separated; null: the whole
+        ministry)."""
         u = schema.users
         with self.engine.connect() as conn:
-            rows = conn.execute(select(u.c.username, u.c.role, u.c.created_at).order_by(u.c.username)).all()
-        return pd.DataFrame(rows, columns=["username", "role", "created_at"])
+            rows = conn.execute(select(u.c.username, u.c.role, u.c.created_at, u.c.services).order_by(u.c.username)).all()
+        return pd.DataFrame(rows, columns=["username", "role", "created_at", "services"])
 
     # --- wall screens' tokens -------------------------------------------------------------
     def add_screen_token(self, name: str, token_sha256: str, now: dt.datetime) -> bool:

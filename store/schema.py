@@ -166,7 +166,21 @@ users = Table(
     Column("password_hash", String(256), nullable=False),
     Column("role", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # the structures (catalogue services) the account may see, comma-separated; null: the whole ministry
+    Column("services", Text),
 )
+
+
+def encode_services(services: frozenset[str] | None) -> str | None:
+    """The ``users.services`` cell: sorted names joined by commas; None (the whole ministry) stays null."""
+    return None if services is None else ",".join(sorted(services))
+
+
+def decode_services(cell: str | None) -> frozenset[str] | None:
+    """A ``users.services`` cell read back: null is the whole ministry; an empty text is no structure at all
+    (it sees nothing: fail-closed)."""
+    return None if cell is None else frozenset(s for s in cell.split(",") if s)
+
 
 screen_tokens = Table(
     "screen_tokens",

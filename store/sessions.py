@@ -19,7 +19,8 @@ class SessionRow:
     """A stored session and the credential its account holds now.
 
     ``current`` is the account's password hash (users) or its active token's digest (screens), None when the
-    account was removed or its token revoked; ``role`` is the user's role, None for screens and removed users.
+    account was removed or its token revoked; ``role`` is the user's role, None for screens and removed users;
+    ``services`` the user's scope read at the same time (None: the whole ministry, and for screens).
     """
 
     kind: str
@@ -28,6 +29,7 @@ class SessionRow:
     expires_at: dt.datetime
     current: str | None
     role: str | None
+    services: frozenset[str] | None = None
 
 
 def end_sessions(conn: Connection, kind: str, name: str) -> int:
@@ -66,11 +68,12 @@ class Sessions:
                 return None
             if row.kind == "screen":
                 current = conn.execute(select(t.c.token_sha256).where(t.c.name == row.name, t.c.revoked_at.is_(None))).scalar()
-                role = None
+                role, services = None, None
             else:
-                account = conn.execute(select(u.c.password_hash, u.c.role).where(u.c.username == row.name)).first()
+                account = conn.execute(select(u.c.password_hash, u.c.role, u.c.services).where(u.c.username == row.name)).first()
                 current, role = (account.password_hash, account.role) if account else (None, None)
-        return SessionRow(row.kind, row.name, row.credential, row.expires_at, current, role)
+                services = schema.decode_services(account.services) if account else frozenset()
+        return SessionRow(row.kind, row.name, row.credential, row.expires_at, current, role, services)
 
     def end(self, sid_sha256: str) -> None:
         """Delete one session (logout); nothing happens when it is already gone."""

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -88,6 +88,7 @@ class Store:
         schema.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS login_failures")  # replaced by login_throttle (growing delays)
+            _add_missing_columns(conn)
             exists = conn.execute(select(schema.store_meta.c.name).where(schema.store_meta.c.name == "data_version")).first()
             if exists is None:
                 # store_id tells a Parquet snapshot which store it belongs to (a reset store gets a new one).
@@ -426,3 +427,16 @@ def _insert_ignore(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
     if name == "postgresql":
         return _bulk(conn, postgresql.insert(table).on_conflict_do_nothing(), frame)
     return _bulk(conn, sqlite.insert(table).on_conflict_do_nothing(), frame)
+
+
+#: Columns added to an existing table after its first release: create_all makes new tables only.
+_ADDED_COLUMNS = (("users", "services", "TEXT"),)
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Add the columns a store created by an earlier version lacks (plain ``ALTER TABLE … ADD COLUMN``, nullable,
+    the same on SQLite, PostgreSQL and MariaDB)."""
+    for table, column, sql_type in _ADDED_COLUMNS:
+        present = {c["name"] for c in inspect(conn).get_columns(table)}
+        if column not in present:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")

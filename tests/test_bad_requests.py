@@ -15,6 +15,7 @@ import pytest
 from dash import no_update
 
 from dashboard import create_app, ids
+from dashboard.auth.web import DEMO as ALL
 from dashboard.explorer.grid import grid_page
 from dashboard.explorer.navigation import navigate_to
 from dashboard.explorer.state import ExplorerQueryError, parse_search
@@ -103,13 +104,13 @@ def test_custom_periods_out_of_range_get_a_french_notice_on_the_page(service, ca
     with pytest.raises(ExplorerQueryError) as caught:
         parse_search(search, catalog, NOW)
     assert all(w in str(caught.value) for w in words), str(caught.value)
-    page = explorer.render(search, service, catalog, NOW)  # what the router shows: the explorer's notice, not a 500
+    page = explorer.render(search, service, catalog, NOW, who=ALL)  # what the router shows: the explorer's notice, not a 500
     notice = _find(page, ids.EXPLORER_ERROR)
     assert notice is not None and all(w in str(notice.children[1].children) for w in words)
 
 
 def test_the_earliest_custom_period_is_shown(service, catalog) -> None:
-    page = explorer.render("?periode=perso&du=1970-01-01&au=1970-01-31", service, catalog, NOW)
+    page = explorer.render("?periode=perso&du=1970-01-01&au=1970-01-31", service, catalog, NOW, who=ALL)
     assert _find(page, ids.EXPLORER_ERROR) is None and _find(page, ids.EXPLORER_GRID) is not None
 
 
@@ -204,11 +205,14 @@ def test_well_formed_parts_of_a_request_still_apply() -> None:
 
 def test_the_grid_callback_answers_crafted_requests(service, catalog) -> None:
     """The rows callback's logic, with the real KPI service: crafted requests and URLs, no exception."""
-    first = explorer.grid_rows({"startRow": 0, "endRow": 50}, "", service, catalog, NOW)
+    first = explorer.grid_rows({"startRow": 0, "endRow": 50}, "", service, catalog, NOW, who=ALL)
     assert first["rowCount"] > 0
-    assert explorer.grid_rows({"startRow": "x", "sortModel": {"a": 1}}, "", service, catalog, NOW) == first
-    assert explorer.grid_rows({"startRow": 0}, 12, service, catalog, NOW) == {"rowData": [], "rowCount": 0}  # a crafted URL
-    assert explorer.grid_rows({"startRow": 0}, "?periode=perso&du=0001-01-01&au=0001-01-02", service, catalog, NOW) == {
+    assert explorer.grid_rows({"startRow": "x", "sortModel": {"a": 1}}, "", service, catalog, NOW, who=ALL) == first
+    assert explorer.grid_rows({"startRow": 0}, 12, service, catalog, NOW, who=ALL) == {
+        "rowData": [],
+        "rowCount": 0,
+    }  # a crafted URL
+    assert explorer.grid_rows({"startRow": 0}, "?periode=perso&du=0001-01-01&au=0001-01-02", service, catalog, NOW, who=ALL) == {
         "rowData": [],
         "rowCount": 0,
     }
@@ -249,5 +253,5 @@ def test_an_unknown_procedure_lands_on_the_french_notice(service, catalog) -> No
     values = tuple("XX-1" if i == ids.EXPLORER_PROCEDURE else None for i in CONTROLS)
     search = navigate_to(ids.EXPLORER_PROCEDURE, (*values, ""), catalog, NOW)
     assert search == "?procedure=XX-1"
-    notice = _find(explorer.render(search, service, catalog, NOW), ids.EXPLORER_ERROR)
+    notice = _find(explorer.render(search, service, catalog, NOW, who=ALL), ids.EXPLORER_ERROR)
     assert notice is not None and "procédure inconnue" in str(notice.children[1].children)

@@ -11,6 +11,7 @@ import pytest
 from dash import dcc
 
 from dashboard import ids
+from dashboard.auth.web import DEMO as ALL
 from dashboard.explorer.annotations import concerns, markers_for
 from dashboard.explorer.figures import flow_trend
 from dashboard.explorer.labels import filter_summary
@@ -101,7 +102,7 @@ def _shown(figure: dict) -> set[str]:
     ],
 )
 def test_each_level_shows_the_annotations_that_concern_it(alert_store, service, catalog, clock, search, expected) -> None:
-    page = render(search, service, catalog, clock.now, alert_store.annotations)
+    page = render(search, service, catalog, clock.now, alert_store.annotations, who=ALL)
     for chart in (ids.EXPLORER_TREND, ids.EXPLORER_PROCESSING):
         figure = _graph(page, chart).figure
         assert _shown(figure) == expected, (search, chart)
@@ -109,7 +110,9 @@ def test_each_level_shows_the_annotations_that_concern_it(alert_store, service, 
 
 
 def test_markers_are_lines_bands_and_symbols_with_french_dates(alert_store, service, catalog, clock) -> None:
-    figure = _graph(render("?service=CEET", service, catalog, clock.now, alert_store.annotations), ids.EXPLORER_TREND).figure
+    figure = _graph(
+        render("?service=CEET", service, catalog, clock.now, alert_store.annotations, who=ALL), ids.EXPLORER_TREND
+    ).figure
     bands = [s for s in figure["layout"]["shapes"] if s["type"] == "rect"]
     lines = [s for s in figure["layout"]["shapes"] if s["type"] == "line" and s["yref"] == "paper"]
     assert [(b["x0"], b["x1"]) for b in bands] == [("2026-11-05 09:00:00", "2026-11-06 14:00:00")]  # Lomé is UTC+0
@@ -124,7 +127,9 @@ def test_markers_are_lines_bands_and_symbols_with_french_dates(alert_store, serv
 
 
 def test_store_text_stays_text_in_the_hover(alert_store, service, catalog, clock) -> None:
-    figure = _graph(render("?service=CEET", service, catalog, clock.now, alert_store.annotations), ids.EXPLORER_TREND).figure
+    figure = _graph(
+        render("?service=CEET", service, catalog, clock.now, alert_store.annotations, who=ALL), ids.EXPLORER_TREND
+    ).figure
     (hover,) = [h for h in _marker_hovers(figure) if "gras" in h]
     assert "&lt;b&gt;gras&lt;/b&gt; &amp; &lt;a" in hover
     assert "<b>" not in hover and "<a" not in hover

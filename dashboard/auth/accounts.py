@@ -14,6 +14,7 @@ import functools
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -35,11 +36,20 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: a user, a wall screen (role viewer), or everyone when authentication is off."""
+    """Who is asking: a user, a wall screen (role viewer), or everyone when authentication is off.
+
+    ``services``: the structures (catalogue services) whose cases it may see; None means the whole ministry.
+    Read from the account on every request, so a change of scope reaches every open session at its next request.
+    """
 
     name: str
     role: str
     kind: str = "user"  # "user", "screen" or "demo"
+    services: frozenset[str] | None = None
+
+    @property
+    def scoped(self) -> bool:
+        return self.services is not None
 
 
 @dataclass(frozen=True)
@@ -51,15 +61,48 @@ class LoginResult:
     slowed: bool = False  # this failure started or lengthened a wait (audited once)
 
 
-def add_user(engine: Engine, username: str, password: str, role: str, now: dt.datetime) -> None:
-    """Create an account (``users add``); AccountError when the name, role or password is refused or the name taken."""
+def add_user(
+    engine: Engine, username: str, password: str, role: str, now: dt.datetime, services: frozenset[str] | None = None
+) -> None:
+    """Create an account (``users add``); ``services``: its scope, already checked by ``parse_services`` (None: the
+    whole ministry). AccountError when the name, role, scope or password is refused or the name taken."""
     if not _NAME.match(username):
         raise AccountError("nom d'utilisateur invalide (1 à 64 lettres, chiffres, . _ @ -)")
     if role not in ROLES:
         raise AccountError(f"rôle inconnu « {role} » (attendu : {', '.join(ROLES)})")
+    _check_scope(role, services)
     _check_password(password, username)
-    if not Accounts(engine).add_user(username, generate_password_hash(password, method="scrypt"), role, now):
+    if not Accounts(engine).add_user(username, generate_password_hash(password, method="scrypt"), role, now, services):
         raise AccountError(f"l'utilisateur « {username} » existe déjà")
+
+
+def parse_services(text: str, known: Iterable[str]) -> frozenset[str]:
+    """``--services CEET,ARSE`` -> the set of structures; AccountError (French) for an empty list or a name that is
+    not a structure of the catalogue (its ``service`` column)."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    structures = sorted(set(known))
+    if not names:
+        raise AccountError(f"--services : au moins une structure est attendue ({', '.join(structures)})")
+    unknown = sorted(set(names) - set(structures))
+    if unknown:
+        raise AccountError(f"structure inconnue : {', '.join(unknown)} (attendu : {', '.join(structures)})")
+    return frozenset(names)
+
+
+def set_scope(engine: Engine, username: str, services: frozenset[str] | None) -> None:
+    """Limit an account to ``services`` (``users scope --services``), or give it the whole ministry back (None,
+    ``--all``); its open sessions see the change at their next request. AccountError for an unknown user."""
+    credential = Accounts(engine).credential(username)
+    if credential is None:
+        raise AccountError(f"utilisateur inconnu « {username} »")
+    _check_scope(credential.role, services)
+    Accounts(engine).set_services(username, services)
+
+
+def _check_scope(role: str, services: frozenset[str] | None) -> None:
+    # an administrator manages accounts, sources and screens of the whole ministry: a scope would be a false promise
+    if services is not None and role == "admin":
+        raise AccountError("un administrateur voit tout le ministère : --services est réservé aux lecteurs et gestionnaires")
 
 
 def set_password(engine: Engine, username: str, password: str) -> int:
@@ -91,7 +134,7 @@ def _check_password(password: str, username: str) -> None:
 
 
 def list_users(engine: Engine) -> pd.DataFrame:
-    """Every account by name: username, role, created_at (UTC)."""
+    """Every account by name: username, role, created_at (UTC), services (comma-separated; null: the whole ministry)."""
     return Accounts(engine).users()
 
 
@@ -111,7 +154,7 @@ def authenticate(
     ok = check_password_hash(account.password_hash if account else _dummy_hash(), password)  # same cost either way
     if ok and account is not None:
         throttle.forget_success(engine, username, address)
-        return LoginResult(Principal(username, account.role), "", credential=account.password_hash)
+        return LoginResult(Principal(username, account.role, services=account.services), "", credential=account.password_hash)
     slowed = throttle.record_failure(engine, keys, now, lockout)
     return LoginResult(None, "Nom d'utilisateur ou mot de passe incorrect.", slowed=slowed)
 

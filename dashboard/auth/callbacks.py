@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard.auth.roles import callback_role
+from dashboard.auth.scope import callback_in_scope
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,13 @@ class CallbackCheck:
 
     role: str | None
     well_formed: bool
+    applies_scope: bool = False  # every component it touches is one whose callbacks apply an account's scope
 
 
 def callback_gate(callback_map: Mapping[str, dict[str, Any]]) -> Callable[[object], CallbackCheck]:
     """A function from a request body to its callback's check. ``callback_map`` is read at each call:
     callbacks may be added after start-up."""
-    roles: dict[str, str] = {}
+    roles: dict[str, tuple[str, bool]] = {}
 
     def check(body: object) -> CallbackCheck:
         output = body.get("output") if isinstance(body, dict) else None
@@ -36,8 +38,10 @@ def callback_gate(callback_map: Mapping[str, dict[str, Any]]) -> Callable[[objec
         if spec is None:
             return CallbackCheck(None, False)
         if output not in roles:
-            roles[output] = callback_role(declared_ids(spec))
-        return CallbackCheck(roles[output], well_formed(body, spec))
+            declared = declared_ids(spec)
+            roles[output] = (callback_role(declared), callback_in_scope(declared))
+        role, applies_scope = roles[output]
+        return CallbackCheck(role, well_formed(body, spec), applies_scope)
 
     return check
 

@@ -10,7 +10,7 @@ import datetime as dt
 import getpass
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import Engine
 
@@ -21,9 +21,11 @@ from dashboard.auth.accounts import (
     add_user,
     list_screen_tokens,
     list_users,
+    parse_services,
     remove_user,
     revoke_screen,
     set_password,
+    set_scope,
 )
 from dashboard.auth.roles import ROLE_LABELS
 from dashboard.screens import list_screens
@@ -55,8 +57,19 @@ def users_command(
     now: dt.datetime,
     read_password: Callable[[], str] = _password,
     address: str | None = None,
+    *,
+    services: str | None = None,
+    whole_ministry: bool = False,
+    structures: Iterable[str] = (),
 ) -> int:
+    """One ``users`` action. ``services`` (``--services A,B``) limits the account to those structures (checked
+    against ``structures``, the catalogue's); ``whole_ministry`` (``--all``) lifts the limit (``scope`` only)."""
     try:
+        if services is not None and action not in ("add", "scope"):
+            raise AccountError(f"users {action} : --services ne s'emploie qu'avec add ou scope")
+        if whole_ministry and action != "scope":
+            raise AccountError(f"users {action} : --all ne s'emploie qu'avec scope")
+        scope = None if services is None else parse_services(services, structures)
         if action == "unlock" and address:
             lifted = throttle.clear(engine, address=address)
             print(f"Attente levée pour l'adresse {printable(address)} ({lifted} compteur(s) effacé(s)).")
@@ -68,15 +81,23 @@ def users_command(
                 print("Aucun utilisateur. Créez-en un : python app.py users add NOM --role admin")
             for row in frame.itertuples():
                 label = ROLE_LABELS.get(row.role, row.role)
-                print(f"{printable(row.username):<24} {label:<15} créé le {row.created_at:%d/%m/%Y %H:%M} UTC")
+                print(
+                    f"{printable(row.username):<24} {label:<15} {_scope_text(row.services):<24} "
+                    f"créé le {row.created_at:%d/%m/%Y %H:%M} UTC"
+                )
             return 0
         if not name:
             raise AccountError(
                 f"users {action} : le nom d'utilisateur est requis" + (" (ou --address IP)" if action == "unlock" else "")
             )
         if action == "add":
-            add_user(engine, name, read_password(), role, now)
-            print(f"Utilisateur « {name} » créé ({ROLE_LABELS[role]}).")
+            add_user(engine, name, read_password(), role, now, scope)
+            print(f"Utilisateur « {name} » créé ({ROLE_LABELS[role]}" + (f", {_scope_text(scope)})." if scope else ")."))
+        elif action == "scope":
+            if (scope is None) == (not whole_ministry):
+                raise AccountError("users scope : --services A,B ou --all (tout le ministère), l'un des deux")
+            set_scope(engine, name, scope)
+            print(f"Périmètre de « {name} » : {_scope_text(scope)} (ses sessions le voient dès leur prochaine requête).")
         elif action == "remove":
             remove_user(engine, name)
             print(f"Utilisateur « {name} » supprimé ; ses sessions sont terminées.")
@@ -90,6 +111,14 @@ def users_command(
     except AccountError as exc:
         print(f"Refusé : {exc}", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def _scope_text(services: object) -> str:
+    """« tout le ministère », or « structures : A, B » (a set, or the store's comma-separated text)."""
+    if services is None or (isinstance(services, float) and services != services):  # null, or NaN from a frame
+        return "tout le ministère"
+    names = sorted(services.split(",") if isinstance(services, str) else services)  # type: ignore[call-overload]
+    return "structures : " + printable(", ".join(n for n in names if n)) if any(names) else "aucune structure"
 
 
 def screens_command(engine: Engine, action: str, name: str | None, now: dt.datetime) -> int:

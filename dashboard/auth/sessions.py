@@ -40,14 +40,15 @@ def open_session(engine: Engine, who: Principal, credential: str, now: dt.dateti
 
 
 def session_principal(engine: Engine, sid: str, now: dt.datetime) -> Principal | None:
-    """The principal of a live session, its role read from the account now; None when the session has ended."""
+    """The principal of a live session, its role and scope read from the account now; None when the session has
+    ended."""
     row = Sessions(engine).find(_digest(sid))
     if row is None or row.expires_at <= now:
         return None
     role = "viewer" if row.kind == "screen" else row.role  # None: the account was removed
     if row.current is None or role is None or not secrets.compare_digest(fingerprint(row.current), row.credential):
         return None
-    return Principal(row.name, role, row.kind)
+    return Principal(row.name, role, row.kind, row.services if row.kind == "user" else None)
 
 
 def end_session(engine: Engine, sid: str) -> None:

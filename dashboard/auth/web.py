@@ -32,6 +32,7 @@ from dashboard.auth import audit
 from dashboard.auth.accounts import Principal, authenticate, screen_for_token, token_digest
 from dashboard.auth.callbacks import CallbackCheck
 from dashboard.auth.roles import ROLE_LABELS, allows, endpoint_role, page_role
+from dashboard.auth.scope import endpoint_in_scope, page_in_scope, refusal
 from dashboard.auth.sessions import end_session, open_session, session_principal
 from domain.config import AuthSettings
 from store.reader import STORE_DOWN
@@ -211,7 +212,9 @@ def gate(keeper: SessionKeeper, settings: AuthSettings, callback_check: Callable
     if path.startswith(DASH_INTERNAL):
         return None if who else _json_refusal(who)
     if path.startswith(("/api/", "/explorer/export")):
-        return None if allows(who.role if who else None, endpoint_role(path)) else _json_refusal(who)
+        if not allows(who.role if who else None, endpoint_role(path)):
+            return _json_refusal(who)
+        return _json_error(refusal(who, path), 403) if who and who.scoped and not endpoint_in_scope(path) else None
     if path == "/logout":
         return None
     return _page_gate(who, path)
@@ -223,6 +226,8 @@ def _callback_gate(who: Principal | None, check: CallbackCheck) -> BaseResponse 
         return _json_error("requête de mise à jour inconnue", 400)
     if not allows(who.role if who else None, check.role):
         return _json_refusal(who)
+    if who is not None and who.scoped and not check.applies_scope:
+        return _json_error(refusal(who, ""), 403)
     return None if check.well_formed else _json_error("requête de mise à jour mal formée", 400)
 
 
@@ -233,6 +238,8 @@ def _page_gate(who: Principal | None, path: str) -> BaseResponse | None:
     needed = page_role(path)
     if not allows(who.role, needed):
         return _refused_page(who, needed)
+    if who.scoped and not page_in_scope(path):
+        return _page("Accès refusé", f"<p>{html.escape(refusal(who, path))}</p><p><a href='/'>Retour à l'accueil</a></p>", 403)
     return None
 
 

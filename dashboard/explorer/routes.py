@@ -18,10 +18,11 @@ from flask import Flask, Response, request
 from sqlalchemy import Engine
 
 from dashboard.auth import audit
+from dashboard.auth.scope import scope_label
 from dashboard.auth.web import current
 from dashboard.explorer.export import to_csv, to_xlsx
 from dashboard.explorer.labels import FILTER_LABELS, POPULATION_LABELS
-from dashboard.explorer.state import PERIOD_LABELS, ExplorerQueryError, parse_search
+from dashboard.explorer.state import PERIOD_LABELS, ExplorerQueryError, parse_for
 from domain.french import fr_number
 from domain.model import LOME_TZ
 from service.kpi_service import KpiService
@@ -74,8 +75,9 @@ def register_exports(
         if kind not in ("csv", "xlsx"):
             return Response("Format d'export inconnu (attendu : csv ou xlsx).", 404, mimetype="text/plain")
         search = "?" + request.query_string.decode("utf-8") if request.query_string else ""
+        who = current()
         try:
-            query = parse_search(search, catalog, now())
+            query = parse_for(who, search, catalog, now())
         except ExplorerQueryError as exc:
             return Response(f"Export impossible : {exc}", 400, mimetype="text/plain")
         as_of, days = query.window(now())
@@ -84,9 +86,10 @@ def register_exports(
         search = query.to_search()
         if len(rows) > max_rows:
             return too_many_rows(len(rows), max_rows, search)
-        who = current()
         name = who.name if who else "?"
+        scope = scope_label(who) if who else "aucune structure"
         header = export_header(search, at, days, len(rows), name)
+        header.insert(2, ("Périmètre", scope))
         header.insert(5, ("Population", POPULATION_LABELS[query.population]))
         if query.period != "perso":
             header.insert(5, ("Période", PERIOD_LABELS[query.period]))
@@ -95,7 +98,7 @@ def register_exports(
             engine,
             who=name,
             action="export",
-            detail=f"{kind} {len(rows)} dossiers /explorer{search}",
+            detail=f"{kind} {len(rows)} dossiers /explorer{search} périmètre : {scope}",
             address=request.remote_addr,
             now=now(),
         )

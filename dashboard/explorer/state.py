@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
+from dashboard.auth.accounts import Principal
+from dashboard.auth.scope import scoped_filters
 from domain.model import LOME_TZ
 from kpis.document import EARLIEST_AS_OF, KpiParameterError
 from kpis.filters import CaseFilters, parse_filters
@@ -66,6 +68,7 @@ class ExplorerQuery:
     population: str = "en_cours"  # which cases the list shows (kpis.population.POPULATIONS)
     step: str = "jour"  # the trend charts' step (STEPS)
     view: str = "synthese"  # VIEWS: the synthesis, or the workload by agent
+    services: frozenset[str] | None = None  # the account's scope (never in the URL): see parse_for
 
     @property
     def level(self) -> str:
@@ -75,7 +78,9 @@ class ExplorerQuery:
     @property
     def filters(self) -> CaseFilters:
         channel = CHANNEL_SLUGS.get(self.channel) if self.channel else None
-        return CaseFilters(service=self.service, procedure=self.procedure, region=self.region, channel=channel)
+        return CaseFilters(
+            service=self.service, procedure=self.procedure, region=self.region, channel=channel, services=self.services
+        )
 
     def window(self, now: dt.datetime) -> tuple[pd.Timestamp | None, int]:
         """(as_of, days) for the KPI engine: None means "now" for the rolling presets.
@@ -160,6 +165,17 @@ def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) ->
     if query.procedure and not query.service:  # a procedure belongs to one service: the breadcrumb shows it
         query = query.with_(service=str(catalog.loc[catalog["code"] == query.procedure, "service"].iloc[0]))
     return query
+
+
+def parse_for(who: Principal | None, search: str | None, catalog: pd.DataFrame, now: dt.datetime) -> ExplorerQuery:
+    """``parse_search``, then narrowed to what ``who`` may see (``dashboard.auth.scope``): every door of the
+    explorer (page, grid, exports) reads its URL through here. A filter outside the scope is an ExplorerQueryError
+    (« hors de votre périmètre »)."""
+    query = parse_search(search, catalog, now)
+    try:
+        return query.with_(services=scoped_filters(who, query.filters, catalog).services)
+    except KpiParameterError as exc:
+        raise ExplorerQueryError(str(exc)) from None
 
 
 def _date(raw: dict[str, str], key: str) -> dt.date | None:

@@ -146,7 +146,8 @@ def _time_charts(
 
 def _legal_delays(query: ExplorerQuery, catalog: pd.DataFrame) -> list[int]:
     """The shortest and longest legal delay (business days) among the procedures in scope."""
-    scope = catalog if not query.service else catalog[catalog["service"] == query.service]
+    scope = catalog if query.services is None else catalog[catalog["service"].isin(query.services)]
+    scope = scope if not query.service else catalog[catalog["service"] == query.service]
     if query.procedure:
         scope = catalog[catalog["code"] == query.procedure]
     return [int(scope["sla_days"].min()), int(scope["sla_days"].max())]

@@ -20,7 +20,9 @@ from flask import request
 
 from alerts.actions import AlertActionError, acknowledge, history, listed, note
 from alerts.messages import SEVERITY_WORDS, group_label, measured, threshold_text
+from dashboard.auth.accounts import Principal
 from dashboard.auth.roles import allows
+from dashboard.auth.scope import OUT_OF_SCOPE, scope_label, sees_group, sees_service
 from dashboard.auth.web import current
 from dashboard.pages.desk import desk_page, simple_table
 from dashboard.pages.routing import register_page
@@ -68,10 +70,26 @@ class AlertsPage:
             return self.owners.get(group)
         return None
 
-    def kept(self, scope: str, group: str | None, severity: str, service: str | None, wanted: str | None) -> bool:
-        if wanted and severity != wanted:
+    def kept(
+        self, scope: str, group: str | None, severity: str, service: str | None, wanted: str | None, who: Principal | None
+    ) -> bool:
+        """Shown to ``who`` (only its structures' alerts for a scoped account) under the page's filters."""
+        if not self.visible(who, scope, group) or (wanted and severity != wanted):
             return False
         return not service or self.service_of(scope, group) == service
+
+    def visible(self, who: Principal | None, scope: str, group: str | None) -> bool:
+        """May ``who`` see an alert or annotation of this scope and group (``dashboard.auth.scope``)?"""
+        return sees_group(who, scope, group, self.owners)
+
+    def alert_visible(self, who: Principal | None, alert_id: int) -> bool:
+        """Does alert ``alert_id`` exist and may ``who`` see it? (Another structure's reads as unknown.)"""
+        record = self.store.record(alert_id)
+        return record is not None and self.visible(who, record.scope, record.group or None)
+
+    def structures(self, who: Principal | None) -> list[str]:
+        """The structures ``who`` may pick in the page's filters."""
+        return [s for s in self.services if sees_service(who, s)]
 
 
 def register(page: AlertsPage) -> None:
@@ -92,6 +110,9 @@ def components() -> html.Div:
 def render(page: AlertsPage) -> html.Div:
     who = current()
     role = who.role if who else "viewer"
+    lead = "Alertes en cours et levées ces 7 derniers jours, calculées sur les mêmes chiffres que /api/kpis."
+    if who is not None and who.scoped:
+        lead += f" Celles de votre périmètre seulement ({scope_label(who)})."
     filters = html.Div(
         className="alerts-filters",
         children=[
@@ -100,7 +121,7 @@ def render(page: AlertsPage) -> html.Div:
                     "Structure",
                     dcc.Dropdown(
                         id=SERVICE,
-                        options=[{"label": s, "value": s} for s in page.services],
+                        options=[{"label": s, "value": s} for s in page.structures(who)],
                         placeholder="Toutes",
                         clearable=True,
                     ),
@@ -121,27 +142,29 @@ def render(page: AlertsPage) -> html.Div:
     )
     parts: list[Any] = [
         html.H1("Alertes"),
-        html.P(
-            "Alertes en cours et levées ces 7 derniers jours, calculées sur les mêmes chiffres que /api/kpis.", className="lead"
-        ),
+        html.P(lead, className="lead"),
         filters,
         html.Div(id=MESSAGE, role="status", className="alerts-message"),
-        html.Div(id=LIST, className="alert-cards", children=cards(page, None, None, role)),
+        html.Div(id=LIST, className="alert-cards", children=cards(page, None, None, who)),
         dcc.Interval(id=TICK, interval=20_000),
         dcc.Store(id=DONE),
     ]
     if allows(role, "manager"):
-        parts += [html.H2("Ajouter une annotation"), _note_form(page)]
-    parts += [html.H2("Historique (90 jours)"), html.Div(id=HISTORY, children=history_table(page, None, None))]
+        parts += [html.H2("Ajouter une annotation"), _note_form(page, who)]
+    parts += [html.H2("Historique (90 jours)"), html.Div(id=HISTORY, children=history_table(page, None, None, who))]
     if allows(role, "admin"):
         parts += [html.H2("Journal des envois"), delivery_table(page)]
     return desk_page(PATH, *parts, page_id="alerts-page")
 
 
-def cards(page: AlertsPage, service: str | None, severity: str | None, role: str) -> list[Component]:
+def cards(page: AlertsPage, service: str | None, severity: str | None, who: Principal | None) -> list[Component]:
+    """The alert cards ``who`` may see, under the page's filters."""
     now = page.now()
+    role = who.role if who else "viewer"
     rows = [
-        r for r in listed(page.store, page.settings, now) if page.kept(r["scope"], r["group"], r["severity"], service, severity)
+        r
+        for r in listed(page.store, page.settings, now)
+        if page.kept(r["scope"], r["group"], r["severity"], service, severity, who)
     ]
     if not rows:
         return [html.P("Aucune alerte en cours ni levée ces 7 derniers jours.", className="empty")]
@@ -199,36 +222,43 @@ def _ack_form(alert_id: int) -> html.Div:
     )
 
 
-def _note_form(page: AlertsPage) -> html.Div:
-    scopes = [{"label": "Tout le ministère", "value": "overall"}] + [{"label": s, "value": f"service:{s}"} for s in page.services]
+def _note_form(page: AlertsPage, who: Principal | None) -> html.Div:
+    whole = [] if who is not None and who.scoped else [{"label": "Tout le ministère", "value": "overall"}]
+    scopes = whole + [{"label": s, "value": f"service:{s}"} for s in page.structures(who)]
     return html.Div(
         className="note-form",
         children=[
             dcc.Input(id=NOTE_TEXT, placeholder="Ex. : grève des agents 3–5 déc.", maxLength=500, className="note-text"),
-            dcc.Dropdown(id=NOTE_SCOPE, options=scopes, value="overall", clearable=False, className="note-scope"),
+            dcc.Dropdown(
+                id=NOTE_SCOPE,
+                options=scopes,
+                value=scopes[0]["value"] if scopes else None,
+                clearable=False,
+                className="note-scope",
+            ),
             html.Button("Ajouter", id=NOTE_BUTTON, n_clicks=0),
             html.Div(id=NOTE_RESULT, role="status"),
         ],
     )
 
 
-def history_table(page: AlertsPage, service: str | None, severity: str | None) -> html.Table:
+def history_table(page: AlertsPage, service: str | None, severity: str | None, who: Principal | None) -> html.Table:
     events = history(page.store, page.now())
     rows = []
     for e in events.to_dict("records"):
-        if not page.kept(e["scope"], e["grp"] or None, e["severity"], service, severity):
+        if not page.kept(e["scope"], e["grp"] or None, e["severity"], service, severity, who):
             continue
         record = AlertRecord(
             e["rule"], e["grp"], e["scope"], e["metric"], e["severity"], "firing", e["value"], e["threshold"], e["at"]
         )
-        who = f"{e['actor']}" + (f" : « {e['comment']} »" if isinstance(e["comment"], str) and e["comment"] else "")
+        actor = f"{e['actor']}" + (f" : « {e['comment']} »" if isinstance(e["comment"], str) and e["comment"] else "")
         rows.append([
             pd.Timestamp(e["at"]).tz_convert(LOME_TZ).strftime("%d/%m/%Y %H:%M"),
             group_label(record, page.names),
             e["rule"],
             _KIND_WORDS.get(e["kind"], e["kind"]),
             threshold_text(e["metric"], e["value"]) if e["value"] is not None and pd.notna(e["value"]) else "—",
-            who if isinstance(e["actor"], str) and e["actor"] else "",
+            actor if isinstance(e["actor"], str) and e["actor"] else "",
         ])  # fmt: skip
     return simple_table(["Quand", "Groupe", "Règle", "Événement", "Valeur", "Par"], rows, "Aucun événement en 90 jours")
 
@@ -271,7 +301,10 @@ def _register_callbacks(page: AlertsPage) -> None:
                    Input(TICK, "n_intervals"), Input(DONE, "data"), prevent_initial_call=True)  # fmt: skip
     def refresh(service: str | None, severity: str | None, _tick: int | None, _done: object) -> tuple[list[Component], Component]:
         who = current()
-        return cards(page, service, severity, who.role if who else "viewer"), history_table(page, service, severity)
+        if service is not None and not sees_service(who, service):  # a forged filter: the same refusal as every door
+            refused = html.P(f"Structure « {service} » {OUT_OF_SCOPE}.", className="notice error", role="alert")
+            return [refused], html.Div()
+        return cards(page, service, severity, who), history_table(page, service, severity, who)
 
     @dash.callback(Output(DONE, "data"), Output(MESSAGE, "children"), Input({"type": ACK_BUTTON, "index": ALL}, "n_clicks"),
                    State({"type": ACK_COMMENT, "index": ALL}, "value"), State({"type": ACK_UNTIL, "index": ALL}, "value"),
@@ -300,6 +333,8 @@ def take_from_page(
     if who is None or not allows(who.role, "manager"):  # the gate refuses first; this is the second lock
         return no_update, "Accès refusé"
     now = page.now()
+    if not page.alert_visible(who, int(triggered["index"]) if str(triggered["index"]).isdigit() else -1):
+        return no_update, f"Refusé : alerte n° {triggered['index']} inconnue"
     try:
         until = parse_until(untils[position] if position < len(untils) else None, now)
         comment = comments[position] if position < len(comments) else None
@@ -316,6 +351,8 @@ def note_from_page(page: AlertsPage, clicks: int | None, text: str | None, scope
     if who is None or not allows(who.role, "manager"):
         return "Accès refusé", no_update
     kind, _, group = (scope or "overall").partition(":")
+    if not page.visible(who, kind, group or None):
+        return f"Refusé : cette portée est {OUT_OF_SCOPE}.", no_update
     now = page.now()
     try:
         note(page.store, page.audit, text=text or "", scope=kind, group=group, at=now, by=who.name, now=now,

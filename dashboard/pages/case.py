@@ -13,6 +13,7 @@ from flask import request
 
 from dashboard import ids
 from dashboard.auth import audit
+from dashboard.auth.scope import sees_service
 from dashboard.auth.web import current
 from dashboard.explorer.figures import case_timeline
 from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS
@@ -53,7 +54,8 @@ def register(kpis: KpiService, catalog: pd.DataFrame, reader: Reader, now: Calla
             address=request.remote_addr,
             now=now(),
         )
-        if story is None:
+        # another structure's case reads exactly as a missing one: its existence does not leak
+        if story is None or not sees_service(who, str(story.case.get("service"))):
             return not_found(source, case_id)
         return story_page(story, procedure_name(catalog, story.case["procedure_code"]))
 

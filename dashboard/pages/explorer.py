@@ -19,6 +19,9 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
+from dashboard.auth.accounts import Principal
+from dashboard.auth.scope import sees_group
+from dashboard.auth.web import current
 from dashboard.explorer.annotations import Marker, markers_for
 from dashboard.explorer.grid import case_grid, grid_page
 from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS, filter_summary
@@ -30,7 +33,7 @@ from dashboard.explorer.state import (
     STEPS,
     ExplorerQuery,
     ExplorerQueryError,
-    parse_search,
+    parse_for,
 )
 from dashboard.explorer.views import synthesis_view, workload_view
 from dashboard.graph_config import DESK_GRAPH
@@ -57,7 +60,7 @@ def register(
 
     def layout(search: str | None = None, **_query: Any) -> html.Div:
         # the query string as typed, not Dash's parsed parameters: the URL contract (state.py) reads it whole
-        return render(search, kpis, catalog, now(), annotations)
+        return render(search, kpis, catalog, now(), annotations, who=current())
 
     register_page(__name__, "/explorer", layout, components=lambda: components(catalog))
 
@@ -78,7 +81,7 @@ def register(
         prevent_initial_call=True,
     )
     def rows(request: dict[str, Any] | None, search: str | None) -> Any:
-        return grid_rows(request, search, kpis, catalog, now())
+        return grid_rows(request, search, kpis, catalog, now(), who=current())
 
 
 def components(catalog: pd.DataFrame) -> html.Div:
@@ -113,10 +116,13 @@ def render(
     catalog: pd.DataFrame,
     now: dt.datetime,
     annotations: AnnotationReader | None = None,
+    *,
+    who: Principal | None,
 ) -> html.Div:
-    """The explorer for a query string: the view it names, or a notice naming what is wrong with it."""
+    """The explorer for a query string, as ``who`` may see it (its scope): the view it names, or a notice naming
+    what is wrong with it (a filter outside the scope included)."""
     try:
-        query = parse_search(search, catalog, now)
+        query = parse_for(who, search, catalog, now)
     except ExplorerQueryError as exc:
         return error_page(str(exc))
     as_of, days = query.window(now)
@@ -125,7 +131,7 @@ def render(
     if workload:
         body = workload_view(query, kpis, as_of, days)
     else:
-        markers = _markers(query, catalog, annotations, document["as_of"], days, None if as_of is not None else now)
+        markers = _markers(query, catalog, annotations, document["as_of"], days, None if as_of is not None else now, who)
         body = synthesis_view(query, kpis, catalog, document, as_of, days, markers)
     return desk_page(
         "/explorer?vue=charge" if workload else "/explorer",
@@ -144,6 +150,7 @@ def _markers(
     as_of: str,
     days: int,
     live: dt.datetime | None,
+    who: Principal | None,
 ) -> list[Marker]:
     """The annotations the view's time charts show: those of [T - days, T) that concern its level.
 
@@ -154,7 +161,10 @@ def _markers(
         return []
     t = pd.Timestamp(as_of).to_pydatetime()
     start, end = t - dt.timedelta(days=days), max(t, live) if live is not None else t
-    return markers_for(read(start, end), query.service, query.procedure, catalog, start, end)
+    frame = read(start, end)
+    owners = dict(zip(catalog["code"], catalog["service"], strict=True))
+    seen = [sees_group(who, str(r.scope), str(r.grp), owners) for r in frame.itertuples(index=False)]
+    return markers_for(frame[seen] if len(frame) else frame, query.service, query.procedure, catalog, start, end)
 
 
 def _lome(iso: str) -> str:
@@ -222,13 +232,14 @@ def _period_fields(query: ExplorerQuery) -> list[html.Label]:
 
 def _scope_fields(query: ExplorerQuery, catalog: pd.DataFrame) -> list[html.Label]:
     """Which cases count: structure, procedure (those of the chosen structure), region, channel."""
-    procedures = catalog if not query.service else catalog[catalog["service"] == query.service]
+    mine = catalog if query.services is None else catalog[catalog["service"].isin(query.services)]  # the scope's
+    procedures = mine if not query.service else mine[mine["service"] == query.service]
     return [
         _field(
             "Structure",
             dcc.Dropdown(
                 id=ids.EXPLORER_SERVICE,
-                options=_options(sorted(catalog["service"].unique())),
+                options=_options(sorted(mine["service"].unique())),
                 value=query.service,
                 placeholder="toutes",
             ),
@@ -282,8 +293,10 @@ def _display_fields(query: ExplorerQuery) -> list[html.Label]:
     ]
 
 
-def grid_rows(request: object, search: str | None, kpis: KpiService, catalog: pd.DataFrame, now: dt.datetime) -> Any:
-    """The grid's answer to one getRowsRequest, for the population and filters of the page's URL.
+def grid_rows(
+    request: object, search: str | None, kpis: KpiService, catalog: pd.DataFrame, now: dt.datetime, *, who: Principal | None
+) -> Any:
+    """The grid's answer to one getRowsRequest, for the population and filters of the page's URL, in ``who``'s scope.
 
     The request comes from the browser: a malformed one gets the first block (see
     explorer.grid.parse_request), an unreadable URL an empty list; neither is an error.
@@ -291,7 +304,7 @@ def grid_rows(request: object, search: str | None, kpis: KpiService, catalog: pd
     if not request:
         return no_update
     try:
-        query = parse_search(search, catalog, now)
+        query = parse_for(who, search, catalog, now)
     except ExplorerQueryError:
         return {"rowData": [], "rowCount": 0}
     as_of, days = query.window(now)

@@ -10,11 +10,13 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.auth.accounts import Principal
 from dashboard.auth.roles import ROLE_LABELS, allows
+from dashboard.auth.scope import page_in_scope, scope_label, scoped_filters
 from dashboard.auth.web import current
 from dashboard.pages.desk import desk_page
 from dashboard.pages.routing import register_page
 from domain.french import fr_date, fr_number
 from domain.model import LOME_TZ
+from kpis.filters import CaseFilters
 from service.kpi_service import KpiService
 
 PAGES = (
@@ -28,17 +30,18 @@ PAGES = (
 )
 
 
-def register(kpis: KpiService) -> None:
+def register(kpis: KpiService, catalog: pd.DataFrame) -> None:
     def layout(**_query: Any) -> html.Div:
         who = current()
         assert who is not None  # the role check in front of every page let nobody else through
-        return overview(kpis.document(None, 7), who)
+        return overview(kpis.document(None, 7, scoped_filters(who, CaseFilters(), catalog)), who)
 
     register_page(__name__, "/", layout)
 
 
 def overview(document: dict[str, Any], who: Principal) -> html.Div:
-    """The page for ``who``: the last 7 days' headline numbers and the pages their role opens."""
+    """The page for ``who``: the last 7 days' headline numbers (of its structures, for a scoped account) and the
+    pages its role (and scope) opens."""
     overall = document["overall"]
     stamp = pd.Timestamp(document["as_of"]).tz_convert(LOME_TZ)
     numbers = [
@@ -52,7 +55,7 @@ def overview(document: dict[str, Any], who: Principal) -> html.Div:
     links = [
         html.Li([dcc.Link(label, href=href), html.Span(f" — {text}")])
         for href, label, text, role in PAGES
-        if allows(who.role, role)
+        if allows(who.role, role) and (not who.scoped or page_in_scope(href.split("?")[0]))
     ]
     notice = [html.P("Mode démonstration : authentification désactivée.", className="notice")] if who.kind == "demo" else []
     return desk_page(
@@ -60,8 +63,9 @@ def overview(document: dict[str, Any], who: Principal) -> html.Div:
         *notice,
         html.H1("Ministère de l'Énergie et des Mines — supervision des procédures"),
         html.P(
-            f"Connecté : {who.name} ({ROLE_LABELS.get(who.role, who.role)}). "
-            f"Données au {fr_date(stamp)} à {stamp:%H:%M} (heure de Lomé)."
+            f"Connecté : {who.name} ({ROLE_LABELS.get(who.role, who.role)}"
+            + (f", périmètre : {scope_label(who)}). " if who.scoped else "). ")
+            + f"Données au {fr_date(stamp)} à {stamp:%H:%M} (heure de Lomé)."
         ),
         html.Div(
             className="xtiles",

@@ -21,6 +21,7 @@ from dash.development.base_component import Component
 
 from dashboard import ids
 from dashboard.auth.roles import allows, page_role
+from dashboard.auth.scope import page_in_scope, refusal
 from dashboard.auth.web import current
 from dashboard.pages import not_found_404
 
@@ -53,6 +54,8 @@ def guarded(path: str, layout: Layout, components: Callable[[], Component] | Non
         who = current()
         if who is None or not allows(who.role, page_role(asked)):
             return refused()
+        if who.scoped and not page_in_scope(asked):
+            return html.Div(className="app-page", children=[html.H1("Accès refusé"), html.P(refusal(who, asked))])
         if exact and asked not in (path, path.rstrip("/") + "/"):
             return not_found_404.layout(path=asked)
         return layout(**{**query, "path": asked})
