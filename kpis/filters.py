@@ -92,8 +92,9 @@ def filter_state(state: CaseState, filters: CaseFilters) -> CaseState:
 
 def scope_document(document: dict[str, Any], services: frozenset[str] | None, catalog: pd.DataFrame) -> dict[str, Any]:
     """The document as a scoped account sees it: ``by_service`` only its structures, ``by_procedure`` only their
-    procedures (the groups left out count none of its cases: the state's filter already hid them). ``services``
-    None returns the document unchanged."""
+    procedures (the groups left out count none of its cases: the state's filter already hid them), and no
+    ``quarantined`` counts: they are per source, every structure's rows mixed. ``services`` None returns the
+    document unchanged."""
     if services is None:
         return document
     procedures = scope_procedures(services, catalog)
@@ -101,6 +102,7 @@ def scope_document(document: dict[str, Any], services: frozenset[str] | None, ca
         **document,
         "by_service": {k: v for k, v in document["by_service"].items() if k in services},
         "by_procedure": {k: v for k, v in document["by_procedure"].items() if k in procedures},
+        "quarantined": {},
     }
 
 

@@ -103,17 +103,26 @@ def test_scoped_api_kpis_is_the_engine_on_only_ceet_cases(app, sqlite_store, cat
     expected = scope_document(engine, frozenset({"CEET"}), catalog)
     assert got.pop("filters") == {"services": "CEET", **({"channel": channel} if channel else {})}
     assert got == expected
+    assert got["quarantined"] == {}  # per source, every structure's rows mixed: not shown to a scoped account
     assert set(got["by_service"]) == {"CEET"}
     assert set(got["by_procedure"]) == set(catalog.loc[catalog["service"] == "CEET", "code"])
 
 
 # --- every door ---------------------------------------------------------------------------------------------------
-def test_every_endpoint_returns_only_ceet(app) -> None:
+def test_every_endpoint_returns_only_ceet(app, sqlite_store) -> None:
+    from sqlalchemy import insert
+
+    from store import schema
+
+    with sqlite_store.engine.begin() as conn:  # a source's quarantined row: per source, not per structure
+        row = {"source": "src", "stream": "cases", "reason": "unknown_procedure", "payload": "{}", "row_hash": "h" * 32}
+        conn.execute(insert(schema.quarantine).values(**row, first_seen_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)))
     client, whole = login(app, "kodjo"), login(app, "marc")
     scoped = client.get(f"/api/kpis?as_of={AS_OF}&days=365").get_json()
     everything = whole.get(f"/api/kpis?as_of={AS_OF}&days=365").get_json()
     assert everything["overall"]["backlog"] > scoped["overall"]["backlog"] > 0  # the fixture has both structures
     assert scoped["overall"] == everything["by_service"]["CEET"]
+    assert everything["quarantined"] == {"unknown_procedure": 1} and scoped["quarantined"] == {}
     daily = client.get(f"/api/series/daily?as_of={AS_OF}&by=service").get_json()["rows"]
     assert {r["group"] for r in daily} == {"CEET"}
     processing = client.get(f"/api/series/processing?as_of={AS_OF}").get_json()["by_procedure"]
