@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from dashboard import ids  # noqa: E402
+from dashboard.auth.web import DEMO  # noqa: E402
 from dashboard.explorer.navigation import navigate_to  # noqa: E402
 from dashboard.explorer.state import ExplorerQuery, parse_search  # noqa: E402
 from dashboard.pages import explorer  # noqa: E402
@@ -102,7 +103,7 @@ def main() -> None:
             inputs = [None] * 9 + [click, None]
             search = navigate_to(ids.EXPLORER_BARS, (*inputs, before), catalog, now)
         started = time.perf_counter()
-        explorer.render(search, kpis, catalog, now)
+        explorer.render(search, kpis, catalog, now, who=DEMO)
         parsed = parse_search(search, catalog, now)
         as_of, days = parsed.window(now)
         page = explorer.grid_page(kpis.cases(as_of, days, parsed.filters, parsed.population), {"startRow": 0, "endRow": 50})

@@ -227,13 +227,22 @@ def explorer_config(tmp_path, sqlite_source):  # type: ignore[no-untyped-def]
 
 
 def log_in(browser, base: str, name: str, target: str) -> None:  # type: ignore[no-untyped-def]
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(base + "/healthz")
-    browser.delete_all_cookies()
-    browser.get(base + target)
-    WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.ID, "login-submit"))
+    for attempt in range(3):
+        # a page left behind may still receive answers that set its session cookie again after the deletion:
+        # on a loaded machine, forget the cookies once more and ask again
+        browser.get(base + "/healthz")
+        browser.delete_all_cookies()
+        browser.get(base + target)
+        try:
+            WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "login-submit"))
+            break
+        except TimeoutException:
+            if attempt == 2:
+                raise
     browser.find_element(By.ID, "username").send_keys(name)
     browser.find_element(By.ID, "password").send_keys(EXPLORER_PASSWORD)
     browser.find_element(By.ID, "login-submit").click()

@@ -13,6 +13,7 @@ import pytest
 from dash import dcc
 
 from dashboard import graph_config
+from dashboard.auth.web import DEMO as ALL  # the whole ministry
 from dashboard.pages import case, explorer, wall
 from dashboard.pages.explorer import render as explorer_layout
 from domain.business_days import BusinessCalendar
@@ -61,9 +62,9 @@ def test_every_graph_the_pages_build_uses_a_shared_config(service) -> None:
     story = service.case_story("src", "c1")
     assert story is not None
     built = [
-        explorer_layout("", service, service.catalog, NOW),
-        explorer_layout("?service=CEET&procedure=CEET-ABO&pas=semaine", service, service.catalog, NOW),
-        explorer_layout("?vue=charge", service, service.catalog, NOW),
+        explorer_layout("", service, service.catalog, NOW, who=ALL),
+        explorer_layout("?service=CEET&procedure=CEET-ABO&pas=semaine", service, service.catalog, NOW, who=ALL),
+        explorer_layout("?vue=charge", service, service.catalog, NOW, who=ALL),
         case.story_page(story, "Abonnement"),
         *wall.views(service, service.catalog),
     ]
