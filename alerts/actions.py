@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -16,6 +17,7 @@ from alerts.messages import STATE_WORDS
 from domain.alert_records import AlertRecord
 from domain.alert_settings import SCOPES, AlertSettings
 from domain.config import SmtpSettings
+from domain.model import LOME_TZ
 from store.alerts import AlertStore, Delivery
 from store.audit import AuditLog
 
@@ -28,6 +30,14 @@ _STATE_ORDER = {"firing": 0, "pending": 1, "resolved": 2}
 
 class AlertActionError(ValueError):
     """A refused action; the message is for the user, in French."""
+
+
+def end_of_lome_day(day: dt.date) -> dt.datetime:
+    """« jusqu'au 5 déc. » means until 5 December is over in Lomé: midnight after it, in UTC."""
+    try:
+        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(LOME_TZ)).astimezone(dt.UTC)
+    except OverflowError:
+        raise AlertActionError("date « jusqu'au » trop lointaine") from None
 
 
 def listed(store: AlertStore, settings: AlertSettings, now: dt.datetime, resolved_days: int = 7) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from alerts.actions import LIST_KEYS, AlertActionError, acknowledge, listed, test_contact
+from alerts.actions import LIST_KEYS, AlertActionError, acknowledge, end_of_lome_day, listed, test_contact
 from domain.config import Settings
 from domain.model import LOME_TZ
 from store.alerts import AlertStore
@@ -85,8 +85,7 @@ def _until(text: str | None) -> dt.datetime | None:
         return None
     try:
         if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(LOME_TZ)).astimezone(dt.UTC)
+            return end_of_lome_day(dt.date.fromisoformat(text))
         parsed = dt.datetime.fromisoformat(text)
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(LOME_TZ))).astimezone(dt.UTC)
     except (ValueError, OverflowError):

@@ -24,14 +24,14 @@ from domain.alert_records import AlertEvent, AlertRecord
 from domain.alert_settings import AlertContact, AlertRule, AlertSettings
 from domain.business_days import BusinessCalendar
 from kpis.health import source_state
+from kpis.metrics import COUNT_KEYS
 from service.kpi_service import KpiService
 from store.alerts import AlertStore, Delivery
 from store.reader import Reader
 
 log = logging.getLogger(__name__)
 #: count metrics read as 0 for a group with no case (a rate or a median has no value there)
-COUNT_METRICS = ("backlog", "backlog_waiting_applicant", "inflow", "outflow", "approved", "rejected", "withdrawn",
-                 "breached_open", "at_risk_open", "quarantine_open")  # fmt: skip
+COUNT_METRICS = (*COUNT_KEYS, "quarantine_open")
 _SCOPE_KEYS = {"overall": "overall", "service": "by_service", "procedure": "by_procedure"}
 
 
@@ -131,10 +131,8 @@ class AlertEvaluator:
         self, rule: AlertRule, documents: dict[int, dict[str, Any]], health: pd.DataFrame, now: dt.datetime
     ) -> dict[str, float | None]:
         if rule.metric == "source_lag_seconds":  # a source never heard from is late beyond any threshold
-            found = {
-                str(s): _number(v) if _number(v) is not None else math.inf
-                for s, v in zip(health["source"], health["lag_seconds"], strict=True)
-            }
+            lags = {str(s): _number(v) for s, v in zip(health["source"], health["lag_seconds"], strict=True)}
+            found: dict[str, float | None] = {s: math.inf if lag is None else lag for s, lag in lags.items()}
         elif rule.metric == "quarantine_open":
             counts = self.reader.quarantine_counts()
             totals = counts.groupby("source")["rows"].sum() if not counts.empty else pd.Series(dtype=int)

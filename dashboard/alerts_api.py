@@ -8,15 +8,13 @@ optional) and, like every POST, the CSRF token in ``X-CSRFToken``. Its role is c
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, request
 
-from alerts.actions import LIST_KEYS, AlertActionError, acknowledge, listed
+from alerts.actions import LIST_KEYS, AlertActionError, acknowledge, end_of_lome_day, listed
 from dashboard.auth.roles import allows
 from dashboard.auth.web import current
 from dashboard.pages.alerts import AlertsPage
-from domain.model import LOME_TZ
 
 
 def alerts_blueprint(page: AlertsPage) -> Blueprint:
@@ -64,7 +62,6 @@ def _until(value: object, now: dt.datetime) -> dt.datetime | None:
     if not isinstance(value, str):
         raise AlertActionError("« until » doit être une date AAAA-MM-JJ")
     try:
-        day = dt.date.fromisoformat(value)
-        return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ZoneInfo(LOME_TZ)).astimezone(dt.UTC)
-    except (ValueError, OverflowError):
+        return end_of_lome_day(dt.date.fromisoformat(value))
+    except ValueError:
         raise AlertActionError(f"« until » illisible : « {value[:40]} » (attendu AAAA-MM-JJ)") from None

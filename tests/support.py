@@ -145,10 +145,12 @@ poll_source(source, SourceFetcher(create_source_engine(source.url, 5), 5), store
 """
 
 
-def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_app(*args: str, timeout: float = 60, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``app.py`` with ``args``; ``env``: variables added to this process's environment."""
     return subprocess.run(
-        [sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
-    )
+        [sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        env={**os.environ, **env} if env else None,
+    )  # fmt: skip
 
 
 def reader_for(url: str) -> SourceFetcher:

@@ -415,13 +415,7 @@ def test_the_weekly_report_lists_the_weeks_events(sqlite_store, catalog, clock, 
 def test_the_command_line_lists_takes_in_charge_and_tests_a_contact(tmp_path: Path, sqlite_source, catalog, clock) -> None:
     from store.engines import create_store_engine
     from store.writer import Store
-    from tests.support import stored, write_config
-
-    def run_app(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        import os
-
-        command = [sys.executable, str(ROOT / "app.py"), *args]
-        return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT, env={**os.environ, **env})
+    from tests.support import run_app, stored, write_config
 
     store_url = f"sqlite:///{tmp_path / 'vigie.db'}"
     config = write_config(tmp_path, store_url, sqlite_source[0])

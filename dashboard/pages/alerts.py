@@ -18,7 +18,7 @@ from dash import ALL, Input, Output, State, callback_context, dcc, html, no_upda
 from dash.development.base_component import Component
 from flask import request
 
-from alerts.actions import AlertActionError, acknowledge, history, listed, note
+from alerts.actions import AlertActionError, acknowledge, end_of_lome_day, history, listed, note
 from alerts.messages import SEVERITY_WORDS, group_label, measured, threshold_text
 from dashboard.auth.accounts import Principal
 from dashboard.auth.roles import allows
@@ -285,9 +285,8 @@ def parse_until(text: str | None, now: dt.datetime) -> dt.datetime | None:
     if not text:
         return None
     try:
-        day = dt.datetime.strptime(text, "%d/%m/%Y").replace(tzinfo=_LOME).date()
-        until = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=_LOME).astimezone(dt.UTC)
-    except (ValueError, OverflowError):
+        until = end_of_lome_day(dt.datetime.strptime(text, "%d/%m/%Y").replace(tzinfo=_LOME).date())
+    except ValueError:
         raise AlertActionError(f"date « {text} » illisible (attendu JJ/MM/AAAA)") from None
     if until <= now:
         raise AlertActionError("la date « jusqu'au » doit être aujourd'hui ou plus tard")
