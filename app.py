@@ -8,7 +8,7 @@
     python app.py report [--week 2026-W47] [--out DIR] [--send]  a past week's PDF + XLSX report
     python app.py users add|remove|passwd|list|unlock|scope [NAME] [--role R] [--address IP]   accounts (password asked,
                        [--services A,B | --all]                or read from stdin; --services: the structures it sees)
-    python app.py screens add|revoke|list [NAME]               wall-screen tokens and heartbeats
+    python app.py screens add|revoke|list [NAME] [--services S]  wall-screen tokens (a structure's wall) and heartbeats
     python app.py alerts list [--json] | ack ID --by NAME [--comment T] [--until DATE] | test CONTACT   alerts
 
 Without --config, Vigie runs its demo: config/demo.toml over generated portal databases.
@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         help="add/revoke : le jeton d'accès d'un écran ; list : chaque écran, son jeton, sa vue, sa dernière nouvelle",
     )
     screens.add_argument("name", nargs="?", help="nom de l'écran (add, revoke)")
+    screens.add_argument(
+        "--services", help="add : le mur ne montre que ces structures, séparées par des virgules (ex. CEET)"
+    )
     config_arg(screens)
 
     report = sub.add_parser("report", help="rapport hebdomadaire (PDF + XLSX) d'une semaine passée")
@@ -353,8 +356,10 @@ def cmd_screens(args: argparse.Namespace) -> int:
     from dashboard.auth.cli import screens_command
     from domain.clock import utc_now
 
-    settings, _ = _settings(args.config)
-    return screens_command(_store(settings).engine, args.action, args.name, utc_now())
+    settings, catalog = _settings(args.config)
+    return screens_command(
+        _store(settings).engine, args.action, args.name, utc_now(), services=args.services, structures=catalog["service"]
+    )
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:

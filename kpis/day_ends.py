@@ -36,10 +36,11 @@ def earliest_touch_us(history: History, cases: pd.DataFrame, events: pd.DataFram
 
 
 class DayEndBreaches:
-    """day-end (µs) -> breached open cases then; ``forget_from`` drops what a change can alter."""
+    """day-end (µs) -> breached open cases then, per structure (so a structure's wall costs nothing more);
+    ``forget_from`` drops what a change can alter."""
 
     def __init__(self) -> None:
-        self._values: dict[int, int] = {}
+        self._values: dict[int, np.ndarray] = {}
 
     def forget_from(self, touched_us: int) -> None:
         self._values = {d: v for d, v in self._values.items() if d < touched_us}
@@ -47,12 +48,22 @@ class DayEndBreaches:
     def clear(self) -> None:
         self._values.clear()
 
-    def counts(self, history: History, day_ends: list[pd.Timestamp], cache: HistoryCache | None = None) -> list[int]:
-        """``cache``: the history's, for a day-end that sees every event (a weekend without events)."""
+    def counts(
+        self,
+        history: History,
+        day_ends: list[pd.Timestamp],
+        cache: HistoryCache | None = None,
+        services: frozenset[str] | None = None,
+    ) -> list[int]:
+        """The counts at ``day_ends`` over the structures ``services`` (None: all); ``cache``: the history's, for a
+        day-end that sees every event (a weekend without events)."""
+        width = len(history.services)
+        keep = np.ones(width, dtype=bool) if services is None else np.isin(history.services, sorted(services))
         out = []
         for end in day_ends:
             key = int(end.value // 1000)
-            if key not in self._values:
-                self._values[key] = int(state_at(history, end, cache).breached.sum())
-            out.append(self._values[key])
+            if key not in self._values or len(self._values[key]) != width:
+                numbers = history.service_no[state_at(history, end, cache).breached]
+                self._values[key] = np.bincount(numbers[numbers >= 0], minlength=width)
+            out.append(int(self._values[key][keep].sum()))
         return out

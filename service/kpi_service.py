@@ -145,19 +145,20 @@ class KpiService:
     def trend(self, as_of: pd.Timestamp | None, weeks: int, filters: CaseFilters = NO_FILTERS) -> list[dict[str, Any]]:
         return self._get("trend", as_of, (weeks, filters), lambda at: weekly_trend(at, weeks, lambda t: self.state(t, filters)))
 
-    def breached_daily(self, as_of: pd.Timestamp | None, days: int) -> list[int]:
+    def breached_daily(self, as_of: pd.Timestamp | None, days: int, services: frozenset[str] | None = None) -> list[int]:
         """Open cases past their legal delay at the end of each of the last ``days`` Lomé dates, the last
-        one being today so far (at T): the same dates as ``daily``."""
+        one being today so far (at T): the same dates as ``daily``; over the structures ``services`` (None: all),
+        as a structure's wall shows them."""
 
         def compute(at: pd.Timestamp) -> list[int]:
             today = at.tz_convert(LOME_TZ).normalize().tz_convert("UTC")
             ends = [today - pd.Timedelta(days=k) for k in range(days - 1, 0, -1)]
             with self._lock:
                 history, cache = self._prepared()
-                past = self._day_ends.counts(history, ends, cache)
-            return [*past, int(self.state(at).breached.sum())]
+                past = self._day_ends.counts(history, ends, cache, services)
+            return [*past, int(self.state(at, CaseFilters(services=services)).breached.sum())]
 
-        return self._get("breached_daily", as_of, (days,), compute)
+        return self._get("breached_daily", as_of, (days, services), compute)
 
     def cases(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters, population: str) -> pd.DataFrame:
         """The filtered cases of one KPI population (backlog, inflow, ...), as rows for the grid and exports."""

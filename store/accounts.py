@@ -98,9 +98,12 @@ class Accounts:
         return pd.DataFrame(rows, columns=["username", "role", "created_at", "services"])
 
     # --- wall screens' tokens -------------------------------------------------------------
-    def add_screen_token(self, name: str, token_sha256: str, now: dt.datetime) -> bool:
-        """Give a screen a new token (replacing a revoked one) and end the screen's sessions; False (and nothing
-        written) when the screen already has an active token."""
+    def add_screen_token(
+        self, name: str, token_sha256: str, now: dt.datetime, services: frozenset[str] | None = None
+    ) -> bool:
+        """Give a screen a new token (replacing a revoked one) and its scope (``services``: the structures its wall
+        shows, None for the whole ministry), and end the screen's sessions; False (and nothing written) when the
+        screen already has an active token."""
         t = schema.screen_tokens
         with self.engine.begin() as conn:
             existing = conn.execute(select(t.c.revoked_at).where(t.c.name == name)).first()
@@ -108,7 +111,15 @@ class Accounts:
                 return False
             conn.execute(delete(t).where(t.c.name == name))
             end_sessions(conn, "screen", name)
-            conn.execute(insert(t).values(name=name, token_sha256=token_sha256, created_at=now, revoked_at=None))
+            conn.execute(
+                insert(t).values(
+                    name=name,
+                    token_sha256=token_sha256,
+                    created_at=now,
+                    revoked_at=None,
+                    services=schema.encode_services(services),
+                )
+            )
         return True
 
     def revoke_screen_token(self, name: str, now: dt.datetime) -> int:
@@ -121,15 +132,18 @@ class Accounts:
         return int(done)
 
     def screen_tokens(self) -> pd.DataFrame:
-        """Every screen token by name: name, created_at, revoked_at (UTC; null while active)."""
+        """Every screen token by name: name, created_at, revoked_at (UTC; null while active), services
+        (comma-separated; null: the whole ministry)."""
         t = schema.screen_tokens
         with self.engine.connect() as conn:
-            rows = conn.execute(select(t.c.name, t.c.created_at, t.c.revoked_at).order_by(t.c.name)).all()
-        return pd.DataFrame(rows, columns=["name", "created_at", "revoked_at"])
+            rows = conn.execute(select(t.c.name, t.c.created_at, t.c.revoked_at, t.c.services).order_by(t.c.name)).all()
+        return pd.DataFrame(rows, columns=["name", "created_at", "revoked_at", "services"])
 
-    def screen_for_token(self, token_sha256: str) -> str | None:
-        """The name of the screen whose active token has this digest, or None (unknown or revoked)."""
+    def screen_for_token(self, token_sha256: str) -> tuple[str, frozenset[str] | None] | None:
+        """The name and scope of the screen whose active token has this digest, or None (unknown or revoked)."""
         t = schema.screen_tokens
         with self.engine.connect() as conn:
-            name = conn.execute(select(t.c.name).where(t.c.token_sha256 == token_sha256, t.c.revoked_at.is_(None))).scalar()
-        return None if name is None else str(name)
+            row = conn.execute(
+                select(t.c.name, t.c.services).where(t.c.token_sha256 == token_sha256, t.c.revoked_at.is_(None))
+            ).first()
+        return None if row is None else (str(row.name), schema.decode_services(row.services))

@@ -172,7 +172,7 @@ users = Table(
 
 
 def encode_services(services: frozenset[str] | None) -> str | None:
-    """The ``users.services`` cell: sorted names joined by commas; None (the whole ministry) stays null."""
+    """A ``services`` cell (users, screen_tokens): sorted names joined by commas; None (the whole ministry) stays null."""
     return None if services is None else ",".join(sorted(services))
 
 
@@ -189,6 +189,8 @@ screen_tokens = Table(
     Column("token_sha256", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    # the structures the screen's wall shows, comma-separated as users.services; null: the whole ministry
+    Column("services", Text),
 )
 
 #: Failed logins per key ("pair:<name>|<address>", "user:<name>" or "ip:<address>"). Past a threshold each new

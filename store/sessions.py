@@ -20,7 +20,7 @@ class SessionRow:
 
     ``current`` is the account's password hash (users) or its active token's digest (screens), None when the
     account was removed or its token revoked; ``role`` is the user's role, None for screens and removed users;
-    ``services`` the user's scope read at the same time (None: the whole ministry, and for screens).
+    ``services`` the user's or screen's scope read at the same time (None: the whole ministry).
     """
 
     kind: str
@@ -67,8 +67,11 @@ class Sessions:
             if row is None:
                 return None
             if row.kind == "screen":
-                current = conn.execute(select(t.c.token_sha256).where(t.c.name == row.name, t.c.revoked_at.is_(None))).scalar()
-                role, services = None, None
+                token = conn.execute(
+                    select(t.c.token_sha256, t.c.services).where(t.c.name == row.name, t.c.revoked_at.is_(None))
+                ).first()
+                current, role = (token.token_sha256 if token else None), None
+                services = schema.decode_services(token.services) if token else frozenset()
             else:
                 account = conn.execute(select(u.c.password_hash, u.c.role, u.c.services).where(u.c.username == row.name)).first()
                 current, role = (account.password_hash, account.role) if account else (None, None)

@@ -430,7 +430,7 @@ def _insert_ignore(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
 
 
 #: Columns added to an existing table after its first release: create_all makes new tables only.
-_ADDED_COLUMNS = (("users", "services", "TEXT"),)
+_ADDED_COLUMNS = (("users", "services", "TEXT"), ("screen_tokens", "services", "TEXT"))
 
 
 def _add_missing_columns(conn: Connection) -> None:

@@ -164,12 +164,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def add_screen(engine: Engine, name: str, now: dt.datetime) -> str:
-    """Create a wall screen's token and return it; it is shown once and kept only as a digest."""
+def add_screen(engine: Engine, name: str, now: dt.datetime, services: frozenset[str] | None = None) -> str:
+    """Create a wall screen's token and return it; it is shown once and kept only as a digest. ``services``: the
+    structures its wall shows (``screens add --services``, checked by ``parse_services``), None for the ministry."""
     if not re.match(r"^[\w.-]{1,64}$", name):
         raise AccountError("nom d'écran invalide (1 à 64 lettres, chiffres, . _ -)")
     token = secrets.token_urlsafe(24)
-    if not Accounts(engine).add_screen_token(name, token_digest(token), now):
+    if not Accounts(engine).add_screen_token(name, token_digest(token), now, services):
         raise AccountError(f"l'écran « {name} » a déjà un jeton actif (révoquez-le d'abord)")
     return token
 
@@ -181,10 +182,11 @@ def revoke_screen(engine: Engine, name: str, now: dt.datetime) -> None:
 
 
 def list_screen_tokens(engine: Engine) -> pd.DataFrame:
-    """Every screen token by name: name, created_at, revoked_at (UTC; null while active)."""
+    """Every screen token by name: name, created_at, revoked_at (UTC; null while active), services."""
     return Accounts(engine).screen_tokens()
 
 
-def screen_for_token(engine: Engine, token: str) -> str | None:
-    """The active screen that holds ``token``, or None (unknown or revoked)."""
-    return Accounts(engine).screen_for_token(token_digest(token))
+def screen_for_token(engine: Engine, token: str) -> Principal | None:
+    """The active screen that holds ``token`` (a viewer, with the screen's scope), or None (unknown or revoked)."""
+    found = Accounts(engine).screen_for_token(token_digest(token))
+    return None if found is None else Principal(found[0], "viewer", "screen", found[1])

@@ -121,17 +121,30 @@ def _scope_text(services: object) -> str:
     return "structures : " + printable(", ".join(n for n in names if n)) if any(names) else "aucune structure"
 
 
-def screens_command(engine: Engine, action: str, name: str | None, now: dt.datetime) -> int:
-    """add/revoke a screen's access token; list every screen: its token, and its last heartbeat."""
+def screens_command(
+    engine: Engine,
+    action: str,
+    name: str | None,
+    now: dt.datetime,
+    *,
+    services: str | None = None,
+    structures: Iterable[str] = (),
+) -> int:
+    """add/revoke a screen's access token; list every screen: its token, its scope and its last heartbeat.
+    ``services`` (``--services A,B``, add only) gives the screen a structure's wall."""
     try:
+        if services is not None and action != "add":
+            raise AccountError(f"screens {action} : --services ne s'emploie qu'avec add")
+        scope = None if services is None else parse_services(services, structures)
         if action == "list":
             _list_screens(engine, now)
             return 0
         if not name:
             raise AccountError(f"screens {action} : le nom de l'écran est requis")
         if action == "add":
-            token = add_screen(engine, name, now)
-            print(f"Jeton de l'écran « {name} » (affiché une seule fois) :\n{token}")
+            token = add_screen(engine, name, now, scope)
+            shows = _scope_text(scope)
+            print(f"Jeton de l'écran « {name} » ({shows}), affiché une seule fois :\n{token}")
             print(f"Adresse à ouvrir une fois sur l'écran : /wall?screen={name}&token={token}")
             print("(l'écran garde ensuite sa connexion dans un cookie ; le jeton quitte l'adresse aussitôt)")
         else:
@@ -154,8 +167,9 @@ def _list_screens(engine: Engine, now: dt.datetime) -> None:
         if screen in tokens.index:
             revoked = tokens.at[screen, "revoked_at"]
             token = "jeton actif" if revoked is None or revoked != revoked else f"jeton révoqué le {revoked:%d/%m/%Y}"
+            shows = _scope_text(tokens.at[screen, "services"])
         else:
-            token = "sans jeton"
+            token, shows = "sans jeton", "—"
         if beats is not None and screen in beats.index:
             row = beats.loc[screen]
             state = "SILENCIEUX" if row["silent"] else "actif"
@@ -165,4 +179,4 @@ def _list_screens(engine: Engine, now: dt.datetime) -> None:
             )
         else:
             heard = "jamais annoncé"
-        print(printable(f"{screen:<24} {token:<28} {heard}"))
+        print(printable(f"{screen:<24} {token:<28} {shows:<28} {heard}"))

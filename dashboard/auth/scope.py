@@ -25,17 +25,18 @@ from kpis.filters import CaseFilters
 OUT_OF_SCOPE = "hors de votre périmètre"
 
 #: Pages that apply the scope (segment match, as ``roles.page_role``): the overview, the explorer and case pages,
-#: the alerts. A scoped account is refused every other page (the wall, the weekly reports…).
-SCOPED_PAGES: tuple[str, ...] = ("/", "/explorer", "/alertes")
-#: Endpoints (prefix match) that apply the scope.
-SCOPED_ENDPOINTS: tuple[str, ...] = ("/api/kpis", "/api/series/", "/api/cases/", "/api/alerts", "/explorer/export")
+#: the alerts, the wall (a structure's wall). A scoped account is refused every other page (the weekly reports…).
+SCOPED_PAGES: tuple[str, ...] = ("/", "/explorer", "/alertes", "/wall")
+#: Endpoints (prefix match) that apply the scope; the screens' heartbeat carries no case.
+SCOPED_ENDPOINTS: tuple[str, ...] = (
+    "/api/kpis", "/api/series/", "/api/cases/", "/api/alerts", "/explorer/export", "/api/screens/heartbeat",
+)  # fmt: skip
 #: Callback component-id prefixes whose callbacks apply the scope; ``_pages_``: Dash's router, which runs the page
 #: check of ``pages.routing`` (scope included) for the path it is asked for.
-SCOPED_CALLBACKS: tuple[str, ...] = ("_pages_", "explorer-", "alerts-", "case-")
+SCOPED_CALLBACKS: tuple[str, ...] = ("_pages_", "explorer-", "alerts-", "case-", "wall", "view-")
 
 #: Why a page is refused to a scoped account, when there is more to say than « tout le ministère ».
 WHY_NOT: dict[str, str] = {
-    "/wall": "Les murs par structure viendront avec « screens add --services » ; le mur actuel montre tout le ministère.",
     "/rapports": (
         "Les rapports hebdomadaires couvrent tout le ministère ; les rapports par structure ne sont pas encore produits."
     ),

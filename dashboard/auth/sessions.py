@@ -48,7 +48,7 @@ def session_principal(engine: Engine, sid: str, now: dt.datetime) -> Principal |
     role = "viewer" if row.kind == "screen" else row.role  # None: the account was removed
     if row.current is None or role is None or not secrets.compare_digest(fingerprint(row.current), row.credential):
         return None
-    return Principal(row.name, role, row.kind, row.services if row.kind == "user" else None)
+    return Principal(row.name, role, row.kind, row.services)
 
 
 def end_session(engine: Engine, sid: str) -> None:

@@ -154,15 +154,14 @@ class SessionKeeper:
     def screen_login(self, token: str) -> Principal | None:
         """Exchange a screen's token for a session and a screen cookie (audited); None when the token is unknown or
         revoked."""
-        name = screen_for_token(self.engine, token)
-        if name is None:
+        who = screen_for_token(self.engine, token)
+        if who is None:
             return None
-        who = Principal(name, "viewer", "screen")
         self.start(who, token_digest(token))
         g.screen_cookie = token
         audit.record(
             self.engine,
-            who=f"écran:{name}",
+            who=f"écran:{who.name}",
             action="screen_login",
             detail=request.path,
             address=request.remote_addr,

@@ -4,6 +4,10 @@ The browser asks the server for the data version every few seconds (one indexed 
 the views are rebuilt only when it changed, from KPIs computed once per version for all
 screens. Views rotate on the client; ``?view=alertes`` pins one, ``?views=...&period=...``
 sets a screen's own playlist. Stale sources are shown, never hidden.
+
+A structure's screen (``screens add NAME --services CEET``), or a scoped account, sees the wall of its
+structures only: their tiles, procedures and alerts, with their names in the header. The scope comes from
+the session on every callback (``auth.scope``), never from the page.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ import plotly.utils
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard import ids
+from dashboard.auth.accounts import Principal
+from dashboard.auth.scope import scoped_filters
+from dashboard.auth.web import current
 from dashboard.i18n import LANGS, tr
 from dashboard.outage import outage_line
 from dashboard.pages.alerts import AlertsPage
@@ -27,6 +34,7 @@ from dashboard.pages.routing import register_page
 from dashboard.pages.wall_alerts import alert_label, alerts_enabled, new_alerts, seen_now, snapshot
 from dashboard.pages.wall_views import overview_shape, patch_overview, views
 from domain.model import LOME_TZ
+from kpis.filters import CaseFilters
 from kpis.health import STATE_LABELS, ago_fr, health_table
 from service.kpi_service import KpiService
 from store.reader import Reader
@@ -37,8 +45,9 @@ DEFAULT_TICK_SECONDS = 5  # how often a screen asks for the data version (?tick=
 MINISTRY = "Ministère de l'Énergie et des Mines"
 
 
-def shell(lang: str = "fr") -> html.Div:
-    """The wall's dark, chrome-less page: empty views and the stores and timers its callbacks fill them from."""
+def shell(lang: str = "fr", structures: str | None = None) -> html.Div:
+    """The wall's dark, chrome-less page: empty views and the stores and timers its callbacks fill them from.
+    ``structures``: the names a structure's wall shows in its header (None: the whole ministry)."""
     return html.Div(
         id=ids.WALL,
         className="wall",
@@ -47,7 +56,12 @@ def shell(lang: str = "fr") -> html.Div:
             html.Header(
                 className="wall-header",
                 children=[
-                    html.Div(tr(MINISTRY, lang), className="ministry"),
+                    html.Div(
+                        [html.Span(tr(MINISTRY, lang)), html.Strong(structures, className="structure")]
+                        if structures
+                        else tr(MINISTRY, lang),
+                        className="ministry",
+                    ),
                     html.Div(id=ids.WALL_VIEW_TITLE, className="view-title"),
                     html.Div(id=ids.WALL_SOURCES, className="sources"),
                     html.Div(id=ids.WALL_CLOCK, className="clock"),
@@ -94,6 +108,16 @@ def playlist(search: str | None) -> dict[str, Any]:
     return {"views": views, "period": period, "tick": tick, "lang": lang, "error": error}
 
 
+def header_structures(who: Principal | None) -> str | None:
+    """« CEET » (or « ARSE · CEET ») on a structure's wall, None on the ministry's."""
+    return None if who is None or who.services is None else " · ".join(sorted(who.services)) or "—"
+
+
+def wall_filters(who: Principal | None, catalog: pd.DataFrame) -> CaseFilters:
+    """What the wall counts for ``who``: every case for the ministry's screens, a structure's for its own."""
+    return scoped_filters(who, CaseFilters(), catalog)
+
+
 def language(search: str | None) -> str:
     """French unless the URL asks for English (?lang=en)."""
     asked = parse_qs((search or "").lstrip("?")).get("lang", ["fr"])[0]
@@ -119,7 +143,7 @@ def register(
     alerts are on), the views' rebuild, the rotation."""
 
     def layout(search: str | None = None, **_query: Any) -> html.Div:
-        return shell(language(search))
+        return shell(language(search), header_structures(current()))
 
     register_page(__name__, "/wall", layout, components=shell)
     _register_playlist(app)
@@ -197,7 +221,10 @@ def _register_alert_feed(app: Dash, alert_page: AlertsPage) -> None:
         State(ids.WALL_ALERTS, "data"),
     )
     def feed(_n: int | None, known: list[dict[str, Any]] | None) -> Any:
+        who = current()
         active = snapshot(alert_page)
+        if active is not None:  # a structure's wall: its structures' and procedures' alerts only
+            active = [a for a in active if alert_page.visible(who, a["scope"], a["group"] or None)]
         return no_update if active == known else active
 
 
@@ -224,7 +251,8 @@ def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame, alerts
         plan: dict[str, Any] | None,
         digests: dict[str, str] | None,
     ) -> tuple[Any, ...]:
-        return refresh(kpis, catalog, alerts_on, version, active, known, seen, plan, digests)
+        filters = wall_filters(current(), catalog)
+        return refresh(kpis, catalog, alerts_on, version, active, known, seen, plan, digests, filters)
 
 
 def refresh(
@@ -237,6 +265,7 @@ def refresh(
     seen: list[str] | None,
     plan: dict[str, Any] | None,
     digests: dict[str, str] | None,
+    filters: CaseFilters = CaseFilters(),  # noqa: B008 - frozen, never mutated
 ) -> tuple[Any, ...]:
     """On a new data version or a new alert snapshot: what each view sends, the breaches and the firing alerts the
     screen has now seen, and the takeover (or no_update), the version shown, the views' digests.
@@ -244,7 +273,7 @@ def refresh(
     With alerts on, only an alert that starts firing with nobody in charge of it, unseen by this screen, takes
     it over; with alerts off, a procedure with more breached cases than the screen last saw does.
     """
-    current = kpis.document(None, 7)
+    current = kpis.document(None, 7, filters)
     breaches = {code: m["breached_open"] for code, m in current["by_procedure"].items()}
     lang = (plan or {}).get("lang", "fr")
     fresh: list[str] = []
@@ -262,7 +291,7 @@ def refresh(
         if fresh:
             takeover = {"id": version, "procedures": fresh}
         seen_after = no_update
-    updates, digests = changes(views(kpis, catalog, fresh, lang, active, news), digests)
+    updates, digests = changes(views(kpis, catalog, fresh, lang, active, news, filters), digests)
     return (*updates, breaches, takeover, seen_after, "" if version is None else str(version), digests)
 
 

@@ -16,6 +16,7 @@ from dashboard.graph_config import WALL_GRAPH
 from dashboard.i18n import tr
 from dashboard.pages.wall_alerts import alerts
 from domain.french import fr_delta, fr_number
+from kpis.filters import CaseFilters
 from service.kpi_service import KpiService
 
 
@@ -26,20 +27,22 @@ def views(
     lang: str = "fr",
     active: list[dict[str, Any]] | None = None,
     news: list[dict[str, Any]] | None = None,
+    filters: CaseFilters = CaseFilters(),  # noqa: B008 - frozen, never mutated
 ) -> tuple[Any, ...]:
-    """The four views' content from the KPI service (computed once per data version); ``catalog`` names the procedures.
+    """The four views' content from the KPI service (computed once per data version and scope); ``catalog`` names
+    the procedures; ``filters``: the screen's scope (a structure's wall), or none.
 
     ``fresh``: procedures that newly crossed into breach, highlighted on the Alertes view (alerts off);
     ``active``: the alerts pending and firing (None: alerts off), ``news``: those that just took the screen over.
     """
-    current = kpis.document(None, 7)
+    current = kpis.document(None, 7, filters)
     as_of = pd.Timestamp(current["as_of"])
-    previous = kpis.document(as_of - pd.Timedelta(days=7), 7)
-    month = kpis.document(as_of, 30)
-    daily = kpis.daily(as_of, 30, None)
-    breached = kpis.breached_daily(as_of, 30)
-    processing = kpis.processing(as_of, 90)
-    at_risk = kpis.at_risk(as_of, 5)
+    previous = kpis.document(as_of - pd.Timedelta(days=7), 7, filters)
+    month = kpis.document(as_of, 30, filters)
+    daily = kpis.daily(as_of, 30, None, filters)
+    breached = kpis.breached_daily(as_of, 30, filters.services)
+    processing = kpis.processing(as_of, 90, filters)
+    at_risk = kpis.at_risk(as_of, 5, filters)
     names = dict(zip(catalog["code"], catalog["name"], strict=True))
     by_service = current["by_service"]
     return (
