@@ -35,6 +35,8 @@ METRIC_WORDING: dict[str, tuple[str, int]] = {
     "sla_compliance_pct": ("{v} % des dossiers clos dans le délai légal ({d} j)", 1),
     "breached_open": ("{v} dossiers en cours hors délai", 0),
     "at_risk_open": ("{v} dossiers à risque de dépassement", 0),
+    "tacit_accept_open": ("{v} dossiers acceptés implicitement (silence vaut accord)", 0),
+    "tacit_reject_open": ("{v} dossiers rejetés implicitement (silence vaut rejet)", 0),
     "rejection_rate_pct": ("{v} % de refus ({d} j)", 1),
     "online_share_pct": ("{v} % de dépôts en ligne ({d} j)", 1),
     "source_lag_seconds": ("données vieilles de {v} min", 0),
@@ -44,7 +46,8 @@ METRIC_WORDING: dict[str, tuple[str, int]] = {
 EXPLORER_POPULATION = {"backlog": "en_cours", "backlog_waiting_applicant": "en_attente", "inflow": "deposes",
                        "outflow": "clos", "breached_open": "hors_delai", "at_risk_open": "a_risque"}  # fmt: skip
 _SINGULAR = (("dossiers", "dossier"), ("lignes", "ligne"), ("déposés", "déposé"), ("accordés", "accordé"),
-             ("refusés", "refusé"), ("abandonnés", "abandonné"), ("traités", "traité"))  # fmt: skip
+             ("refusés", "refusé"), ("abandonnés", "abandonné"), ("traités", "traité"),
+             ("acceptés", "accepté"), ("rejetés", "rejeté"))  # fmt: skip
 EXPLORER_PERIODS = {7: "7j", 30: "30j", 90: "90j", 365: "365j"}
 STATE_WORDS = {"ok": "normale", "pending": "en observation", "firing": "en alerte", "resolved": "levée"}
 SEVERITY_WORDS = {"warning": "avertissement", "critical": "critique"}

@@ -27,6 +27,8 @@ DOCUMENT_METRICS = (
     "sla_compliance_pct",
     "breached_open",
     "at_risk_open",
+    "tacit_accept_open",
+    "tacit_reject_open",
     "rejection_rate_pct",
     "online_share_pct",
 )

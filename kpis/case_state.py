@@ -41,6 +41,8 @@ CLOSING_CODES = np.array([s in CLOSING_STATUSES for s in STATUSES])
 STATUS_NAMES = np.array(STATUSES, dtype=object)
 PAUSE_CODE = _STATUS_CODE[PAUSE_STATUS]
 _SUBMITTED = _STATUS_CODE["submitted"]
+#: Statuses that give the file back to the administration: a pause they end restarts a ``restart`` clock.
+RESUMING_CODES = np.array([_STATUS_CODE["submitted"], _STATUS_CODE["in_review"]], dtype=np.int8)
 _DAY_US = 86400 * 10**6
 
 
@@ -55,8 +57,9 @@ class Settled:
     is_open: np.ndarray
     closed_at: np.ndarray  # int64 µs, UTC, start of the last closing run; 0 for open cases
     paused_us: np.ndarray  # float64 µs of the pauses that ended
-    pause_bd: np.ndarray  # int64 business days of the pauses that ended
+    pause_bd: np.ndarray  # int64 business days of the pauses that ended, those on the legal clock (since clock_start)
     open_pause: np.ndarray  # int64 µs start of a pause still running, else -1
+    clock_start: np.ndarray  # int64 µs: the legal clock's start (submission, or a restart clock's latest restart)
     business_days: np.ndarray  # int64, at closure for closed cases, 0 for open ones
     processing: np.ndarray  # float64 days, NaN for open cases
 
@@ -154,6 +157,7 @@ class CaseState:
     paused_us: np.ndarray
     pause_bd: np.ndarray
     business_days: np.ndarray  # business days used: at T when open, at closure when closed
+    clock_start_us: np.ndarray  # the legal clock's start s(T): submission, or the latest restart (clock = restart)
     due_day: np.ndarray  # datetime64[D]; meaningful for open cases
     processing_days: np.ndarray  # NaN for open cases
     age_days: np.ndarray
@@ -171,6 +175,21 @@ class CaseState:
     @cached_property
     def at_risk(self) -> np.ndarray:
         return self.visible & self.is_open & ~self.over & (self.business_days >= 0.8 * self.history.sla)
+
+    @cached_property
+    def silence(self) -> np.ndarray:
+        """Per case: 0 none, 1 silence vaut accord, 2 silence vaut rejet (its procedure's ``silence``)."""
+        return self.history.procedure_silence[self.history.procedure_no]
+
+    @cached_property
+    def tacit_accept(self) -> np.ndarray:
+        """Open past the delay in a « silence vaut accord » procedure: deemed accepted on its due date."""
+        return self.breached & (self.silence == 1)
+
+    @cached_property
+    def tacit_reject(self) -> np.ndarray:
+        """Open past the delay in a « silence vaut rejet » procedure: deemed rejected on its due date."""
+        return self.breached & (self.silence == 2)
 
     @cached_property
     def on_time(self) -> np.ndarray:
@@ -258,9 +277,17 @@ def replay_events(history: History, no: np.ndarray, at: np.ndarray, code: np.nda
     ended = pause & ~last  # a pause followed by another event of its case
     next_at = np.empty(m, dtype=np.int64)
     next_at[:-1] = at[1:]
-    p_no, p_start, p_end = no[ended], at[ended], next_at[ended]
+    next_code = np.empty(m, dtype=code.dtype)
+    next_code[:-1] = code[1:]
+    # clock = restart: a pause ended by the file coming back (submitted, in_review) starts the delay again
+    restarts = history.procedure_restart[history.procedure_no]
+    restarting = ended & restarts[no] & np.isin(next_code, RESUMING_CODES)
+    clock_start = history.submitted_us.astype(np.int64, copy=True)
+    clock_start[no[restarting]] = next_at[restarting]  # sorted: each case keeps its latest restart
+    on_clock = ended & (at >= clock_start[no])  # the pauses since the clock's start (all of them for ``pause``)
     holidays = history.holidays
-    paused_us = np.bincount(p_no, weights=(p_end - p_start).astype(np.float64), minlength=n)
+    paused_us = np.bincount(no[ended], weights=(next_at[ended] - at[ended]).astype(np.float64), minlength=n)
+    p_no, p_start, p_end = no[on_clock], at[on_clock], next_at[on_clock]
     pause_bd = np.bincount(p_no, weights=_bd(_day(p_start), _day(p_end), holidays), minlength=n).astype(np.int64)
     open_pause = np.full(n, -1, dtype=np.int64)  # start of a pause still running, else -1
     running = pause & last
@@ -268,7 +295,7 @@ def replay_events(history: History, no: np.ndarray, at: np.ndarray, code: np.nda
 
     closed = ~is_open
     admin = np.zeros(n, dtype=np.int64)
-    admin[closed] = _bd(_day(history.submitted_us[closed]), _day(closed_at[closed]), holidays) - pause_bd[closed]
+    admin[closed] = _bd(_day(clock_start[closed]), _day(closed_at[closed]), holidays) - pause_bd[closed]
     processing = np.full(n, np.nan)
     processing[closed] = (closed_at[closed] - history.submitted_us[closed] - paused_us[closed]) / _DAY_US
     return Settled(
@@ -278,6 +305,7 @@ def replay_events(history: History, no: np.ndarray, at: np.ndarray, code: np.nda
         paused_us=paused_us,
         pause_bd=pause_bd,
         open_pause=open_pause,
+        clock_start=clock_start,
         business_days=admin,
         processing=processing,
     )
@@ -297,7 +325,7 @@ def _advance(history: History, settled: Settled, t: int, as_of: pd.Timestamp) ->
     pause_bd[running] += _bd(_day(starts), np.full(len(running), t_day), holidays)
 
     admin = settled.business_days.copy()
-    sub_day = _day(history.submitted_us[open_rows])
+    sub_day = _day(settled.clock_start[open_rows])  # the submission, or a restart clock's latest restart
     admin[open_rows] = _bd(sub_day, np.full(len(open_rows), t_day), holidays) - pause_bd[open_rows]
     due = np.full(len(is_open), np.datetime64("NaT"), dtype="datetime64[D]")
     if len(open_rows):
@@ -317,6 +345,7 @@ def _advance(history: History, settled: Settled, t: int, as_of: pd.Timestamp) ->
         paused_us=paused_us,
         pause_bd=pause_bd,
         business_days=admin,
+        clock_start_us=settled.clock_start,
         due_day=due,
         processing_days=settled.processing,
         age_days=(t - history.submitted_us) // _DAY_US,

@@ -42,6 +42,8 @@ class History:
     services: list[str]
     procedures: list[str]
     procedure_sla: np.ndarray  # sla_days per entry of ``procedures``
+    procedure_restart: np.ndarray  # bool per entry of ``procedures``: clock = restart (docs/kpis.md)
+    procedure_silence: np.ndarray  # int8 per entry of ``procedures``: 0 none, 1 accord, 2 rejet
     ev_case: np.ndarray
     ev_at: np.ndarray  # int64 microseconds, UTC
     ev_status: np.ndarray  # int8 index into STATUSES
@@ -63,6 +65,15 @@ class History:
         """Holidays from the first submission to ``as_of``, with margin for due dates (cached by year range)."""
         first = pd.Timestamp(int(self.submitted_us.min()) * 1000, tz="UTC") if len(self.submitted_us) else as_of
         return self.calendar.holidays_around(first, as_of, pd.Timestamp(max(self.horizon_us, 0) * 1000, tz="UTC"))
+
+
+#: ``silence`` -> its code in History.procedure_silence.
+SILENCE_CODES = {"none": 0, "accord": 1, "rejet": 2}
+
+
+def _column(catalog: pd.DataFrame, name: str, default: str) -> pd.Series:
+    """An optional catalogue column (a catalogue read without it, as in the tests' small ones, gets its default)."""
+    return catalog[name] if name in catalog.columns else pd.Series(default, index=catalog.index)
 
 
 def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, calendar: BusinessCalendar) -> History:
@@ -95,6 +106,8 @@ def prepare(cases: pd.DataFrame, events: pd.DataFrame, catalog: pd.DataFrame, ca
         services=services,
         procedures=procedures,
         procedure_sla=catalog["sla_days"].to_numpy(dtype=np.int64),
+        procedure_restart=_column(catalog, "clock", "pause").to_numpy() == "restart",
+        procedure_silence=_column(catalog, "silence", "none").map(SILENCE_CODES).fillna(0).to_numpy(dtype=np.int8),
         ev_case=ev_case,
         ev_at=ev_at,
         ev_status=ev_status,

@@ -240,6 +240,7 @@ def _resettle(old: Settled, history: History, affected: np.ndarray) -> Settled:
         submitted_us=history.submitted_us[affected],
         sla=history.sla[affected],
         live=history.live[affected],
+        procedure_no=history.procedure_no[affected],
     )
     part = replay_events(sub, local, history.ev_at[index], history.ev_status[index])
     for name, values in settled.items():

@@ -26,6 +26,8 @@ COUNT_KEYS = (
     "withdrawn",
     "breached_open",
     "at_risk_open",
+    "tacit_accept_open",
+    "tacit_reject_open",
 )
 _CODE = {s: i for i, s in enumerate(STATUSES)}
 
@@ -90,6 +92,8 @@ def _populations(state: CaseState, days: int) -> dict[str, np.ndarray]:
         "on_time": outflow & state.on_time,
         "breached_open": state.breached,
         "at_risk_open": state.at_risk,
+        "tacit_accept_open": state.tacit_accept,
+        "tacit_reject_open": state.tacit_reject,
     }
     age = state.age_days
     for label, low, high in AGE_BANDS:
@@ -140,6 +144,8 @@ def group_metrics(
             "sla_compliance_pct": _pct(n["on_time"], n["outflow"]),
             "breached_open": n["breached_open"],
             "at_risk_open": n["at_risk_open"],
+            "tacit_accept_open": n["tacit_accept_open"],
+            "tacit_reject_open": n["tacit_reject_open"],
             "rejection_rate_pct": _pct(n["rejected"], n["approved"] + n["rejected"]),
             "online_share_pct": _pct(n["inflow_online"], n["inflow"]),
         }

@@ -17,6 +17,10 @@ CATALOG = pd.DataFrame(
     }
 )
 
+#: The same procedures with the law's other clocks (issue 17): P restarts, Q is « silence vaut accord »,
+#: Z restarts and is « silence vaut rejet ».
+MIXED_CATALOG = CATALOG.assign(clock=["restart", "pause", "restart"], silence=["none", "accord", "rejet"])
+
 
 def ts(text: str) -> pd.Timestamp:
     return pd.Timestamp(text, tz="UTC")

@@ -110,6 +110,8 @@ def test_overall_metrics_match_hand_computation(document) -> None:
         "sla_compliance_pct": 80.0,
         "breached_open": 1,
         "at_risk_open": 2,
+        "tacit_accept_open": 0,  # no procedure of this catalogue has « silence »
+        "tacit_reject_open": 0,
         "rejection_rate_pct": 25.0,
         "online_share_pct": 75.0,
     }
