@@ -5,7 +5,7 @@
     python app.py sources [--config F]                         check each source's mapping
     python app.py kpis [--config F] [--as-of T] [--days N] [--collect] [--json]   the KPI document
     python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
-    python app.py report [--week 2026-W47] [--out DIR] [--send]  a past week's PDF + XLSX report
+    python app.py report [--week 2026-W47] [--services A,B] [--out DIR] [--send]  a past week's PDF + XLSX report
     python app.py users add|remove|passwd|list|unlock|scope [NAME] [--role R] [--address IP]   accounts (password asked,
                        [--services A,B | --all]                or read from stdin; --services: the structures it sees)
     python app.py screens add|revoke|list [NAME]               wall-screen tokens and heartbeats
@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="rapport hebdomadaire (PDF + XLSX) d'une semaine passée")
     report.add_argument("--week", help="semaine ISO, ex. 2026-W47 (défaut : la dernière semaine terminée)")
+    report.add_argument(
+        "--services", help="le rapport de ces structures seulement (ex. CEET,ARSE), comme un compte limité à elles les voit"
+    )
     report.add_argument("--out", type=Path, help="dossier des rapports (défaut : [reports] out_dir, data/reports)")
     report.add_argument("--send", action="store_true", help="l'envoyer aussi par e-mail ([reports.smtp])")
     config_arg(report)
@@ -302,6 +305,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from dashboard.auth.accounts import AccountError, parse_services
     from domain.clock import utc_now
     from domain.config import ConfigError
     from reports.build import ReportError, generate
@@ -313,18 +317,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         _ensure_demo(catalog)
     try:
         week = parse_week(args.week, utc_now()) if args.week else last_complete_week(utc_now())
-    except WeekError as exc:
+        services = parse_services(args.services, catalog["service"]) if args.services is not None else None
+    except (WeekError, AccountError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_CONFIG
     if args.send and settings.reports.smtp is None:
         raise ConfigError("--send demande une section [reports.smtp] dans la configuration")
     kpis = _kpi_service(settings, catalog, _store(settings))
     try:
-        files = generate(kpis, kpis.reader, week, args.out or settings.reports.out_dir, utc_now, attempts=2, wait_seconds=1)
+        out = args.out or settings.reports.out_dir
+        files = generate(kpis, kpis.reader, week, out, utc_now, attempts=2, wait_seconds=1, services=services)
     except ReportError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
-    print(f"Rapport {week.label} (données arrêtées au {files.report.data_until}) :\n  {files.pdf}\n  {files.xlsx}")
+    print(f"Rapport {week.label}, {files.report.scope} (données arrêtées au {files.report.data_until}) :")
+    print(f"  {files.pdf}\n  {files.xlsx}")
     if args.send:
         send_report(files, settings.reports.smtp)
         print(f"Envoyé à {', '.join(settings.reports.smtp.recipients)}")

@@ -208,13 +208,15 @@ def test_another_structures_case_is_a_404(app) -> None:
 
 def test_ministry_wide_doors_are_refused_with_a_reason(app) -> None:
     client = login(app, "kodjo")
-    for path in ("/wall", "/rapports", "/rapports/2026-W47/x.pdf"):
+    for path in ("/wall",):
         page = client.get(path)
         assert page.status_code == 403 and "limité à CEET" in page.get_data(as_text=True), path
     assert "screens add --services" in client.get("/wall").get_data(as_text=True)
-    assert "rapports par structure" in client.get("/rapports").get_data(as_text=True)
-    routed = texts(_route(client, "/wall").get_json()) + texts(_route(client, "/rapports").get_json())
-    assert any("limité à CEET" in w for w in routed) and not any("Rapports hebdomadaires" == w for w in routed)
+    routed = texts(_route(client, "/wall").get_json())
+    assert any("limité à CEET" in w for w in routed)
+    # /rapports applies the scope itself (tests/test_report_scope.py): open, and a report it does not list is a 404
+    assert "Rapports hebdomadaires" in texts(_route(client, "/rapports").get_json())
+    assert client.get("/rapports/2026-W47/x.pdf").status_code == 404
     # the wall's own callbacks, forged: refused before they compute anything
     app.server.test_client().get("/login")
     for output, spec in app.callback_map.items():
@@ -247,7 +249,7 @@ def test_the_home_page_counts_only_ceet(app, clock) -> None:
     client, whole = login(app, "kodjo"), login(app, "marc")
     mine = texts(_route(client, "/").get_json())
     assert any("périmètre : CEET" in w for w in mine)
-    assert "Mur de supervision" not in mine and "Rapports hebdomadaires" not in mine
+    assert "Mur de supervision" not in mine and "Rapports hebdomadaires" in mine  # its structures' reports
     backlog = login(app, "kodjo").get("/api/kpis").get_json()["overall"]["backlog"]
     assert _tile(_route(client, "/").get_json(), "Dossiers en cours") == str(backlog)
     assert "Mur de supervision" in texts(_route(whole, "/").get_json())
