@@ -118,11 +118,13 @@ def _settings(config: Path | None):  # type: ignore[no-untyped-def]
     from domain.alert_settings import check_groups
     from domain.catalog import load_catalog
     from domain.config import load_settings
+    from domain.report_settings import check_subscription_services
 
     settings = load_settings(config) if config else load_settings(DEMO_CONFIG, base_dir=ROOT)
     catalog = load_catalog(settings.catalog_path)
     where = str(settings.path or DEMO_CONFIG)
     check_groups(settings.alerts, where, procedures=set(catalog["code"]), services=set(catalog["service"]))
+    check_subscription_services(settings.reports.subscriptions, f"{where} [reports]", set(catalog["service"]))
     return settings, catalog
 
 
@@ -184,7 +186,7 @@ def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=Non
     if scheduler is not None:
         schedule_collector(scheduler, collector, lock)
         service = (lambda: kpis) if kpis is not None else functools.cache(lambda: _kpi_service(settings, catalog, store))
-        schedule_reports(scheduler, settings.reports, service, utc_now)
+        schedule_reports(scheduler, settings.reports, service, utc_now, settings.server.public_url)
         if settings.alerts.enabled:
             from alerts.jobs import AlertJobs
 
