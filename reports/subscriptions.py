@@ -151,13 +151,18 @@ def send_daily_due(
     """The cases due soon for the subscription's structures as of ``now()``, mailed; None when the list is empty and
     the subscription skips empty lists (nothing sent, nothing recorded)."""
     as_of = pd.Timestamp(now()).tz_convert("UTC")
-    filters = CaseFilters(services=subscription.services)
-    rows = kpis.at_risk(as_of, subscription.horizon_business_days, filters)
-    list_ = due.due_list(rows, kpis.catalog, as_of, subscription.services, subscription.horizon_business_days, public_url)
+    period = f"{as_of.tz_convert(LOME_TZ):%Y-%m-%d}"
+    deliveries = ReportDeliveries(kpis.reader.engine)
+    try:
+        rows = kpis.at_risk(as_of, subscription.horizon_business_days, CaseFilters(services=subscription.services))
+        list_ = due.due_list(rows, kpis.catalog, as_of, subscription.services, subscription.horizon_business_days, public_url)
+    except Exception as exc:  # noqa: BLE001 - recorded, so a list that cannot be made does not vanish silently
+        failed = deliveries.open(subscription.name, subscription.kind, period, subscription.recipients, now())
+        deliveries.attempt_failed(failed, f"liste non calculée : {type(exc).__name__}: {exc}", now(), final=True)
+        log.error("abonnement %s (%s) : liste non calculée : %s", subscription.name, period, exc)
+        return False
     if list_.empty and subscription.skip_if_empty:
         log.info("abonnement %s : aucun dossier à échéance, rien envoyé (skip_if_empty)", subscription.name)
         return None
-    period = f"{list_.day:%Y-%m-%d}"
-    deliveries = ReportDeliveries(kpis.reader.engine)
     build = lambda notice: due_message(list_, subscription, smtp, notice)  # noqa: E731 - the notice is known at send time
     return deliver(deliveries, subscription, period, build, smtp, now, retry)

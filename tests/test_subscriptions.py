@@ -282,3 +282,24 @@ def test_the_monday_job_writes_and_mails_the_weekly_subscriptions_scoped_report(
     assert pdf == (folder / "vigie-rapport-2026-W48-CEET.pdf").read_bytes()
     [row] = ReportDeliveries(kpis.reader.engine).latest().to_dict("records")
     assert (row["subscription"], row["kind"], row["period"], row["state"]) == ("ceet-hebdo", "weekly", "2026-W48", "sent")
+
+
+@pytest.mark.parametrize("backend", ["pg_url", "mariadb_url"])
+def test_the_delivery_log_on_postgresql_and_mariadb(backend, request) -> None:
+    from store.engines import create_store_engine
+    from store.writer import Store
+
+    store = Store(create_store_engine(request.getfixturevalue(backend)))
+    store.create()
+    log, at = ReportDeliveries(store.engine), THURSDAY
+    lost = log.open("ceet-echeances", "daily_due", "2026-12-24", ("chefs-service@ceet.tg",), at)
+    log.attempt_failed(lost, "451 boîte pleine", at, final=False)
+    log.attempt_failed(lost, "451 boîte pleine", at, final=True)
+    nxt = log.open("ceet-echeances", "daily_due", "2026-12-28", ("chefs-service@ceet.tg",), MONDAY)
+    [failure] = log.unreported_failures("ceet-echeances", before_id=nxt)
+    assert (failure.state, failure.attempts, failure.last_error, failure.created_at) == ("failed", 2, "451 boîte pleine", at)
+    assert failure.recipients == ("chefs-service@ceet.tg",)
+    log.sent(nxt, MONDAY)
+    assert log.unreported_failures("ceet-echeances") == []
+    assert log.latest()["state"].tolist() == ["sent", "failed"]
+    store.engine.dispose()
