@@ -5,7 +5,7 @@
     python app.py sources [--config F]                         check each source's mapping
     python app.py kpis [--config F] [--as-of T] [--days N] [--collect] [--json]   the KPI document
     python app.py demo [--reset] [--seed N] [--cases N]        (re)build the demo portals
-    python app.py report [--week 2026-W47] [--out DIR] [--send]  a past week's PDF + XLSX report
+    python app.py report [--week 2026-W47] [--services A,B] [--out DIR] [--send]  a past week's PDF + XLSX report
     python app.py users add|remove|passwd|list|unlock|scope [NAME] [--role R] [--address IP]   accounts (password asked,
                        [--services A,B | --all]                or read from stdin; --services: the structures it sees)
     python app.py screens add|revoke|list [NAME] [--services S]  wall-screen tokens (a structure's wall) and heartbeats
@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="rapport hebdomadaire (PDF + XLSX) d'une semaine passée")
     report.add_argument("--week", help="semaine ISO, ex. 2026-W47 (défaut : la dernière semaine terminée)")
+    report.add_argument(
+        "--services", help="le rapport de ces structures seulement (ex. CEET,ARSE), comme un compte limité à elles les voit"
+    )
     report.add_argument("--out", type=Path, help="dossier des rapports (défaut : [reports] out_dir, data/reports)")
     report.add_argument("--send", action="store_true", help="l'envoyer aussi par e-mail ([reports.smtp])")
     config_arg(report)
@@ -118,11 +121,13 @@ def _settings(config: Path | None):  # type: ignore[no-untyped-def]
     from domain.alert_settings import check_groups
     from domain.catalog import load_catalog
     from domain.config import load_settings
+    from domain.report_settings import check_subscription_services
 
     settings = load_settings(config) if config else load_settings(DEMO_CONFIG, base_dir=ROOT)
     catalog = load_catalog(settings.catalog_path)
     where = str(settings.path or DEMO_CONFIG)
     check_groups(settings.alerts, where, procedures=set(catalog["code"]), services=set(catalog["service"]))
+    check_subscription_services(settings.reports.subscriptions, f"{where} [reports]", set(catalog["service"]))
     return settings, catalog
 
 
@@ -184,7 +189,7 @@ def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=Non
     if scheduler is not None:
         schedule_collector(scheduler, collector, lock)
         service = (lambda: kpis) if kpis is not None else functools.cache(lambda: _kpi_service(settings, catalog, store))
-        schedule_reports(scheduler, settings.reports, service, utc_now)
+        schedule_reports(scheduler, settings.reports, service, utc_now, settings.server.public_url)
         if settings.alerts.enabled:
             from alerts.jobs import AlertJobs
 
@@ -305,6 +310,7 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from dashboard.auth.accounts import AccountError, parse_services
     from domain.clock import utc_now
     from domain.config import ConfigError
     from reports.build import ReportError, generate
@@ -316,18 +322,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         _ensure_demo(catalog)
     try:
         week = parse_week(args.week, utc_now()) if args.week else last_complete_week(utc_now())
-    except WeekError as exc:
+        services = parse_services(args.services, catalog["service"]) if args.services is not None else None
+    except (WeekError, AccountError) as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_CONFIG
     if args.send and settings.reports.smtp is None:
         raise ConfigError("--send demande une section [reports.smtp] dans la configuration")
     kpis = _kpi_service(settings, catalog, _store(settings))
     try:
-        files = generate(kpis, kpis.reader, week, args.out or settings.reports.out_dir, utc_now, attempts=2, wait_seconds=1)
+        out = args.out or settings.reports.out_dir
+        files = generate(kpis, kpis.reader, week, out, utc_now, attempts=2, wait_seconds=1, services=services)
     except ReportError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
-    print(f"Rapport {week.label} (données arrêtées au {files.report.data_until}) :\n  {files.pdf}\n  {files.xlsx}")
+    print(f"Rapport {week.label}, {files.report.scope} (données arrêtées au {files.report.data_until}) :")
+    print(f"  {files.pdf}\n  {files.xlsx}")
     if args.send:
         send_report(files, settings.reports.smtp)
         print(f"Envoyé à {', '.join(settings.reports.smtp.recipients)}")

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
 from domain.business_days import BusinessCalendar
 from domain.model import LOME_TZ
 
@@ -20,8 +18,7 @@ _LOME = ZoneInfo(LOME_TZ)
 
 
 def is_business_day(day: dt.date, calendar: BusinessCalendar) -> bool:
-    holidays = calendar.holidays(day.year, day.year)
-    return bool(np.is_busday(np.datetime64(day, "D"), weekmask="1111100", holidays=holidays))
+    return calendar.is_business_day(day)
 
 
 def in_business_hours(at: dt.datetime, calendar: BusinessCalendar) -> bool:

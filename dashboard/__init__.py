@@ -87,7 +87,7 @@ def create_app(
     home.register(kpis, catalog)
     explorer.register(app, kpis, catalog, now, AlertStore(reader.engine).annotations)
     case.register(kpis, catalog, reader, now)
-    reports.register(app.server, reports_dir)
+    reports.register(app.server, reports_dir, catalog, reader.engine)
     sources.register(app, reader, now)
     screens.register(app, reader, now)
     users.register(reader, now)

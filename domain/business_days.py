@@ -24,6 +24,10 @@ class BusinessCalendar:
     def holidays(self, first_year: int, last_year: int) -> np.ndarray:
         return _holidays(self.country, self.extra_closures, first_year, last_year)
 
+    def is_business_day(self, day: dt.date) -> bool:
+        """A weekday (Monday to Friday) that is neither a public holiday of ``country`` nor a decreed closure."""
+        return bool(np.is_busday(np.datetime64(day, "D"), weekmask=WEEKMASK, holidays=self.holidays(day.year, day.year)))
+
     def holidays_around(self, *stamps: pd.Series | pd.Timestamp) -> np.ndarray:
         """Holidays for every year the given instants touch, with a year of margin for due dates."""
         years = [ts.year for ts in stamps if isinstance(ts, pd.Timestamp)]

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.alert_settings import AlertSettings, check_groups, parse_alerts
 from domain.config_checks import ConfigError, expand_env, reject_unknown, required, typed_table
 from domain.model import LOME_TZ, STATUSES
+from domain.report_settings import Subscription, parse_subscriptions
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class ReportSettings:
     hour: int = 6
     minute: int = 0
     smtp: SmtpSettings | None = None
+    subscriptions: tuple[Subscription, ...] = ()  # [[reports.subscriptions]] (domain.report_settings)
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,7 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _parse_reports(raw: Any, where: str, env: dict[str, str], base_dir: Path) -> ReportSettings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: une table est attendue")
-    reject_unknown(raw, {"out_dir", "day_of_week", "hour", "minute", "smtp"}, where)
+    reject_unknown(raw, {"out_dir", "day_of_week", "hour", "minute", "smtp", "subscriptions"}, where)
     day = raw.get("day_of_week", "mon")
     if day not in _DAYS:
         raise ConfigError(f"{where}: clé day_of_week : « {day} » (attendu : {', '.join(_DAYS)})")
@@ -243,12 +245,16 @@ def _parse_reports(raw: Any, where: str, env: dict[str, str], base_dir: Path) ->
     smtp = None
     if "smtp" in raw:
         smtp = _parse_smtp(raw["smtp"], f"{where[:-1]}.smtp]", env)
+    subscriptions = parse_subscriptions(raw.get("subscriptions", []), where)
+    if subscriptions and smtp is None:
+        raise ConfigError(f"{where}: les abonnements [[reports.subscriptions]] demandent un serveur [reports.smtp]")
     return ReportSettings(
         out_dir=base_dir / Path(raw.get("out_dir", "data/reports")),
         day_of_week=day,
         hour=raw.get("hour", 6),
         minute=raw.get("minute", 0),
         smtp=smtp,
+        subscriptions=subscriptions,
     )
 
 

@@ -7,6 +7,7 @@ narrowed state, so the explorer's numbers are the KPI engine's numbers by constr
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,3 +110,17 @@ def scope_document(document: dict[str, Any], services: frozenset[str] | None, ca
 def scope_procedures(services: frozenset[str], catalog: pd.DataFrame) -> frozenset[str]:
     """The procedure codes of the structures ``services`` (from the catalogue)."""
     return frozenset(catalog.loc[catalog["service"].isin(services), "code"])
+
+
+def group_in_scope(services: frozenset[str] | None, kind: str, group: str | None, owners: Mapping[str, str]) -> bool:
+    """Does an alert or annotation of scope ``kind`` ("overall", "service", "procedure", "source") and ``group``
+    concern only the structures ``services`` (None: the whole ministry, which sees everything)? ``owners``: procedure
+    -> structure. Ministry-wide and per-source ones concern every structure: outside any scope. The one rule for the
+    dashboard (``dashboard.auth.scope.sees_group``) and the scoped weekly reports."""
+    if services is None:
+        return True
+    if kind == "service":
+        return group in services
+    if kind == "procedure":
+        return group is not None and owners.get(group) in services
+    return False

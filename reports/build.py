@@ -1,8 +1,8 @@
 """Build, store and send one week's report: computed from the KPI service, written atomically.
 
-Files go to ``<out>/<week>/vigie-rapport-<week>.pdf`` and ``.xlsx``: each is written to a
-temporary name in the same folder, then renamed, so a crash or a full disk never leaves a
-half-written report. A failed attempt is logged and retried.
+Files go to ``<out>/<week>/vigie-rapport-<week>.pdf`` and ``.xlsx`` (``…-<week>-CEET.pdf`` for a report on some
+structures, see ``reports.files``): each is written to a temporary name in the same folder, then renamed, so a
+crash or a full disk never leaves a half-written report. A failed attempt is logged and retried.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kpis.filters import CaseFilters, group_in_scope, scope_procedures
 from reports.content import WeeklyReport, build_report
 from reports.events import week_events
-from reports.files import write_all_or_nothing
+from reports.files import FileNameError, report_stem, write_all_or_nothing
 from reports.pdf import render_pdf
 from reports.sources import sources_over_week
 from reports.week import IsoWeek
@@ -40,14 +41,26 @@ class ReportFiles:
     report: WeeklyReport
 
 
-def compute(kpis: KpiService, reader: Reader, week: IsoWeek, now: dt.datetime) -> WeeklyReport:
-    """The report's content: the same documents /api/kpis gives for the week's end and the week before."""
-    current = kpis.document(week.end, 7)
-    previous = kpis.document(week.previous().end, 7)
+def compute(
+    kpis: KpiService, reader: Reader, week: IsoWeek, now: dt.datetime, services: frozenset[str] | None = None
+) -> WeeklyReport:
+    """The report's content: the same documents /api/kpis gives for the week's end and the week before — for an
+    account limited to ``services`` when given (None: the whole ministry). Its events are those of these structures
+    and their procedures (``kpis.filters.group_in_scope``, the rule of the dashboard)."""
+    filters = CaseFilters(services=services)
+    current = kpis.document(week.end, 7, filters)
+    previous = kpis.document(week.previous().end, 7, filters)
     frames = reader.frames()
-    sources = sources_over_week(week, frames.live_cases(), frames.events, reader.quarantine(open_only=False), reader.health(now))
+    procedures = None if services is None else scope_procedures(services, kpis.catalog)
+    quarantine = reader.quarantine(open_only=False)
+    sources = sources_over_week(week, frames.live_cases(), frames.events, quarantine, reader.health(now), procedures)
     notes = AlertStore(reader.engine).annotations(week.start.to_pydatetime(), week.end.to_pydatetime())
-    return build_report(week, current, previous, kpis.state(week.end), kpis.catalog, sources, week_events(notes, week))
+    if services is not None and not notes.empty:
+        owners = dict(zip(kpis.catalog["code"], kpis.catalog["service"], strict=True))
+        kept = [group_in_scope(services, str(k), str(g), owners) for k, g in zip(notes["scope"], notes["grp"], strict=True)]
+        notes = notes[kept]
+    state = kpis.state(week.end, filters)
+    return build_report(week, current, previous, state, kpis.catalog, sources, week_events(notes, week), services)
 
 
 def generate(
@@ -59,17 +72,26 @@ def generate(
     *,
     attempts: int = 3,
     wait_seconds: float = 5.0,
+    services: frozenset[str] | None = None,
 ) -> ReportFiles:
-    """Build the week's PDF and workbook; retry a failed attempt; raise ReportError when all fail."""
+    """Build the week's PDF and workbook (on ``services`` only, when given); retry a failed attempt; raise
+    ReportError when all fail, or at once when a structure's name cannot be a file name."""
     folder = out_dir / week.label
-    pdf, xlsx = folder / f"vigie-rapport-{week.label}.pdf", folder / f"vigie-rapport-{week.label}.xlsx"
+    unknown = sorted((services or frozenset()) - set(kpis.catalog["service"]))
+    if unknown:
+        raise ReportError(f"rapport {week.label} non produit : structure inconnue : {', '.join(unknown)}")
+    try:
+        stem = report_stem(week.label, services)
+    except FileNameError as exc:
+        raise ReportError(f"rapport {week.label} non produit : {exc}") from None
+    pdf, xlsx = folder / f"{stem}.pdf", folder / f"{stem}.xlsx"
     error: Exception | None = None
     for attempt in range(1, attempts + 1):
         try:
-            report = compute(kpis, reader, week, now())
+            report = compute(kpis, reader, week, now(), services)
             pdf_bytes, xlsx_bytes = render_pdf(report), render_xlsx(report)
             write_all_or_nothing({xlsx: xlsx_bytes, pdf: pdf_bytes})
-            log.info("rapport %s écrit : %s, %s", week.label, pdf, xlsx)
+            log.info("rapport %s (%s) écrit : %s, %s", week.label, report.scope, pdf, xlsx)
             return ReportFiles(week, pdf, xlsx, report)
         except Exception as exc:  # noqa: BLE001 - any failure is logged and retried, then reported
             error = exc

@@ -42,6 +42,19 @@ class WeeklyReport:
     sources: pd.DataFrame
     empty: bool  # nothing submitted, closed or open during the week
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # « Événements de la semaine » (reports.events)
+    #: The structures the report covers (its cases, procedures, events and sources); None: the whole ministry.
+    structures: frozenset[str] | None = None
+
+    @property
+    def scope(self) -> str:
+        """« CEET, ARSE » for a report on some structures, « tout le ministère » otherwise."""
+        return "tout le ministère" if self.structures is None else ", ".join(sorted(self.structures))
+
+    @property
+    def title(self) -> str:
+        """« Vigie — rapport hebdomadaire 2026-W47 », followed by « — CEET » for a report on some structures."""
+        own = f"Vigie — rapport hebdomadaire {self.week.label}"
+        return own if self.structures is None else f"{own} — {self.scope}"
 
     @property
     def data_until(self) -> str:
@@ -149,7 +162,13 @@ def build_report(
     catalog: pd.DataFrame,
     sources: pd.DataFrame,
     events: pd.DataFrame | None = None,
+    services: frozenset[str] | None = None,
 ) -> WeeklyReport:
+    """The report; ``services``: the structures it covers, when ``current``, ``previous`` and ``state_at_end`` are
+    narrowed to them (``CaseFilters.services``): the procedures table and the sentences then read only their
+    procedures."""
+    if services is not None:
+        catalog = catalog.loc[catalog["service"].isin(services)]
     overall = current["overall"]
     empty = overall["inflow"] == 0 and overall["outflow"] == 0 and overall["backlog"] == 0
     return WeeklyReport(
@@ -164,4 +183,5 @@ def build_report(
         sources=sources,
         empty=empty,
         events=events if events is not None else pd.DataFrame(),
+        structures=services,
     )

@@ -11,12 +11,18 @@ from reports.build import ReportFiles
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def report_message(files: ReportFiles, smtp: SmtpSettings) -> EmailMessage:
+def report_message(
+    files: ReportFiles, smtp: SmtpSettings, recipients: tuple[str, ...] | None = None, notice: str | None = None
+) -> EmailMessage:
+    """The report's e-mail: to ``recipients`` (default: [reports.smtp] recipients), ``notice`` (an earlier mail that
+    did not arrive) at the top."""
     message = EmailMessage()
-    message["Subject"] = f"Vigie — rapport hebdomadaire {files.week.label}"
+    message["Subject"] = files.report.title
     message["From"] = smtp.sender
-    message["To"] = ", ".join(smtp.recipients)
-    body = [f"Rapport de la semaine {files.week.label}, données arrêtées au {files.report.data_until}.", ""]
+    message["To"] = ", ".join(recipients or smtp.recipients)
+    body = [notice, ""] if notice else []
+    scope = "" if files.report.structures is None else f" ({files.report.scope})"
+    body += [f"Rapport de la semaine {files.week.label}{scope}, données arrêtées au {files.report.data_until}.", ""]
     body += [f"• {sentence}" for sentence in files.report.sentences]
     body += ["", "Le rapport complet (PDF) et ses tableaux (XLSX) sont joints.", "— Vigie, salle de supervision"]
     message.set_content("\n".join(body))
@@ -27,9 +33,14 @@ def report_message(files: ReportFiles, smtp: SmtpSettings) -> EmailMessage:
 
 def send_report(files: ReportFiles, smtp: SmtpSettings) -> None:
     """Send the report; raises smtplib/OSError errors to the caller, which logs and retries."""
+    send_message(report_message(files, smtp), smtp)
+
+
+def send_message(message: EmailMessage, smtp: SmtpSettings) -> None:
+    """One message through [reports.smtp]; smtplib/OSError errors go to the caller, which records and retries."""
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as client:
         if smtp.starttls:
             client.starttls()
         if smtp.username:
             client.login(smtp.username, smtp.password or "")
-        client.send_message(report_message(files, smtp))
+        client.send_message(message)

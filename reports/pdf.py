@@ -65,9 +65,13 @@ def _table(pdf: _Pdf, frame: pd.DataFrame, widths: tuple[float, ...] | None = No
             table.row([_cell(v) for v in row])
 
 
+def _for_scope(report: WeeklyReport) -> str:
+    return "" if report.structures is None else f", pour un compte limité à {report.scope} ; seulement ses dossiers"
+
+
 def render_pdf(report: WeeklyReport) -> bytes:
     week = report.week
-    title = f"Vigie — rapport hebdomadaire {week.label}"
+    title = report.title
     pdf = _Pdf(title)
     # Cover
     pdf.add_page()
@@ -77,6 +81,10 @@ def render_pdf(report: WeeklyReport) -> bytes:
     pdf.set_font("DejaVu", "B", 28)
     pdf.set_text_color(*NAVY)
     pdf.cell(0, 14, "Rapport hebdomadaire de supervision", new_x="LMARGIN", new_y="NEXT")
+    if report.structures is not None:
+        pdf.set_font("DejaVu", "B", 18)
+        label = "Structures" if len(report.structures) > 1 else "Structure"
+        pdf.multi_cell(0, 10, f"{label} : {report.scope}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 20)
     sunday = week.monday + pd.Timedelta(days=6)
     pdf.cell(0, 12, f"Semaine {week.week} de {week.year} ({week.label})", new_x="LMARGIN", new_y="NEXT")
@@ -89,7 +97,7 @@ def render_pdf(report: WeeklyReport) -> bytes:
     pdf.ln(20)
     pdf.multi_cell(0, 6, "Procédures administratives du secteur de l'énergie et des mines publiées sur le portail national "
                    "des services publics. Chiffres calculés par Vigie, identiques à ceux des écrans de la salle de supervision "
-                   f"(/api/kpis?{week.api_query}). Aucune donnée personnelle.")  # fmt: skip
+                   f"(/api/kpis?{week.api_query}{_for_scope(report)}). Aucune donnée personnelle.")  # fmt: skip
     # Headline and narrative
     pdf.add_page()
     _heading(pdf, "L'essentiel de la semaine")

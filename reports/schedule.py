@@ -1,4 +1,10 @@
-"""The Monday report job on APScheduler: last week's report, stored, then mailed when configured."""
+"""The report jobs on APScheduler, in the collector process (one process holds the writer lock):
+
+- Monday (``[reports]`` day_of_week/hour/minute, Lomé time): last week's ministry report, stored, then mailed when
+  [reports.smtp] is set; then each ``weekly`` subscription's report on its structures, stored and mailed;
+- every weekday at 07:00 Lomé: each ``daily_due`` subscription's list of cases due soon, on business days only —
+  Togo's public holidays and the decreed closures are checked on the injected clock when the job runs.
+"""
 
 from __future__ import annotations
 
@@ -7,46 +13,102 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from domain.config import ReportSettings
 from domain.model import LOME_TZ
-from reports.build import ReportError, generate
+from reports.build import ReportError, ReportFiles, generate
 from reports.mail import send_report
+from reports.subscriptions import DEFAULT_RETRY, Retry, send_daily_due, send_weekly
 from reports.week import last_complete_week
 from service.kpi_service import KpiService
 
 log = logging.getLogger("vigie.reports")
+DAILY_DUE_HOUR = 7
 
 
-def weekly_job(settings: ReportSettings, service: Callable[[], KpiService], now: Callable[[], dt.datetime]) -> Callable[[], None]:
+def weekly_job(
+    settings: ReportSettings, service: Callable[[], KpiService], now: Callable[[], dt.datetime], retry: Retry = DEFAULT_RETRY
+) -> Callable[[], None]:
     """The job: it never raises (a scheduler job that raises is only logged by APScheduler anyway)."""
 
     def run() -> None:
-        kpis = service()
-        week = last_complete_week(now())
+        try:
+            kpis = service()
+            week = last_complete_week(now())
+        except Exception as exc:  # noqa: BLE001 - logged; the next Monday tries again
+            log.error("rapports hebdomadaires non produits : %s: %s", type(exc).__name__, exc)
+            return
         try:
             files = generate(kpis, kpis.reader, week, Path(settings.out_dir), now)
         except ReportError as exc:
             log.error("%s", exc)
-            return
-        if settings.smtp is not None:
-            for attempt in range(1, 4):
+        else:
+            if settings.smtp is not None:
+                _mail_ministry_report(files, settings, week.label)
+        for subscription in settings.subscriptions:
+            if subscription.kind == "weekly" and settings.smtp is not None:
                 try:
-                    send_report(files, settings.smtp)
-                    log.info("rapport %s envoyé à %s", week.label, ", ".join(settings.smtp.recipients))
-                    return
-                except (OSError, Exception) as exc:  # noqa: BLE001 - logged; the report itself is stored
-                    log.warning("envoi du rapport %s, essai %d/3 : %s: %s", week.label, attempt, type(exc).__name__, exc)
-            log.error("rapport %s stocké mais non envoyé par e-mail", week.label)
+                    send_weekly(kpis, subscription, week, Path(settings.out_dir), settings.smtp, now, retry)
+                except Exception as exc:  # noqa: BLE001 - one subscription must not stop the others
+                    log.error("abonnement %s : %s: %s", subscription.name, type(exc).__name__, exc)
+
+    return run
+
+
+def _mail_ministry_report(files: ReportFiles, settings: ReportSettings, label: str) -> None:
+    assert settings.smtp is not None
+    for attempt in range(1, 4):
+        try:
+            send_report(files, settings.smtp)
+            log.info("rapport %s envoyé à %s", label, ", ".join(settings.smtp.recipients))
+            return
+        except Exception as exc:  # noqa: BLE001 - logged; the report itself is stored
+            log.warning("envoi du rapport %s, essai %d/3 : %s: %s", label, attempt, type(exc).__name__, exc)
+    log.error("rapport %s stocké mais non envoyé par e-mail", label)
+
+
+def daily_due_job(
+    settings: ReportSettings,
+    service: Callable[[], KpiService],
+    now: Callable[[], dt.datetime],
+    public_url: str,
+    retry: Retry = DEFAULT_RETRY,
+) -> Callable[[], None]:
+    """The 07:00 job: on a business day of the KPI service's calendar (Lomé date of ``now()``), each daily_due
+    subscription's mail; on a weekend, a holiday or a decreed closure, nothing. Never raises."""
+
+    def run() -> None:
+        try:
+            kpis = service()
+            today = pd.Timestamp(now()).tz_convert(LOME_TZ).date()
+            if not kpis.calendar.is_business_day(today):
+                log.info("échéances du %s : jour non ouvré, aucun envoi", today.isoformat())
+                return
+        except Exception as exc:  # noqa: BLE001 - logged; tomorrow's job tries again
+            log.error("échéances non envoyées : %s: %s", type(exc).__name__, exc)
+            return
+        for subscription in settings.subscriptions:
+            if subscription.kind == "daily_due" and settings.smtp is not None:
+                try:
+                    send_daily_due(kpis, subscription, settings.smtp, public_url, now, retry)
+                except Exception as exc:  # noqa: BLE001 - one subscription must not stop the others
+                    log.error("abonnement %s : %s: %s", subscription.name, type(exc).__name__, exc)
 
     return run
 
 
 def schedule_reports(
-    scheduler: BaseScheduler, settings: ReportSettings, service: Callable[[], KpiService], now: Callable[[], dt.datetime]
+    scheduler: BaseScheduler,
+    settings: ReportSettings,
+    service: Callable[[], KpiService],
+    now: Callable[[], dt.datetime],
+    public_url: str = "http://127.0.0.1:8050",
 ) -> None:
+    """The Monday job, and the 07:00 job when a daily_due subscription exists; ``public_url``: where the e-mails'
+    case links point ([server] public_url)."""
     trigger = CronTrigger(day_of_week=settings.day_of_week, hour=settings.hour, minute=settings.minute, timezone=LOME_TZ)
     scheduler.add_job(
         weekly_job(settings, service, now),
@@ -57,3 +119,13 @@ def schedule_reports(
         misfire_grace_time=6 * 3600,
         replace_existing=True,
     )
+    if any(s.kind == "daily_due" for s in settings.subscriptions):
+        scheduler.add_job(
+            daily_due_job(settings, service, now, public_url),
+            CronTrigger(day_of_week="mon-fri", hour=DAILY_DUE_HOUR, minute=0, timezone=LOME_TZ),
+            id="daily-due-report",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3 * 3600,
+            replace_existing=True,
+        )

@@ -112,10 +112,14 @@ def render_xlsx(report: WeeklyReport) -> bytes:
         "Paramètres": pd.DataFrame(
             [
                 ("Semaine", week.label),
+                ("Structures", report.scope),
                 ("Du (heure de Lomé)", week.start.tz_convert(LOME_TZ).strftime("%d/%m/%Y %H:%M")),
                 ("Au, exclu (heure de Lomé)", week.end.tz_convert(LOME_TZ).strftime("%d/%m/%Y %H:%M")),
                 ("Données arrêtées au", report.data_until),
-                ("Source des chiffres", f"/api/kpis?{week.api_query}"),
+                (
+                    "Source des chiffres",
+                    f"/api/kpis?{week.api_query}" + ("" if report.structures is None else f" (compte limité à {report.scope})"),
+                ),
             ],
             columns=["Paramètre", "Valeur"],
         ),

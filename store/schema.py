@@ -313,3 +313,21 @@ annotation_log = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_annotations_at", "at"),
 )
+
+#: Each e-mail of a report subscription ([[reports.subscriptions]]): what was owed, to whom, and how it went.
+report_deliveries = Table(
+    "report_deliveries",
+    metadata,
+    Column("id", _id(), primary_key=True, autoincrement=True),
+    Column("subscription", String(64), nullable=False),
+    Column("kind", String(16), nullable=False, comment="weekly | daily_due"),
+    Column("period", String(16), nullable=False, comment="ISO week label (2026-W47) or Lomé date (2026-11-23)"),
+    Column("recipients", Text, nullable=False, comment="comma-separated, as configured when it was owed"),
+    Column("state", String(8), nullable=False, comment="pending | sent | failed"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_attempt_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Index("ix_report_deliveries_subscription", "subscription", "id"),
+)

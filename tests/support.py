@@ -250,9 +250,10 @@ def log_in(browser, base: str, name: str, target: str) -> None:  # type: ignore[
     browser.find_element(By.ID, "login-submit").click()
 
 
-def secured_app(store, catalog, clock, alerts=None):  # type: ignore[no-untyped-def]
+def secured_app(store, catalog, clock, alerts=None, reports_dir=None):  # type: ignore[no-untyped-def]
     """The app with login on over ``store`` holding the KPI fixture, and three accounts: lea (viewer), marc (manager)
-    and ada (admin), each with ``PASSWORD``; ``alerts``: the [alerts] settings (none by default)."""
+    and ada (admin), each with ``PASSWORD``; ``alerts``: the [alerts] settings (none by default); ``reports_dir``:
+    the folder /rapports lists."""
     from dashboard import create_app
     from dashboard.auth.accounts import add_user
     from domain.business_days import BusinessCalendar
@@ -265,9 +266,10 @@ def secured_app(store, catalog, clock, alerts=None):  # type: ignore[no-untyped-
         add_user(store.engine, name, PASSWORD, role, clock.now)
     service = KpiService(Reader(store.engine), catalog, BusinessCalendar("TG"), clock)
     auth = AuthSettings(enabled=True, lockout_failures=20, lockout_minutes=15)
+    extra = {"reports_dir": reports_dir} if reports_dir is not None else {}
     if alerts is None:
-        return create_app(service.reader, service, clock, auth, "s" * 40)
-    return create_app(service.reader, service, clock, auth, "s" * 40, alert_settings=alerts)
+        return create_app(service.reader, service, clock, auth, "s" * 40, **extra)
+    return create_app(service.reader, service, clock, auth, "s" * 40, alert_settings=alerts, **extra)
 
 
 def texts(tree: object) -> list[str]:

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from dashboard.auth import audit
 from dashboard.auth.accounts import Principal, add_user, list_users, set_scope
 from dashboard.auth.cli import users_command
-from dashboard.auth.scope import ScopeError, scoped_filters
+from dashboard.auth.roles import PAGE_ROLES
+from dashboard.auth.scope import ScopeError, page_in_scope, refusal, scoped_filters
 from domain.business_days import BusinessCalendar
 from kpis.case_state import prepare, state_at
 from kpis.document import document_from_state, kpi_document
@@ -206,14 +207,15 @@ def test_another_structures_case_is_a_404(app) -> None:
     assert any("introuvable" not in w for w in texts(_route(login(app, "marc"), f"/explorer/case/src/{MINES_CASE}").get_json()))
 
 
-def test_ministry_wide_doors_are_refused_with_a_reason(app) -> None:
+def test_every_door_a_manager_may_open_applies_the_scope(app) -> None:
     client = login(app, "kodjo")
-    for path in ("/rapports", "/rapports/2026-W47/x.pdf"):
-        page = client.get(path)
-        assert page.status_code == 403 and "limité à CEET" in page.get_data(as_text=True), path
-    assert "rapports par structure" in client.get("/rapports").get_data(as_text=True)
-    routed = texts(_route(client, "/rapports").get_json())
-    assert any("limité à CEET" in w for w in routed) and not any("Rapports hebdomadaires" == w for w in routed)
+    # /rapports applies the scope itself (tests/test_report_scope.py): open, and a report it does not list is a 404
+    assert "Rapports hebdomadaires" in texts(_route(client, "/rapports").get_json())
+    assert client.get("/rapports/2026-W47/x.pdf").status_code == 404
+    # and so does every other page a manager or a viewer may open: none is left ministry-wide
+    assert all(page_in_scope(path) for path, role in PAGE_ROLES if role in ("viewer", "manager"))
+    assert not page_in_scope("/utilisateurs")
+    assert "limité à CEET" in refusal(Principal("k", "manager", services=frozenset({"CEET"})), "/x")
 
 
 def _tile(tree: object, label: str) -> str | None:
@@ -235,7 +237,7 @@ def test_the_home_page_counts_only_ceet(app, clock) -> None:
     client, whole = login(app, "kodjo"), login(app, "marc")
     mine = texts(_route(client, "/").get_json())
     assert any("périmètre : CEET" in w for w in mine)
-    assert "Mur de supervision" in mine and "Rapports hebdomadaires" not in mine  # its structure's wall
+    assert "Mur de supervision" in mine and "Rapports hebdomadaires" in mine  # its structure's wall and reports
     backlog = login(app, "kodjo").get("/api/kpis").get_json()["overall"]["backlog"]
     assert _tile(_route(client, "/").get_json(), "Dossiers en cours") == str(backlog)
     assert "Mur de supervision" in texts(_route(whole, "/").get_json())

@@ -20,27 +20,26 @@ import pandas as pd
 
 from dashboard.auth.accounts import Principal
 from kpis.document import KpiParameterError
-from kpis.filters import CaseFilters
+from kpis.filters import CaseFilters, group_in_scope
 
 OUT_OF_SCOPE = "hors de votre périmètre"
 
 #: Pages that apply the scope (segment match, as ``roles.page_role``): the overview, the explorer and case pages,
-#: the alerts, the wall (a structure's wall). A scoped account is refused every other page (the weekly reports…).
-SCOPED_PAGES: tuple[str, ...] = ("/", "/explorer", "/alertes", "/wall")
-#: Endpoints (prefix match) that apply the scope; the screens' heartbeat carries no case.
+#: the alerts, the wall (a structure's wall), the weekly reports (each account sees those of its structures; their
+#: downloads check it too). A scoped account is refused every other page.
+SCOPED_PAGES: tuple[str, ...] = ("/", "/explorer", "/alertes", "/wall", "/rapports")
+#: Endpoints (prefix match) that apply the scope; the screens' heartbeat carries no case; ``/rapports/``: a report's
+#: download, 404 outside the scope.
 SCOPED_ENDPOINTS: tuple[str, ...] = (
-    "/api/kpis", "/api/series/", "/api/cases/", "/api/alerts", "/explorer/export", "/api/screens/heartbeat",
+    "/api/kpis", "/api/series/", "/api/cases/", "/api/alerts", "/explorer/export", "/api/screens/heartbeat", "/rapports/",
 )  # fmt: skip
 #: Callback component-id prefixes whose callbacks apply the scope; ``_pages_``: Dash's router, which runs the page
 #: check of ``pages.routing`` (scope included) for the path it is asked for.
 SCOPED_CALLBACKS: tuple[str, ...] = ("_pages_", "explorer-", "alerts-", "case-", "wall", "view-")
 
-#: Why a page is refused to a scoped account, when there is more to say than « tout le ministère ».
-WHY_NOT: dict[str, str] = {
-    "/rapports": (
-        "Les rapports hebdomadaires couvrent tout le ministère ; les rapports par structure ne sont pas encore produits."
-    ),
-}
+#: Why a page is refused to a scoped account, when there is more to say than « tout le ministère » (none today:
+#: every page a manager may open applies the scope).
+WHY_NOT: dict[str, str] = {}
 
 
 class ScopeError(KpiParameterError):
@@ -81,16 +80,9 @@ def sees_service(who: Principal | None, service: str | None) -> bool:
 def sees_group(who: Principal | None, kind: str, group: str | None, owners: Mapping[str, str]) -> bool:
     """May ``who`` see an alert or annotation of scope ``kind`` ("overall", "service", "procedure", "source") and
     ``group``? A scoped account sees only its structures' and their procedures' (``owners``: procedure -> structure);
-    ministry-wide and per-source ones concern every structure and are not shown to it."""
-    if who is None:
-        return False
-    if who.services is None:
-        return True
-    if kind == "service":
-        return group in who.services
-    if kind == "procedure":
-        return group is not None and owners.get(group) in who.services
-    return False
+    ministry-wide and per-source ones concern every structure and are not shown to it (``kpis.filters.group_in_scope``,
+    the rule the scoped reports follow too)."""
+    return who is not None and group_in_scope(who.services, kind, group, owners)
 
 
 def _segment(path: str, prefix: str) -> bool:
