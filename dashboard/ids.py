@@ -27,6 +27,7 @@ WALL_ALERTS = "wall-alerts"  # the alerts pending and firing now, as the screen 
 WALL_SEEN_ALERTS = "wall-seen-alerts"  # the firing alerts this screen has already shown
 WALL_ACTIVE_ALERTS = "wall-active-alerts"
 WALL_DUE = "wall-due"
+WALL_TACIT = "wall-tacit"  # the tacit decisions, first on the Alertes view
 EXPLORER_CONTROLS = "explorer-controls"
 EXPLORER_FILTERS = "explorer-filters"
 EXPLORER_FILTERS_SUMMARY = "explorer-filters-summary"

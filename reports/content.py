@@ -105,6 +105,8 @@ def service_table(current: dict[str, Any], previous: dict[str, Any]) -> pd.DataF
                 "Délai médian (j)": _round(m["median_processing_days"]),
                 "Dans les délais (%)": _round(m["sla_compliance_pct"]),
                 "Hors délai en cours": m["breached_open"],
+                "Accords tacites": m["tacit_accept_open"],
+                "Rejets tacites": m["tacit_reject_open"],
             }
         )
     return pd.DataFrame(rows)
@@ -125,6 +127,7 @@ def procedure_table(current: dict[str, Any], catalog: pd.DataFrame) -> pd.DataFr
                 "Clos": m["outflow"],
                 "Dans les délais (%)": _round(m["sla_compliance_pct"]),
                 "Hors délai en cours": m["breached_open"],
+                "Décisions implicites": m["tacit_accept_open"] + m["tacit_reject_open"],
             }
         )
     frame = pd.DataFrame(rows)

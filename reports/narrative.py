@@ -74,7 +74,26 @@ def narrative(current: dict[str, Any], previous: dict[str, Any], catalog: pd.Dat
         )
     else:
         sentences.append("Aucun dossier en cours n'a dépassé son délai légal.")
+    sentences += tacit_sentences(current)
     return sentences
+
+
+def tacit_sentences(current: dict[str, Any]) -> list[str]:
+    """The decisions the legal silence took for the ministry (docs/kpis.md), named with their procedures: these
+    are the cases to answer first."""
+    out = []
+    for key, one, many in (("tacit_accept_open", "accepté implicitement", "acceptés implicitement"),
+                           ("tacit_reject_open", "rejeté implicitement", "rejetés implicitement")):  # fmt: skip
+        total = current["overall"].get(key) or 0
+        if not total:
+            continue
+        groups = sorted(((m[key], code) for code, m in current["by_procedure"].items() if m.get(key)), reverse=True)
+        where = ", ".join(f"{code} : {fr_number(n)}" for n, code in groups[:3]) + (" …" if len(groups) > 3 else "")
+        noun = "dossier en cours a été" if total == 1 else "dossiers en cours ont été"
+        word = one if total == 1 else many
+        their = "son" if total == 1 else "leur"
+        out.append(f"{fr_number(total)} {noun} {word} à l'échéance de {their} délai, faute de réponse ({where}).")
+    return out
 
 
 def _article(service: str) -> str:

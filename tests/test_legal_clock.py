@@ -204,3 +204,56 @@ def test_a_catalogue_without_the_columns_behaves_as_before(tmp_path) -> None:
     assert blank[["clock", "silence"]].values.tolist() == [["pause", "none"]]
     demo = load_catalog(Path(__file__).resolve().parents[1] / "data" / "procedures.csv")
     assert set(demo["clock"]) == {"pause", "restart"} and set(demo["silence"]) == {"none", "accord", "rejet"}
+
+
+def tree(component: object) -> dict:
+    """A component as the browser receives it (JSON)."""
+    import json
+
+    import plotly.utils
+
+    return json.loads(json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder))
+
+
+def test_the_wall_shows_tacit_decisions_first(sqlite_store, catalog, clock) -> None:
+    from dashboard.pages.wall_alerts import tacit_panel
+    from dashboard.pages.wall_views import breach_note, views
+    from service.kpi_service import KpiService
+    from store.reader import Reader
+    from tests.support import load_fixture, texts
+
+    load_fixture(sqlite_store, clock)  # CEET-ABO and MIN-EXP are « silence vaut accord » in the demo catalogue
+    service = KpiService(Reader(sqlite_store.engine), catalog, CAL, clock)
+    document = service.document(None, 7)
+    accepted = {code: m["tacit_accept_open"] for code, m in document["by_procedure"].items() if m["tacit_accept_open"]}
+    assert accepted and document["overall"]["tacit_accept_open"] == sum(accepted.values())
+    *_, alertes = views(service, catalog)
+    shown = texts(tree(alertes)["props"]["children"][1])
+    total = sum(accepted.values())
+    assert any(w.startswith(f"{total} accord") for w in shown)  # the first panel after the takeover note
+    assert all(code in " ".join(shown) for code in accepted)
+    assert tacit_panel({"P": {"tacit_accept_open": 0, "tacit_reject_open": 0}}) is None
+    one = texts(tree(tacit_panel({"P": {"tacit_accept_open": 0, "tacit_reject_open": 1}})))
+    assert "1 rejet tacite" in one and not any("accord" in w for w in one)
+    many = texts(tree(tacit_panel({"P": {"tacit_accept_open": 11, "tacit_reject_open": 0}})))
+    assert "11 accords tacites" in many
+    overall = {"at_risk_open": 245, "tacit_accept_open": 12}
+    assert breach_note(overall) == "dont 12 accords tacites, et 245 à risque"
+    assert breach_note({**overall, "tacit_accept_open": 0}) == "et 245 à risque"
+
+
+def test_the_weekly_report_names_the_tacit_decisions() -> None:
+    from reports.content import procedure_table
+    from reports.narrative import tacit_sentences
+
+    cases, events = frames(CASES, EVENTS)
+    document = kpi_document(cases, events, CATALOG, {}, as_of=T, days=7, calendar=CAL)
+    assert tacit_sentences(document) == [
+        "3 dossiers en cours ont été acceptés implicitement à l'échéance de leur délai, faute de réponse (A : 3).",
+        "1 dossier en cours a été rejeté implicitement à l'échéance de son délai, faute de réponse (J : 1).",
+    ]
+    table = procedure_table(document, CATALOG).set_index("Procédure")
+    assert table.loc["A", "Décisions implicites"] == 3 and table.loc["J", "Décisions implicites"] == 1
+    assert table.loc["R", "Décisions implicites"] == 0
+    quiet = {**document, "overall": {**document["overall"], "tacit_accept_open": 0, "tacit_reject_open": 0}}
+    assert tacit_sentences(quiet) == []

@@ -134,6 +134,27 @@ def _alert_row(alert: dict[str, Any], names: dict[str, str], fresh: bool, lang: 
     ])  # fmt: skip
 
 
+def tacit_panel(by_procedure: dict[str, dict[str, Any]], lang: str = "fr") -> html.Div | None:
+    """« Décisions implicites », first on the view: cases whose legal silence has decided for the ministry
+    (« silence vaut accord / rejet », docs/kpis.md); None when there is none. Procedures with the most first."""
+    lines = []
+    kinds = (("tacit_accept_open", "{n} accord tacite", "{n} accords tacites"),
+             ("tacit_reject_open", "{n} rejet tacite", "{n} rejets tacites"))  # fmt: skip
+    for key, one, many in kinds:
+        groups = sorted(((m[key], code) for code, m in by_procedure.items() if m.get(key)), reverse=True)
+        if not groups:
+            continue
+        total = sum(n for n, _ in groups)
+        label = tr(one if total == 1 else many, lang, n=fr_number(total, lang=lang))
+        where = ", ".join(f"{code} {fr_number(n, lang=lang)}" for n, code in groups[:4])
+        more = "…" if len(groups) > 4 else ""
+        lines.append(html.Div([html.Strong(label), html.Span(f" — {where}{more}", className="where")]))
+    if not lines:
+        return None
+    title = tr("⚖ Décisions implicites : le délai légal a décidé à la place de l'administration", lang)
+    return html.Div(id=ids.WALL_TACIT, className="panel tacit", children=[html.H2(title), *lines])
+
+
 def due_words(due: pd.Timestamp, today: dt.date, lang: str = "fr") -> str:
     """Past, today and coming due dates read differently: 'dépassée depuis le 28 nov. 2026', 'aujourd'hui', 'le 2 déc. 2026'."""
     day = pd.Timestamp(due).date()
@@ -191,6 +212,7 @@ def alerts(
     chart = dcc.Graph(figure=alerts_by_procedure(current["by_procedure"], lang=lang), config=WALL_GRAPH, className="panel chart")
     return html.Div(className="alerts-view", children=[
         note,
+        tacit_panel(current["by_procedure"], lang),
         active_panel(active, names, news, lang),
         html.Div(className="grid-2 alerts-grid", children=[
             chart,

@@ -92,12 +92,23 @@ def overview(
         ("sla", "Dans les délais", n(o["sla_compliance_pct"], 0, "%"), change("sla_compliance_pct", 0, "pts"),
          daily["sla_compliance_pct"].tolist(), tr("des dossiers clos en 7 jours", lang)),
         ("breached", "Hors délai en cours", n(o["breached_open"]), change("breached_open"),
-         list(breached), tr("et {n} à risque", lang, n=n(o["at_risk_open"]))),
+         list(breached), breach_note(o, lang)),
     ]  # fmt: skip
     return html.Div(className="tiles", children=[
         _tile(key, tr(label, lang), value, delta, spark, note, lang, alert=key == "breached" and o["breached_open"] > 0)
         for key, label, value, delta, spark, note in tiles
     ])  # fmt: skip
+
+
+def breach_note(overall: dict[str, Any], lang: str = "fr") -> str:
+    """« et 245 à risque », led by the tacit acceptances when there are some: « dont 12 accords tacites, et 245 à
+    risque » (decisions the legal silence took for the ministry, docs/kpis.md)."""
+    at_risk = tr("et {n} à risque", lang, n=fr_number(overall["at_risk_open"], lang=lang))
+    tacit = overall.get("tacit_accept_open") or 0
+    if not tacit:
+        return at_risk
+    words = "dont {n} accord tacite" if tacit == 1 else "dont {n} accords tacites"
+    return f"{tr(words, lang, n=fr_number(tacit, lang=lang))}, {at_risk}"
 
 
 def _tile(
