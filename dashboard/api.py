@@ -135,7 +135,7 @@ def register_series(server: Flask, kpis: KpiService, catalog: pd.DataFrame, now:
             filters = asked_filters(catalog)
         except KpiParameterError as exc:
             return _json({"error": str(exc)}, 400)
-        column = {"service": "service", "procedure": "procedure_code", "overall": None}[by]
+        column = {"service": "service", "procedure": "procedure", "overall": None}[by]
         return _json({"by": by, "days": days, "rows": _records(kpis.daily(as_of, days, column, filters))})
 
     @server.get("/api/series/processing")

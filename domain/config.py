@@ -212,6 +212,12 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
         raise ConfigError(
             f"{where} contact d'alerte « {mailed[0]} »: clé emails : il faut un serveur [reports.smtp] pour les envoyer"
         )
+    due = [s.name for s in reports.subscriptions if s.kind == "daily_due"]
+    if due and "public_url" not in (raw.get("server") or {}):
+        raise ConfigError(
+            f"{where} abonnement « {due[0]} » : ses liens vers les dossiers demandent [server] public_url "
+            "(l'adresse où les gestionnaires ouvrent Vigie, ex. https://vigie.mme.gouv.tg)"
+        )
     return Settings(
         path=path,
         store_url=store_url,

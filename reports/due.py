@@ -23,7 +23,9 @@ from domain.model import LOME_TZ
 from reports.cells import csv_safe
 
 COLUMNS = ("Dossier", "Source", "Procédure", "Intitulé", "Échéance", "Jours ouvrés utilisés", "Délai légal", "Agent", "Lien")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+#: Control characters, line separators and the invisible format characters that can reorder or hide text (bidi
+#: overrides, zero-width marks): a source value becomes one visible line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 LINE_END = "\r\n"
 
 
@@ -52,10 +54,11 @@ def case_url(public_url: str, source: str, case_id: str) -> str:
 
 
 def plain(value: object) -> str:
-    """A source value as one line of plain text."""
+    """A source value as one line of plain text, trimmed: a value hidden behind a tab or a space still reads as the
+    formula it starts like, so the CSV guard (``csv_safe``, applied after) sees it."""
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
         return "—"
-    return _CONTROL.sub(" ", str(value))
+    return _CONTROL.sub(" ", str(value)).strip()
 
 
 def due_list(

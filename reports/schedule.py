@@ -21,7 +21,7 @@ from domain.config import ReportSettings
 from domain.model import LOME_TZ
 from reports.build import ReportError, ReportFiles, generate
 from reports.mail import send_report
-from reports.subscriptions import DEFAULT_RETRY, Retry, send_daily_due, send_weekly
+from reports.subscriptions import DEFAULT_RETRY, JOB_FAILED, Retry, record_failure, send_daily_due, send_weekly
 from reports.week import last_complete_week
 from service.kpi_service import KpiService
 
@@ -38,8 +38,10 @@ def weekly_job(
         try:
             kpis = service()
             week = last_complete_week(now())
-        except Exception as exc:  # noqa: BLE001 - logged; the next Monday tries again
+        except Exception as exc:  # noqa: BLE001 - logged and recorded; the next Monday tries again
             log.error("rapports hebdomadaires non produits : %s: %s", type(exc).__name__, exc)
+            period = f"{pd.Timestamp(now()).tz_convert(LOME_TZ):%Y-%m-%d}"  # the week itself may be what failed
+            _record_job_failure(service, settings, "weekly", period, exc, now)
             return
         try:
             files = generate(kpis, kpis.reader, week, Path(settings.out_dir), now)
@@ -56,6 +58,26 @@ def weekly_job(
                     log.error("abonnement %s : %s: %s", subscription.name, type(exc).__name__, exc)
 
     return run
+
+
+def _record_job_failure(
+    service: Callable[[], KpiService],
+    settings: ReportSettings,
+    kind: str,
+    period: str,
+    exc: Exception,
+    now: Callable[[], dt.datetime],
+) -> None:
+    """A job that stopped before its mails: each of its subscriptions gets a failed delivery (admins see it on
+    /rapports, and the next mail owns up to it), through the store's own engine even when the KPI service failed."""
+    try:
+        engine = service().reader.engine
+    except Exception as again:  # noqa: BLE001 - nothing to record with: the log says it
+        log.error("échecs non enregistrés (%s) : %s", kind, again)
+        return
+    for subscription in settings.subscriptions:
+        if subscription.kind == kind:
+            record_failure(engine, subscription, period, f"{JOB_FAILED} : {type(exc).__name__}: {exc}", now())
 
 
 def _mail_ministry_report(files: ReportFiles, settings: ReportSettings, label: str) -> None:
@@ -87,8 +109,10 @@ def daily_due_job(
             if not kpis.calendar.is_business_day(today):
                 log.info("échéances du %s : jour non ouvré, aucun envoi", today.isoformat())
                 return
-        except Exception as exc:  # noqa: BLE001 - logged; tomorrow's job tries again
+        except Exception as exc:  # noqa: BLE001 - logged and recorded; tomorrow's job tries again
             log.error("échéances non envoyées : %s: %s", type(exc).__name__, exc)
+            period = f"{pd.Timestamp(now()).tz_convert(LOME_TZ):%Y-%m-%d}"
+            _record_job_failure(service, settings, "daily_due", period, exc, now)
             return
         for subscription in settings.subscriptions:
             if subscription.kind == "daily_due" and settings.smtp is not None:

@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from domain.config import SmtpSettings
 from domain.model import LOME_TZ
@@ -50,18 +51,47 @@ class Retry:
 DEFAULT_RETRY = Retry()
 
 
+#: Error prefixes -> what the recipients are told. The raw error (SQL, hosts, users) stays in the admins' log on
+#: /rapports: recipients may be outside the ministry (CEET is a company).
+REASONS = (
+    (LIST_FAILED := "liste non calculée", "la liste n'a pas pu être calculée"),
+    (MAIL_FAILED := "mail non construit", "le message n'a pas pu être préparé"),
+    (REPORT_FAILED := "rapport non produit", "le rapport n'a pas pu être produit"),
+    (JOB_FAILED := "tâche interrompue", "la tâche d'envoi n'a pas pu s'exécuter"),
+)
+
+
+def public_reason(delivery: ReportDelivery) -> str:
+    """Why a mail did not arrive, in a fixed French sentence fit for its recipients (never the raw error)."""
+    if delivery.state == "pending":
+        return "l'envoi a été interrompu"
+    error = delivery.last_error or ""
+    return next((words for prefix, words in REASONS if error.startswith(prefix)), "le serveur de messagerie ne l'a pas accepté")
+
+
 def failure_notice(failures: Sequence[ReportDelivery]) -> str | None:
     """« ⚠ L'envoi du 23/11/2026 à 07:00 (dossiers à échéance du 2026-11-23) n'a pas abouti : … », one line per
-    failed mail, or None when there was none."""
+    mail that did not arrive, or None when there was none."""
     if not failures:
         return None
     lines = []
     for f in failures:
         at = pd.Timestamp(f.last_attempt_at or f.created_at).tz_convert(LOME_TZ)
         what = f"{WHAT.get(f.kind, f.kind)} {'de la semaine' if f.kind == 'weekly' else 'du'} {f.period}"
-        reason = due.plain(f.last_error or "raison inconnue")
-        lines.append(f"⚠ L'envoi du {at:%d/%m/%Y à %H:%M} (heure de Lomé) ({what}) n'a pas abouti : {reason}.")
+        lines.append(f"⚠ L'envoi du {at:%d/%m/%Y à %H:%M} (heure de Lomé) ({what}) n'a pas abouti : {public_reason(f)}.")
     return "\n".join(lines)
+
+
+def record_failure(engine: Engine, subscription: Subscription, period: str, error: str, now: dt.datetime) -> None:
+    """A mail that could not even be attempted (the job stopped before it), logged as failed so that admins see it
+    on /rapports and the next mail owns up to it; only logged when the store itself is down."""
+    try:
+        deliveries = ReportDeliveries(engine)
+        deliveries.attempt_failed(
+            deliveries.open(subscription.name, subscription.kind, period, subscription.recipients, now), error, now, final=True
+        )
+    except Exception as exc:  # noqa: BLE001 - the store is down: the log is all that is left
+        log.error("abonnement %s (%s) : échec non enregistré (%s) : %s", subscription.name, period, exc, error)
 
 
 def deliver(
@@ -78,7 +108,7 @@ def deliver(
     try:
         message = build(failure_notice(deliveries.unreported_failures(subscription.name, before_id=delivery)))
     except Exception as exc:  # noqa: BLE001 - recorded: the admins see it on /rapports
-        deliveries.attempt_failed(delivery, f"mail non construit : {type(exc).__name__}: {exc}", now(), final=True)
+        deliveries.attempt_failed(delivery, f"{MAIL_FAILED} : {type(exc).__name__}: {exc}", now(), final=True)
         log.error("abonnement %s (%s) : mail non construit : %s", subscription.name, period, exc)
         return False
     for attempt in range(1, retry.attempts + 1):
@@ -113,7 +143,7 @@ def send_weekly(
         files = generate(kpis, kpis.reader, week, out_dir, now, services=subscription.services, wait_seconds=0)
     except ReportError as exc:
         failed = deliveries.open(subscription.name, subscription.kind, week.label, subscription.recipients, now())
-        deliveries.attempt_failed(failed, str(exc), now(), final=True)
+        deliveries.attempt_failed(failed, f"{REPORT_FAILED} : {exc}", now(), final=True)
         log.error("abonnement %s : %s", subscription.name, exc)
         return False
     return deliver(
@@ -158,10 +188,10 @@ def send_daily_due(
         list_ = due.due_list(rows, kpis.catalog, as_of, subscription.services, subscription.horizon_business_days, public_url)
     except Exception as exc:  # noqa: BLE001 - recorded, so a list that cannot be made does not vanish silently
         failed = deliveries.open(subscription.name, subscription.kind, period, subscription.recipients, now())
-        deliveries.attempt_failed(failed, f"liste non calculée : {type(exc).__name__}: {exc}", now(), final=True)
+        deliveries.attempt_failed(failed, f"{LIST_FAILED} : {type(exc).__name__}: {exc}", now(), final=True)
         log.error("abonnement %s (%s) : liste non calculée : %s", subscription.name, period, exc)
         return False
-    if list_.empty and subscription.skip_if_empty:
+    if list_.empty and subscription.skip_if_empty and not deliveries.unreported_failures(subscription.name):
         log.info("abonnement %s : aucun dossier à échéance, rien envoyé (skip_if_empty)", subscription.name)
         return None
     build = lambda notice: due_message(list_, subscription, smtp, notice)  # noqa: E731 - the notice is known at send time

@@ -114,7 +114,7 @@ class KpiService:
         return self._get("document", as_of, (days, filters), lambda at: self._document(at, days, filters))
 
     def daily(self, as_of: pd.Timestamp | None, days: int, by: str | None, filters: CaseFilters = NO_FILTERS) -> pd.DataFrame:
-        """Daily flows per group (``by``: "service", "procedure_code" or None); under a scope (``filters.services``)
+        """Daily flows per group (``by``: "service", "procedure" or None); under a scope (``filters.services``)
         only the scope's structures or procedures are rows."""
 
         def compute(at: pd.Timestamp) -> pd.DataFrame:

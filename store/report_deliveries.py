@@ -87,8 +87,10 @@ class ReportDeliveries:
         return None if row is None else _delivery(row)
 
     def unreported_failures(self, subscription: str, before_id: int | None = None) -> list[ReportDelivery]:
-        """The subscription's ``failed`` deliveries since its last ``sent`` one (all of them if none was ever sent),
-        oldest first; ``before_id``: only those older than that delivery (the one being sent)."""
+        """The subscription's deliveries that did not arrive since its last ``sent`` one (all of them if none was
+        ever sent), oldest first: ``failed`` ones, and ``pending`` ones left by a process that stopped while sending
+        (any pending row older than the one being sent: a job sends one mail per subscription at a time);
+        ``before_id``: only those older than that delivery (the one being sent)."""
         table = schema.report_deliveries
         with self.engine.connect() as conn:
             last_sent = conn.execute(
@@ -97,11 +99,13 @@ class ReportDeliveries:
                 .order_by(table.c.id.desc())
                 .limit(1)
             ).scalar()
-            query = select(table).where(table.c.subscription == subscription, table.c.state == "failed")
+            query = select(table).where(table.c.subscription == subscription, table.c.state.in_(("failed", "pending")))
             if last_sent is not None:
                 query = query.where(table.c.id > last_sent)
             if before_id is not None:
                 query = query.where(table.c.id < before_id)
+            else:
+                query = query.where(table.c.state == "failed")  # without the one being sent, a pending row may be it
             rows = conn.execute(query.order_by(table.c.id)).mappings().all()
         return [_delivery(r) for r in rows]
 

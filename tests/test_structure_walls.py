@@ -59,11 +59,11 @@ def screen(app, engine, now: dt.datetime, name: str, services: frozenset[str] | 
     return client
 
 
-def rebuild(app, client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """The views a screen receives for data version 1, by view."""
+def rebuild(app, client, **sent: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The views a screen receives for data version 1, by view; ``sent``: other values the browser sends (by id)."""
     output = next(key for key in app.callback_map if "view-ensemble.children" in key)
     spec = app.callback_map[output]
-    values = {"wall-version": 1, "wall-playlist": {"lang": "fr"}}
+    values = {"wall-version": 1, "wall-playlist": {"lang": "fr"}, **{k.replace("_", "-"): v for k, v in sent.items()}}
     inputs = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])} for i in spec["inputs"]]
     state = [{"id": i["id"], "property": i["property"], "value": values.get(i["id"])} for i in spec.get("state", [])]
     answer = call(client, output, inputs, state=state)
@@ -147,8 +147,15 @@ def test_the_header_names_the_structure_and_the_url_cannot_widen_it(app, sqlite_
     address = [{"id": "_pages_location", "property": "pathname", "value": "/wall"},
                {"id": "_pages_location", "property": "search", "value": ""}]  # fmt: skip
     assert "CEET" not in texts(call(room, ROUTER, address, state=address).get_json())
-    # a forged playlist or digest cannot widen what is counted: the scope comes from the session only
-    assert not any("Mines" in c for c in categories(rebuild(app, client)["structures"]))
+    # forged values cannot widen what is shown: the scope and the alerts come from the session and the store only
+    forged = {"key": "9@x", "id": 9, "state": "firing", "severity": "critical", "rule": "stock", "scope": "procedure",
+              "group": "ARSE-PLT", "metric": "backlog", "value": 5, "threshold": 0, "days": 7, "since": "2026-11-20",
+              "minutes": 3, "taken_by": None}  # fmt: skip
+    views = rebuild(app, client, wall_alerts=[forged], wall_seen_alerts=[], wall_breaches={"MIN-EXP": 0},
+                    wall_playlist={"lang": "fr", "services": ["ARSE"]})  # fmt: skip
+    shown = " ".join(texts(views))
+    assert "ARSE" not in shown and "Plainte" not in shown and "MIN-" not in shown and "CEET-ABO" in shown
+    assert not any("Mines" in c for c in categories(views["structures"]))
 
 
 def test_a_scoped_account_sees_its_structures_wall(app) -> None:

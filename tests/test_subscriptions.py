@@ -81,6 +81,8 @@ def _settings(port: int, *subscriptions: Subscription, out_dir=None) -> ReportSe
 
 # --- the config contract ------------------------------------------------------------------------------------------
 CONFIG = """
+[server]
+public_url = "https://vigie.mme.gouv.tg"
 [reports.smtp]
 host = "127.0.0.1"
 sender = "vigie@mme.gouv.tg"
@@ -131,6 +133,14 @@ def test_the_issues_example_is_read_as_written(tmp_path) -> None:
 def test_a_bad_subscription_is_refused_naming_it(tmp_path, change, words) -> None:
     with pytest.raises(ConfigError, match=words.replace("(", r"\(").replace("?", r"\?")):
         _load(tmp_path, CONFIG.replace(*change))
+
+
+def test_daily_due_links_need_the_public_url(tmp_path) -> None:
+    without = CONFIG.replace('[server]\npublic_url = "https://vigie.mme.gouv.tg"\n', "")
+    with pytest.raises(ConfigError, match=r"« ceet-echeances » : ses liens vers les dossiers demandent \[server\] public_url"):
+        _load(tmp_path, without)
+    weekly_only = without[: without.index('[[reports.subscriptions]]\nname = "ceet-echeances"')]
+    assert len(_load(tmp_path, weekly_only).reports.subscriptions) == 1  # a weekly report links nowhere
 
 
 def test_subscriptions_need_smtp_and_known_structures(tmp_path, catalog) -> None:
@@ -246,10 +256,54 @@ def test_a_failed_delivery_is_recorded_retried_shown_to_admins_and_told_in_the_n
         job()  # a second mail the same morning: the failure has been told already
     first, second = (m.get_body(("plain",)).get_content() for m in server.messages)
     assert first.startswith("⚠ L'envoi du 24/12/2026 à 07:00 (heure de Lomé) (dossiers à échéance du 2026-12-24) n'a pas abouti")
-    assert "451" in first.splitlines()[0]
+    # the recipients read why in a fixed sentence; the server's own answer stays in the admins' log
+    assert first.splitlines()[0].endswith("n'a pas abouti : le serveur de messagerie ne l'a pas accepté.")
+    assert "451" not in first and "boîte" not in first
     assert "⚠" not in second
     states = ReportDeliveries(kpis.reader.engine).latest()["state"].tolist()
     assert states == ["sent", "sent", "failed"]
+
+
+def test_a_mail_cut_short_or_a_job_that_stopped_is_owned_up_to(kpis, clock) -> None:
+    """A process killed while sending leaves a pending row; a job that stops before its mails records them failed:
+    both are told in the next mail, in words fit for the recipients, even when the list is empty (skip_if_empty)."""
+    from reports.subscriptions import record_failure
+
+    deliveries = ReportDeliveries(kpis.reader.engine)
+    subscription = _due(skip_if_empty=True)
+    clock.now = THURSDAY
+    deliveries.open(subscription.name, subscription.kind, "2026-12-23", subscription.recipients, clock.now)  # killed
+    error = "tâche interrompue : OperationalError: host=db user=x"
+    record_failure(kpis.reader.engine, subscription, "2026-12-24", error, clock.now)
+    assert len(deliveries.unreported_failures(subscription.name)) == 1  # a pending row may be a mail being sent
+    port = free_port()
+    with SmtpInbox(port) as server:
+        clock.now = MONDAY
+        empty = Subscription("vide", "daily_due", frozenset({"CEET"}), ("x@ceet.tg",), 1, True)
+        daily_due_job(_settings(port, subscription, empty), lambda: kpis, clock, PUBLIC)()
+    bodies = [m.get_body(("plain",)).get_content() for m in server.messages]
+    [told] = [b for b in bodies if b.startswith("⚠")]
+    lines = told.splitlines()
+    assert "(dossiers à échéance du 2026-12-23) n'a pas abouti : l'envoi a été interrompu." in lines[0]
+    assert "(dossiers à échéance du 2026-12-24) n'a pas abouti : la tâche d'envoi n'a pas pu s'exécuter." in lines[1]
+    assert "host=db" not in told and "OperationalError" not in told
+    assert deliveries.unreported_failures(subscription.name) == []
+
+
+def test_a_job_that_cannot_start_records_its_mails_as_failed(kpis, clock) -> None:
+    calls = iter([RuntimeError("service down"), kpis])
+
+    def service() -> KpiService:
+        answer = next(calls)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    clock.now = THURSDAY
+    daily_due_job(_settings(free_port(), _due()), service, clock, PUBLIC)()
+    [failed] = ReportDeliveries(kpis.reader.engine).latest().to_dict("records")
+    assert (failed["state"], failed["subscription"], failed["period"]) == ("failed", "ceet-echeances", "2026-12-24")
+    assert failed["last_error"].startswith("tâche interrompue : RuntimeError: service down")
 
 
 def _route(client):  # type: ignore[no-untyped-def]
@@ -303,3 +357,15 @@ def test_the_delivery_log_on_postgresql_and_mariadb(backend, request) -> None:
     assert log.unreported_failures("ceet-echeances") == []
     assert log.latest()["state"].tolist() == ["sent", "failed"]
     store.engine.dispose()
+
+
+def test_a_source_value_is_one_visible_line_before_the_csv_guard() -> None:
+    import pandas as pd
+
+    from reports.cells import csv_safe
+    from reports.due import plain
+
+    assert plain("\t=HYPERLINK(\"http://x\")") == '=HYPERLINK("http://x")'  # trimmed, so the guard below sees it
+    assert plain("a\u202eb\u200bc\x85d") == "a b c d"  # bidi override, zero-width space, NEL
+    guarded = csv_safe(pd.DataFrame({"Agent": [plain("\t=1+1"), plain(" @cmd"), "Ama"]}))
+    assert guarded["Agent"].tolist() == ["'=1+1", "'@cmd", "Ama"]

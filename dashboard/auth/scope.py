@@ -35,7 +35,9 @@ SCOPED_ENDPOINTS: tuple[str, ...] = (
 )  # fmt: skip
 #: Callback component-id prefixes whose callbacks apply the scope; ``_pages_``: Dash's router, which runs the page
 #: check of ``pages.routing`` (scope included) for the path it is asked for.
-SCOPED_CALLBACKS: tuple[str, ...] = ("_pages_", "explorer-", "alerts-", "case-", "wall", "view-")
+SCOPED_CALLBACKS: tuple[str, ...] = ("_pages_", "explorer-", "alerts-", "case-", "wall-", "view-")
+#: Callback component ids (exact) that apply the scope: the wall's own frame (its stale/ok class).
+SCOPED_CALLBACK_IDS: frozenset[str] = frozenset({"wall"})
 
 #: Why a page is refused to a scoped account, when there is more to say than « tout le ministère » (none today:
 #: every page a manager may open applies the scope).
@@ -101,7 +103,7 @@ def endpoint_in_scope(path: str) -> bool:
 def callback_in_scope(component_ids: Iterable[str]) -> bool:
     """Does a callback that reads and writes these components apply the scope (every one of them listed)?"""
     names = list(component_ids)
-    return bool(names) and all(name.startswith(SCOPED_CALLBACKS) for name in names)
+    return bool(names) and all(name in SCOPED_CALLBACK_IDS or name.startswith(SCOPED_CALLBACKS) for name in names)
 
 
 def refusal(who: Principal, path: str) -> str:

@@ -150,7 +150,7 @@ def register(
     _register_tick(app, reader, now)
     if alerts_enabled(alert_page.settings):
         _register_alert_feed(app, alert_page)
-    _register_rebuild(app, kpis, catalog, alerts_enabled(alert_page.settings))
+    _register_rebuild(app, kpis, catalog, alert_page)
     app.clientside_callback(
         ClientsideFunction(namespace="vigie", function_name="rotate"),
         Output(ids.WALL_VIEW_TITLE, "children"),
@@ -221,14 +221,22 @@ def _register_alert_feed(app: Dash, alert_page: AlertsPage) -> None:
         State(ids.WALL_ALERTS, "data"),
     )
     def feed(_n: int | None, known: list[dict[str, Any]] | None) -> Any:
-        who = current()
-        active = snapshot(alert_page)
-        if active is not None:  # a structure's wall: its structures' and procedures' alerts only
-            active = [a for a in active if alert_page.visible(who, a["scope"], a["group"] or None)]
+        active = visible_alerts(alert_page, current())
         return no_update if active == known else active
 
 
-def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame, alerts_on: bool) -> None:
+def visible_alerts(alert_page: AlertsPage, who: Principal | None) -> list[dict[str, Any]] | None:
+    """The alert snapshot ``who`` may see (a structure's wall: its structures' and procedures' alerts only); None
+    when alerts are off. Always read from the store: the copy a screen sends back is only a signal that it changed."""
+    active = snapshot(alert_page)
+    if active is None:
+        return None
+    return [a for a in active if alert_page.visible(who, a["scope"], a["group"] or None)]
+
+
+def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame, alert_page: AlertsPage) -> None:
+    alerts_on = alerts_enabled(alert_page.settings)
+
     @app.callback(
         *[Output(f"view-{key}", "children") for key in VIEWS],
         Output(ids.WALL_BREACHES, "data"),
@@ -245,14 +253,15 @@ def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame, alerts
     )
     def rebuild(
         version: int | None,
-        active: list[dict[str, Any]] | None,
+        _sent: Any,
         known: dict[str, int] | None,
         seen: list[str] | None,
         plan: dict[str, Any] | None,
         digests: dict[str, str] | None,
     ) -> tuple[Any, ...]:
-        filters = wall_filters(current(), catalog)
-        return refresh(kpis, catalog, alerts_on, version, active, known, seen, plan, digests, filters)
+        who = current()
+        active = visible_alerts(alert_page, who) if alerts_on else None  # never the browser's copy: it may be forged
+        return refresh(kpis, catalog, alerts_on, version, active, known, seen, plan, digests, wall_filters(who, catalog))
 
 
 def refresh(
