@@ -164,6 +164,8 @@ def bar_text(row: Any, population: str) -> str:
     """A bar's label, drawn past its end: the listed count and, for open cases, the breached share."""
     n = fr_number
     breached, backlog = int(row["breached_open"]), int(row["backlog"])
+    if backlog == 0 and population in ("en_cours", "hors_delai", "a_risque", "en_attente"):
+        return "aucun dossier en cours"
     if population == "en_cours":
         return f"{n(backlog)} en cours · {_share(breached, backlog)} hors délai"
     if population == "hors_delai":
@@ -214,7 +216,11 @@ def population_bars(rows: pd.DataFrame, population: str, title: str, subtitle: s
                 **common,
                 "name": part_name,
                 "x": rows[part].tolist(),
-                "marker": {"color": _PART_COLOURS[part], "opacity": opacity, "pattern": {"shape": "/"}},
+                "marker": {
+                    "color": _PART_COLOURS[part],
+                    "opacity": opacity,
+                    "pattern": {"shape": "/", "fgcolor": "#ffffff", "solidity": 0.2},  # told apart without colour
+                },
                 "hovertemplate": "%{hovertext}<br>" + part_name + " : %{x}<extra></extra>",
             }
         )

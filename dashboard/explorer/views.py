@@ -49,9 +49,9 @@ def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
             tile("Clos", fr_number(overall["outflow"]), "clos"),
             # calendar days (suspensions deducted), as /api/kpis and the wall: the unit is said, never just « j »,
             # since the processing chart beside them counts business days
-            tile("Délai médian (calendaire)", fr_number(overall["median_processing_days"], 1, "j calendaires")),
-            tile("Délai p90 (calendaire)", fr_number(overall["p90_processing_days"], 1, "j calendaires")),
-            tile("Délai médian (ouvré)", fr_number(overall["median_business_days"], 1, "j ouvrés")),
+            tile("Délai médian (j calendaires)", fr_number(overall["median_processing_days"], 1, "j")),
+            tile("Délai p90 (j calendaires)", fr_number(overall["p90_processing_days"], 1, "j")),
+            tile("Délai médian (j ouvrés)", fr_number(overall["median_business_days"], 1, "j")),
             tile("Dans les délais", fr_number(overall["sla_compliance_pct"], 1, "%")),
             tile("⚠ Hors délai (en cours)", fr_number(overall["breached_open"]), "hors_delai", "alert"),
             tile("◔ À risque", fr_number(overall["at_risk_open"]), "a_risque", "warn"),
