@@ -15,7 +15,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from domain.french import fr_number
-from tests.browser.test_explorer_page import fetch
 from tests.factories import add_case, naive
 from tests.support import explorer_config, log_in, screenshot, serve, stop
 
@@ -40,6 +39,16 @@ def _breach_mostly_at_the_mines(engine) -> None:  # type: ignore[no-untyped-def]
     for i in range(6):
         t = naive(2026, 11, 27, 11)
         add_case(engine, f"R{i:02d}", t, proc="MIN-PR", reg="Centrale", events=(("DEP", t),))
+
+
+def fetch(browser, path: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """GET with the browser's own session (cookies), from inside the page (as test_explorer_page does)."""
+    status, body = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text().then(t => done([r.status, t])));",
+        path,
+    )
+    return status, body
 
 
 def _bars(browser) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
@@ -127,8 +136,11 @@ def test_director_finds_the_worst_structure_procedure_and_case(browser, tmp_path
         _click_top_bar(browser)
         wait.until(lambda b: f"procedure={worst_procedure}" in b.current_url)
         wait.until(lambda b: worst_procedure in b.find_element(By.ID, "explorer-breadcrumbs").text)
-        wait.until(
-            lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-bars .ytick text[font-weight='bold'], #explorer-bars .ytick b")
+        wait.until(  # the procedure's page drew its bars, the chosen one in bold
+            lambda b: b.execute_script(
+                "const gd = document.querySelector('#explorer-bars .js-plotly-plot');"
+                "return !!gd && !!gd.data && gd.data[0].y.some(label => label.startsWith('<b>'));"
+            )
         )
         siblings = _bars(browser)
         assert {g for g, _, _ in siblings} == {g for g, _, _ in bars} and len(siblings) > 1
@@ -155,4 +167,5 @@ def test_director_finds_the_worst_structure_procedure_and_case(browser, tmp_path
         assert "hors délai" in browser.find_element(By.ID, "case-page").text
     finally:
         browser.get("about:blank")
+        browser.get_log("browser")  # a failure's messages stay here, not in the next test's log
         stop(proc)
