@@ -23,7 +23,6 @@ from domain.french import fr_number
 from kpis.periods import period_length
 
 INFLOW, OUTFLOW, BACKLOG, P90, MEDIAN, LEGAL = "#0072B2", "#E69F00", "#009E73", "#56B4E9", "#0072B2", "#D55E00"
-METRIC_LABELS = {"backlog": "En cours", "inflow": "Déposés", "outflow": "Clos", "breached_open": "Hors délai"}
 _COLOURS = {"backlog": BACKLOG, "inflow": INFLOW, "outflow": OUTFLOW, "breached_open": LEGAL}
 _GRID = "#e5e9ef"
 Figure = dict[str, Any]
@@ -90,39 +89,6 @@ def bar_label(text: str, width: int = _LABEL_WIDTH) -> str:
     """A bar's axis label on at most two lines of ``width`` characters (« … » when cut), escaped for plotly."""
     lines = textwrap.wrap(text, width, max_lines=2, placeholder="…") or [text]
     return "<br>".join(html.escape(line, quote=False) for line in lines)
-
-
-def group_bars(
-    rows: pd.DataFrame, title: str, keys: tuple[str, ...] = ("backlog", "inflow", "outflow"), subtitle: str = ""
-) -> Figure:
-    """Grouped horizontal bars, one row per group (``rows``: columns group, label and each key).
-
-    The axis shows ``label`` wrapped (``bar_label``), the hover the whole of it. A click on any bar
-    gives the group in ``points[0].customdata``.
-    """
-    labels = [bar_label(str(label)) for label in rows["label"]]
-    whole = [html.escape(str(label), quote=False) for label in rows["label"]]
-    data = [
-        {
-            "type": "bar",
-            "orientation": "h",
-            "name": METRIC_LABELS.get(key, key),
-            "y": labels,
-            "x": rows[key].tolist(),
-            "customdata": rows["group"].tolist(),
-            "hovertext": whole,
-            "marker": {"color": _COLOURS.get(key)},
-            "text": rows[key].tolist(),
-            "textposition": "auto",
-            "hovertemplate": "%{hovertext}<br>" + METRIC_LABELS.get(key, key) + " : %{x}<extra></extra>",
-        }
-        for key in keys
-    ]
-    per_row = 56 if any("<br>" in label for label in labels) else 46
-    height = max(260, 70 + per_row * len(rows)) + (20 if subtitle else 0)
-    layout = _layout(title, subtitle, barmode="group", height=height, clickmode="event")
-    layout["yaxis"] = _axis(autorange="reversed", type="category")
-    return {"data": data, "layout": layout}
 
 
 #: Per listed population (the URL's ``dossiers``): the whole bar's metric, the part drawn over it (None: no
