@@ -39,6 +39,11 @@ class CaseFilters:
     def empty(self) -> bool:
         return all(getattr(self, k) is None for k in FILTER_KEYS) and self.services is None
 
+    def without(self, *names: str) -> CaseFilters:
+        """These filters with ``names`` (FILTER_KEYS) removed, the others kept: a chart's siblings (the other
+        procedures, the other regions) are counted without their own filter, so a drill keeps them in view."""
+        return dataclasses.replace(self, **dict.fromkeys(names))
+
     def as_dict(self) -> dict[str, str]:
         found = {k: v for k in FILTER_KEYS if (v := getattr(self, k)) is not None}
         return found if self.services is None else {**found, "services": ",".join(sorted(self.services))}

@@ -69,10 +69,20 @@ def processing_buckets(state: CaseState, days: int, bucket_days: int, memo: Popu
     )
 
 
+#: The populations ``counts_by_label`` counts unless asked for others.
+LABEL_COUNTS = ("backlog", "inflow", "outflow")
+
+
 def counts_by_label(
-    state: CaseState, days: int, column: str, labels: tuple[str, ...], memo: PopulationMemo | None = None
+    state: CaseState,
+    days: int,
+    column: str,
+    labels: tuple[str, ...],
+    memo: PopulationMemo | None = None,
+    keys: tuple[str, ...] = LABEL_COUNTS,
 ) -> pd.DataFrame:
-    """backlog, inflow and outflow per value of a case column (region, channel), every label listed.
+    """The populations ``keys`` (metric keys of ``metrics.populations``: backlog, inflow, outflow by default,
+    breached_open, at_risk_open…) per value of a case column (region, channel), every label listed.
 
     Counted on the column's category codes (one bincount per population), not on its strings.
     """
@@ -81,7 +91,7 @@ def counts_by_label(
     codes = values.cat.codes.to_numpy()
     position = {str(c): i for i, c in enumerate(values.cat.categories)}
     out: dict[str, list] = {"group": list(labels)}
-    for key in ("backlog", "inflow", "outflow"):
+    for key in keys:
         mask = masks[key] & (codes >= 0)
         counted = np.bincount(codes[mask], minlength=len(position))
         out[key] = [int(counted[position[label]]) if label in position else 0 for label in labels]

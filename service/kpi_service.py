@@ -28,7 +28,8 @@ from kpis.filters import CaseFilters, filter_state, scope_document, scope_proced
 from kpis.history import History, prepare
 from kpis.incremental import apply_changes
 from kpis.metrics import PopulationMemo
-from kpis.population import case_rows, counts_by_label, processing_buckets
+from kpis.periods import processing_by_period
+from kpis.population import LABEL_COUNTS, case_rows, counts_by_label, processing_buckets
 from kpis.series import cases_at_risk, daily_flows, processing_distribution, weekly_trend
 from kpis.workload import decisions_by_agent_week, open_by_agent
 from store.reader import Reader
@@ -177,13 +178,30 @@ class KpiService:
         return self._get("buckets", as_of, (days, filters, bucket_days), compute)
 
     def by_label(
-        self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters, column: str, labels: tuple[str, ...]
+        self,
+        as_of: pd.Timestamp | None,
+        days: int,
+        filters: CaseFilters,
+        column: str,
+        labels: tuple[str, ...],
+        keys: tuple[str, ...] = LABEL_COUNTS,
     ) -> pd.DataFrame:
+        """The populations ``keys`` (backlog, inflow, outflow unless told) per value of ``column``."""
+
         def compute(at: pd.Timestamp) -> pd.DataFrame:
             memo = self._populations(at, filters)
-            return counts_by_label(memo.state, days, column, labels, memo)
+            return counts_by_label(memo.state, days, column, labels, memo, keys)
 
-        return self._get("by_label", as_of, (days, filters, column), compute)
+        return self._get("by_label", as_of, (days, filters, column, labels, keys), compute)
+
+    def processing_by_period(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters, step: str) -> pd.DataFrame:
+        """Processing times of the closures of the ``days`` Lomé dates ending on T's, per calendar period
+        (``kpis.periods``: day, ISO week or month), partial periods flagged."""
+
+        def compute(at: pd.Timestamp) -> pd.DataFrame:
+            return processing_by_period(self._populations(at, filters).state, days, step)
+
+        return self._get("by_period", as_of, (days, filters, step), compute)
 
     def workload(self, as_of: pd.Timestamp | None, days: int, filters: CaseFilters) -> tuple[pd.DataFrame, pd.DataFrame]:
         def compute(at: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -18,6 +18,7 @@ from dashboard.explorer.labels import filter_summary
 from dashboard.explorer.state import ExplorerQuery
 from dashboard.pages.explorer import render
 from domain.business_days import BusinessCalendar
+from kpis.periods import flows_by_period
 from service.kpi_service import KpiService
 from store.alerts import AlertStore
 from store.reader import Reader
@@ -198,8 +199,9 @@ def test_outages_are_clipped_to_the_window_and_the_frame_is_left_alone(catalog) 
 
 
 def test_no_annotations_no_markers() -> None:
-    current = pd.DataFrame({"date": ["2026-11-19", "2026-11-20"], "inflow": [1, 2], "outflow": [0, 1], "backlog": [3, 4]})
-    figure = flow_trend(current, current, "jour")
+    daily = pd.DataFrame({"date": ["2026-11-19", "2026-11-20"], "inflow": [1, 2], "outflow": [0, 1], "backlog": [3, 4]})
+    current = flows_by_period(daily, "day")
+    figure = flow_trend(current, current, "day")
     assert "yaxis3" not in figure["layout"] and all(t.get("yaxis") != "y3" for t in figure["data"])
 
 

@@ -29,7 +29,9 @@ PERIOD_LABELS = {
     "perso": "Période personnalisée",
 }
 CHANNEL_SLUGS = {"en_ligne": "online", "guichet": "counter"}
-STEPS = {"jour": 1, "semaine": 7}
+#: The time charts' step in the URL (``pas``) -> kpis.periods' step; "auto" chooses from the window's length.
+STEPS = {"auto": "auto", "jour": "day", "semaine": "week", "mois": "month"}
+STEP_LABELS = {"auto": "automatique", "jour": "jour", "semaine": "semaine ISO", "mois": "mois"}
 VIEWS = ("synthese", "charge")
 MAX_CUSTOM_DAYS = 730
 DEFAULT_PERIOD = "30j"
@@ -66,7 +68,7 @@ class ExplorerQuery:
     region: str | None = None
     channel: str | None = None  # URL slug: en_ligne / guichet
     population: str = "en_cours"  # which cases the list shows (kpis.population.POPULATIONS)
-    step: str = "jour"  # the trend charts' step (STEPS)
+    step: str = "auto"  # the trend charts' step (STEPS)
     view: str = "synthese"  # VIEWS: the synthesis, or the workload by agent
     services: frozenset[str] | None = None  # the account's scope (never in the URL): see parse_for
 
@@ -155,7 +157,7 @@ def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) ->
         region=raw.get("region"),
         channel=channel,
         population=raw.get("dossiers", "en_cours"),
-        step=raw.get("pas", "jour"),
+        step=raw.get("pas", "auto"),
         view=raw.get("vue", "synthese"),
     )
     try:

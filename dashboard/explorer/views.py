@@ -15,13 +15,14 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.explorer.annotations import Marker
-from dashboard.explorer.figures import flow_trend, group_bars, processing_band, workload_bars
+from dashboard.explorer.figures import BAR_KEYS, flow_trend, population_bars, processing_band, workload_bars
 from dashboard.explorer.grid import GRID_FRENCH, case_grid
 from dashboard.explorer.labels import POPULATION_LABELS
 from dashboard.explorer.state import STEPS, ExplorerQuery
 from dashboard.graph_config import DESK_GRAPH, TIME_GRAPH
 from domain.french import fr_number
 from domain.model import REGIONS
+from kpis.periods import auto_step, blank_before, data_start, flows_by_period, window_dates
 from service.kpi_service import KpiService
 
 
@@ -46,8 +47,11 @@ def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
             tile("dont en attente du demandeur", fr_number(overall["backlog_waiting_applicant"]), "en_attente"),
             tile("Déposés", fr_number(overall["inflow"]), "deposes"),
             tile("Clos", fr_number(overall["outflow"]), "clos"),
-            tile("Délai médian", fr_number(overall["median_processing_days"], 1, "j")),
-            tile("Délai p90", fr_number(overall["p90_processing_days"], 1, "j")),
+            # calendar days (suspensions deducted), as /api/kpis and the wall: the unit is said, never just « j »,
+            # since the processing chart beside them counts business days
+            tile("Délai médian (j calendaires)", fr_number(overall["median_processing_days"], 1, "j")),
+            tile("Délai p90 (j calendaires)", fr_number(overall["p90_processing_days"], 1, "j")),
+            tile("Délai médian (j ouvrés)", fr_number(overall["median_business_days"], 1, "j")),
             tile("Dans les délais", fr_number(overall["sla_compliance_pct"], 1, "%")),
             tile("⚠ Hors délai (en cours)", fr_number(overall["breached_open"]), "hors_delai", "alert"),
             tile("◔ À risque", fr_number(overall["at_risk_open"]), "a_risque", "warn"),
@@ -58,7 +62,8 @@ def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
 
 def _group_rows(groups: dict[str, dict[str, Any]], names: list[str], labels: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"group": n, "label": labels.get(n, n), **{k: groups[n][k] for k in ("backlog", "inflow", "outflow")}} for n in names]
+        [{"group": n, "label": labels.get(n, n), **{k: groups[n][k] for k in BAR_KEYS}} for n in names],
+        columns=["group", "label", *BAR_KEYS],
     )
 
 
@@ -88,33 +93,88 @@ def _where_charts(
     as_of: pd.Timestamp | None,
     days: int,
 ) -> html.Div:
-    """Bars by structure (or by procedure of the chosen structure) and by region: a click drills down or filters."""
+    """Bars by structure (or by procedure of the chosen structure) and by region, of the listed population
+    (« Dossiers listés »: breaches by default) and sorted by it: a click drills down or filters.
+
+    Siblings stay: the procedure bars are counted without the procedure filter and the region bars without
+    the region filter (every other filter kept), the chosen one highlighted, so after a drill the director
+    still compares and switches by clicking. Each bar is the engine's count for its group with the
+    other filters: the selected bar equals the tiles and the list.
+    """
+    population = query.population
     if query.level == "services":
-        bars = group_bars(
+        bars = population_bars(
             _group_rows(document["by_service"], sorted(document["by_service"]), {}),
+            population,
             "Par structure",
-            subtitle="cliquez pour voir ses procédures",
+            subtitle=f"{_SORTED_BY[population]} · cliquez pour voir ses procédures",
         )
     else:
+        siblings = document if not query.procedure else kpis.document(as_of, days, query.filters.without("procedure"))
         own = catalog[catalog["service"] == query.service]
         names = dict(zip(own["code"], own["code"] + " — " + own["name"], strict=True))
-        bars = group_bars(
-            _group_rows(document["by_procedure"], list(own["code"]), names),
-            "Par procédure",
-            subtitle="cliquez pour voir ses dossiers",
+        bars = population_bars(
+            _group_rows(siblings["by_procedure"], list(own["code"]), names),
+            population,
+            f"Par procédure — {query.service}",
+            subtitle=f"{_SORTED_BY[population]} · cliquez pour voir ses dossiers",
+            selected=query.procedure,
         )
-    regions = kpis.by_label(as_of, days, query.filters, "region", REGIONS).assign(label=lambda f: f["group"])
+    regions = kpis.by_label(as_of, days, query.filters.without("region"), "region", REGIONS, BAR_KEYS)
     return html.Div(
         className="charts two",
         children=[
             dcc.Graph(id=ids.EXPLORER_BARS, figure=bars, config=DESK_GRAPH),
             dcc.Graph(
                 id=ids.EXPLORER_REGIONS,
-                figure=group_bars(regions, "Par région", subtitle="cliquez pour filtrer"),
+                figure=population_bars(
+                    regions.assign(label=regions["group"]),
+                    population,
+                    "Par région",
+                    subtitle=f"{_SORTED_BY[population]} · cliquez pour filtrer"
+                    + (" (à nouveau : toutes)" if query.region else ""),
+                    selected=query.region,
+                ),
                 config=DESK_GRAPH,
             ),
         ],
     )
+
+
+#: How each population's bars are sorted, as their subtitle says.
+_SORTED_BY = {
+    "en_cours": "en cours, triés par hors délai",
+    "hors_delai": "triés par hors délai",
+    "a_risque": "triés par à risque",
+    "en_attente": "triés par en attente",
+    "deposes": "triés par déposés",
+    "clos": "triés par clos",
+}
+
+
+def chart_step(query: ExplorerQuery, days: int) -> str:
+    """The time charts' step (kpis.periods): the one the URL names, else chosen from the window's length."""
+    step = STEPS[query.step]
+    return auto_step(days) if step == "auto" else step
+
+
+def flow_periods(
+    kpis: KpiService, query: ExplorerQuery, as_of: pd.Timestamp | None, days: int, step: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The window's flows per calendar period, and the previous window's moved onto the same periods (None
+    where the data had not started yet). Both cover the dates ``kpis.periods.window_dates`` gives, as the
+    processing chart beside them does."""
+    at = kpis.document(as_of, days, query.filters)["as_of"]
+    dates, last_complete = window_dates(pd.Timestamp(at), days)
+    # daily rows end on T's date; a window ending at a midnight (a custom range) ends the day before: one more, dropped
+    extra = 1 if last_complete else 0
+    daily = kpis.daily(as_of, 2 * days + extra, None, query.filters).iloc[: 2 * days]
+    current, previous = daily.iloc[days:], daily.iloc[:days]
+    start = data_start(daily)
+    shifted = previous.assign(date=list(current["date"]))
+    before = flows_by_period(shifted, step, last_complete)
+    first_real = None if start is None else start + pd.Timedelta(days=days).to_pytimedelta()
+    return flows_by_period(current, step, last_complete), blank_before(before, first_real)
 
 
 def _time_charts(
@@ -125,32 +185,30 @@ def _time_charts(
     days: int,
     markers: list[Marker],
 ) -> html.Div:
-    """Inflow, outflow and backlog against the previous window; processing times against the legal delays in scope;
-    both with the annotations (``markers``) of the window."""
-    step = STEPS[query.step]
-    daily = kpis.daily(as_of, 2 * days, None, query.filters)
-    current, previous = _by_step(daily.iloc[days:], step), _by_step(daily.iloc[:days], step)
-    buckets = kpis.processing_buckets(as_of, days, query.filters, step)
+    """Inflow, outflow and backlog against the previous window; processing times against the legal delay when
+    the view has one; both per calendar period over the same dates, with the annotations (``markers``)."""
+    step = chart_step(query, days)
+    current, previous = flow_periods(kpis, query, as_of, days, step)
+    buckets = kpis.processing_by_period(as_of, days, query.filters, step)
     return html.Div(
         className="charts two",
         children=[
-            dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, query.step, markers), config=TIME_GRAPH),
+            dcc.Graph(id=ids.EXPLORER_TREND, figure=flow_trend(current, previous, step, markers), config=TIME_GRAPH),
             dcc.Graph(
                 id=ids.EXPLORER_PROCESSING,
-                figure=processing_band(buckets, _legal_delays(query, catalog), query.step, markers),
+                figure=processing_band(buckets, legal_delay(query, catalog), step, markers),
                 config=TIME_GRAPH,
             ),
         ],
     )
 
 
-def _legal_delays(query: ExplorerQuery, catalog: pd.DataFrame) -> list[int]:
-    """The shortest and longest legal delay (business days) among the procedures in scope."""
-    scope = catalog if query.services is None else catalog[catalog["service"].isin(query.services)]
-    scope = scope if not query.service else catalog[catalog["service"] == query.service]
-    if query.procedure:
-        scope = catalog[catalog["code"] == query.procedure]
-    return [int(scope["sla_days"].min()), int(scope["sla_days"].max())]
+def legal_delay(query: ExplorerQuery, catalog: pd.DataFrame) -> int | None:
+    """The legal delay (business days) the processing chart marks: the procedure's, at procedure level only.
+    Above it the procedures in view have several delays (5 to 90 days at « Ensemble »): none is drawn."""
+    if not query.procedure:
+        return None
+    return int(catalog.loc[catalog["code"] == query.procedure, "sla_days"].iloc[0])
 
 
 def _list_title(query: ExplorerQuery, count: int) -> html.H2:
@@ -175,24 +233,6 @@ def _list_title(query: ExplorerQuery, count: int) -> html.H2:
             ),
         ],
     )
-
-
-def _by_step(daily: pd.DataFrame, step: int) -> pd.DataFrame:
-    """Daily rows -> periods of ``step`` days ending on the last date (sums; backlog at each period's end)."""
-    frame = daily.reset_index(drop=True)
-    if step == 1:
-        return frame[["date", "inflow", "outflow", "backlog"]]
-    period = (len(frame) - 1 - frame.index) // step
-    grouped = frame.groupby(period, sort=False)
-    out = pd.DataFrame(
-        {
-            "date": grouped["date"].first(),
-            "inflow": grouped["inflow"].sum(),
-            "outflow": grouped["outflow"].sum(),
-            "backlog": grouped["backlog"].last(),
-        }
-    )
-    return out.iloc[::-1].reset_index(drop=True)
 
 
 def workload_view(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None, days: int) -> html.Div:

@@ -30,6 +30,7 @@ from dashboard.explorer.state import (
     CHANNEL_SLUGS,
     PERIOD_LABELS,
     PERIODS,
+    STEP_LABELS,
     STEPS,
     ExplorerQuery,
     ExplorerQueryError,
@@ -285,7 +286,7 @@ def _display_fields(query: ExplorerQuery) -> list[html.Label]:
             "Pas des courbes",
             dcc.Dropdown(
                 id=ids.EXPLORER_STEP,
-                options=_options(list(STEPS), {"jour": "jour", "semaine": "semaine"}),
+                options=_options(list(STEPS), STEP_LABELS),
                 value=query.step,
                 clearable=False,
             ),

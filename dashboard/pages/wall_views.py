@@ -82,12 +82,13 @@ def overview(
     def today_count(key: str) -> str:
         return tr("aujourd'hui : {n}", lang, n=n(today[key]) if today is not None else "—")
 
+    days = "d" if lang == "en" else "j cal."  # calendar days, as the note says: the explorer's charts count business days
     tiles = [
         ("backlog", "Stock de dossiers", n(o["backlog"]), change("backlog"), daily["backlog"].tolist(),
          tr("dont {n} en attente du demandeur", lang, n=n(o["backlog_waiting_applicant"]))),
         ("inflow", "Entrées 7 jours", n(o["inflow"]), change("inflow"), daily["inflow"].tolist(), today_count("inflow")),
         ("outflow", "Sorties 7 jours", n(o["outflow"]), change("outflow"), daily["outflow"].tolist(), today_count("outflow")),
-        ("median", "Délai médian", n(o["median_processing_days"], 1, "j"), change("median_processing_days", 1, "j"),
+        ("median", "Délai médian", n(o["median_processing_days"], 1, days), change("median_processing_days", 1, days),
          daily["median_processing_days"].tolist(), tr("jours calendaires, suspensions déduites", lang)),
         ("sla", "Dans les délais", n(o["sla_compliance_pct"], 0, "%"), change("sla_compliance_pct", 0, "pts"),
          daily["sla_compliance_pct"].tolist(), tr("des dossiers clos en 7 jours", lang)),
