@@ -329,6 +329,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.send and settings.reports.smtp is None:
         raise ConfigError("--send demande une section [reports.smtp] dans la configuration")
     kpis = _kpi_service(settings, catalog, _store(settings))
+    logging.getLogger("vigie.reports").setLevel(logging.WARNING)  # what was written is printed below; failures still log
     try:
         out = args.out or settings.reports.out_dir
         files = generate(kpis, kpis.reader, week, out, utc_now, attempts=2, wait_seconds=1, services=services)

@@ -58,3 +58,4 @@ def configure(json_lines: bool, level: int = logging.INFO) -> None:
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is the proxy's job
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # fpdf2's font subsetting: ~100 INFO lines per PDF

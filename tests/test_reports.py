@@ -27,7 +27,7 @@ from reports.schedule import schedule_reports, weekly_job
 from reports.week import IsoWeek, WeekError, last_complete_week, parse_week
 from service.kpi_service import KpiService
 from store.reader import Reader
-from tests.support import ARTIFACTS, free_port, load_fixture
+from tests.support import ARTIFACTS, free_port, load_fixture, run_app, write_config
 
 AFTER = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 W47 = IsoWeek(2026, 47)
@@ -193,3 +193,17 @@ def test_reports_page_and_downloads_are_for_managers(service, sqlite_store, tmp_
         assert b"root:" not in answer.data and "attachment" not in answer.headers.get("Content-Disposition", ""), crafted
     assert manager.get("/rapports/2026-W47/inconnu.pdf").status_code == 404
     assert app.server.test_client().get(url).status_code == 302  # anonymous: to the login form
+
+
+def test_the_report_command_prints_no_font_subsetting_chatter(sqlite_store, clock, tmp_path) -> None:
+    """fpdf2 subsets the embedded fonts with fontTools, which logs a hundred INFO lines per PDF: the command says what it
+    wrote, and nothing more."""
+    load_fixture(sqlite_store, clock)
+    config = write_config(tmp_path, str(sqlite_store.engine.url), f"sqlite:///{tmp_path / 'unused-source.db'}")
+    done = run_app("report", "--week", "2026-W47", "--out", str(tmp_path / "out"), "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "2026-W47" / "vigie-rapport-2026-W47.pdf").is_file()
+    lines = (done.stdout + done.stderr).splitlines()
+    assert not [line for line in lines if "fontTools" in line], lines
+    assert not [line for line in lines if "INFO" in line], lines  # the command prints what it wrote, once
+    assert "Rapport 2026-W47, tout le ministère" in done.stdout
