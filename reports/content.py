@@ -34,7 +34,7 @@ class WeeklyReport:
     week: IsoWeek
     current: dict[str, Any]
     previous: dict[str, Any]
-    headline: pd.DataFrame  # Indicateur, Semaine, Semaine précédente, Évolution
+    headline: pd.DataFrame  # Indicateur, Semaine, Semaine précédente (numbers), Évolution (text): see ``headline``
     sentences: list[str]
     services: pd.DataFrame
     procedures: pd.DataFrame
@@ -76,19 +76,35 @@ def _change(now: float | None, before: float | None, decimals: int, unit: str) -
     return text
 
 
+def _typed(value: float | None, decimals: int) -> int | float | None:
+    """A headline value as the workbook stores it: an int for a count, a float rounded as it is shown, None unknown."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return int(round(value)) if decimals == 0 else round(float(value), decimals)
+
+
 def headline(current: dict[str, Any], previous: dict[str, Any]) -> pd.DataFrame:
+    """One row per ``HEADLINE`` entry, in its order: « Semaine » and « Semaine précédente » are numbers (int for a
+    count, float rounded to the shown decimals, None when unknown; the unit is the entry's), « Évolution » is text.
+    :func:`headline_text` writes the numbers the French way, for the PDF."""
     now, before = current["overall"], previous["overall"]
-    return pd.DataFrame(
-        [
-            {
-                "Indicateur": label,
-                "Semaine": fr_number(now[key], decimals, unit),
-                "Semaine précédente": fr_number(before[key], decimals, unit),
-                "Évolution": _change(now[key], before[key], decimals, unit),
-            }
-            for key, label, decimals, unit in HEADLINE
+    rows = [
+        (label, _typed(now[key], decimals), _typed(before[key], decimals), _change(now[key], before[key], decimals, unit))
+        for key, label, decimals, unit in HEADLINE
+    ]
+    columns = ("Indicateur", "Semaine", "Semaine précédente", "Évolution")
+    # object columns: counts stay ints beside the rates' floats (a float64 column would make 3426 into 3426.0)
+    return pd.DataFrame({name: pd.Series([r[i] for r in rows], dtype=object) for i, name in enumerate(columns)})
+
+
+def headline_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`headline`'s frame with its numbers written as the screens write them (« 3 426 », « 93,5 % »)."""
+    text = frame.copy()
+    for column in ("Semaine", "Semaine précédente"):
+        text[column] = [
+            fr_number(value, decimals, unit) for (_, _, decimals, unit), value in zip(HEADLINE, frame[column], strict=True)
         ]
-    )
+    return text
 
 
 def service_table(current: dict[str, Any], previous: dict[str, Any]) -> pd.DataFrame:
@@ -136,7 +152,8 @@ def procedure_table(current: dict[str, Any], catalog: pd.DataFrame) -> pd.DataFr
 
 
 def oldest_breached(state: CaseState, limit: int = 10) -> pd.DataFrame:
-    """The open cases past their legal delay at the week's end, oldest first — no agent, no applicant."""
+    """The open cases past their legal delay at the week's end, oldest first — no agent, no applicant. « Déposé le »
+    is a naive Timestamp in Lomé wall-clock time (spreadsheets have no time zone)."""
     rows = np.flatnonzero(state.breached)
     frame = state.frame(rows).sort_values(["submitted_at", "source", "case_id"], kind="stable").head(limit)
     return pd.DataFrame(
@@ -145,7 +162,7 @@ def oldest_breached(state: CaseState, limit: int = 10) -> pd.DataFrame:
             "Source": frame["source"].to_list(),
             "Procédure": frame["procedure_code"].to_list(),
             "Structure": frame["service"].to_list(),
-            "Déposé le": [fr_date(ts.tz_convert(LOME)) for ts in frame["submitted_at"]],
+            "Déposé le": [ts.tz_convert(LOME).tz_localize(None) for ts in frame["submitted_at"]],
             "Jours ouvrés": [int(v) for v in frame["admin_bd_now"]],
             "Délai légal": [int(v) for v in frame["sla_days"]],
             "Dépassement (j ouvrés)": [int(a) - int(s) for a, s in zip(frame["admin_bd_now"], frame["sla_days"], strict=True)],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from fpdf.fonts import FontFace
 
 from domain.french import fr_date, fr_number
 from reports.charts import delays_against_legal, flows_by_service
-from reports.content import WeeklyReport
+from reports.content import WeeklyReport, headline_text
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 MINISTRY = "Ministère de l'Énergie et des Mines — République togolaise"
@@ -46,8 +47,10 @@ def _heading(pdf: _Pdf, text: str) -> None:
 
 
 def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return "—"
+    if isinstance(value, dt.datetime):  # pd.Timestamp included: a day, as the screens write it
+        return fr_date(value)
     if isinstance(value, float):
         return fr_number(value, 1)
     if isinstance(value, int):
@@ -105,7 +108,7 @@ def render_pdf(report: WeeklyReport) -> bytes:
     for sentence in report.sentences:
         pdf.multi_cell(0, 6.5, "• " + sentence, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    _table(pdf, report.headline, widths=(90, 50, 50, 70), size=10)
+    _table(pdf, headline_text(report.headline), widths=(90, 50, 50, 70), size=10)
     if not report.empty:
         pdf.ln(4)
         pdf.image(io.BytesIO(flows_by_service(report.services)), w=230)

@@ -99,11 +99,64 @@ def _width(frame: pd.DataFrame, column: str) -> float:
     return min(60, max(10, longest + 2))
 
 
+#: Number formats, as stored in the file: Excel and LibreOffice show them in the reader's locale, so a French
+#: installation shows « 3 426 », « 93,5 % », « 12,9 j » and « 16/11/2026 08:30 » while the cells stay numbers and dates.
+#: (A literal space, ``# ##0``, would print « 1234 567 » past a million and a comma decimal elsewhere.)
+COUNT = "#,##0"
+DECIMAL = "#,##0.0"
+DATE_TIME = "dd/mm/yyyy hh:mm"
+
+
+def headline_format(decimals: int, unit: str) -> str:
+    """The number format of a headline value with ``decimals`` and ``unit``: ``#,##0.0" %"`` for a rate (the unit is
+    quoted text: a bare « % » would multiply by 100)."""
+    digits = COUNT + ("." + "0" * decimals if decimals else "")
+    return f'{digits}" {unit}"' if unit else digits
+
+
+def column_formats(frame: pd.DataFrame) -> dict[str, str]:
+    """Counts, decimals and dates of a report table, by column dtype: text and mixed columns have none."""
+    formats = {}
+    for name in frame.columns:
+        kind = frame[name].dtype
+        if pd.api.types.is_integer_dtype(kind):
+            formats[name] = COUNT
+        elif pd.api.types.is_float_dtype(kind):
+            formats[name] = DECIMAL
+        elif pd.api.types.is_datetime64_any_dtype(kind):
+            formats[name] = DATE_TIME
+    return formats
+
+
+def _number_cell(sheet: WriteOnlyWorksheet, value: int | float | None, number_format: str) -> Cell:
+    cell = WriteOnlyCell(sheet, value)
+    cell.number_format = number_format
+    return cell
+
+
+def _summary_sheet(book: Workbook, report: WeeklyReport) -> None:
+    """« Synthèse »: the headline, each value a number cell in its row's format, then the sentences (text cells)."""
+    from reports.content import HEADLINE  # here: the explorer imports this module without the report's dependencies
+
+    frame = report.headline
+    sheet = book.create_sheet("Synthèse")
+    sheet.freeze_panes = "A2"
+    for idx, width in enumerate((40, 18, 22, 28), start=1):
+        sheet.column_dimensions[get_column_letter(idx)].width = width
+    sheet.append([_text_cell(sheet, str(name), bold=True) for name in frame.columns])
+    for (_, _, decimals, unit), row in zip(HEADLINE, frame.itertuples(index=False), strict=True):
+        label, now, before, change = row
+        number_format = headline_format(decimals, unit)
+        sheet.append([_text_cell(sheet, str(label)), _number_cell(sheet, now, number_format),
+                      _number_cell(sheet, before, number_format), _text_cell(sheet, str(change))])  # fmt: skip
+    sheet.append([])
+    for sentence in report.sentences:
+        sheet.append([_text_cell(sheet, sentence)])
+
+
 def render_xlsx(report: WeeklyReport) -> bytes:
     week = report.week
-    summary = pd.concat([report.headline, pd.DataFrame({"Indicateur": ["", *report.sentences]})], ignore_index=True)
     sheets = {
-        "Synthèse": summary,
         "Par structure": report.services,
         "Par procédure": report.procedures,
         "Hors délai les plus anciens": report.oldest_breached,
@@ -125,6 +178,8 @@ def render_xlsx(report: WeeklyReport) -> bytes:
         ),
     }
     book = Workbook(write_only=True)
+    _summary_sheet(book, report)
     for name, frame in sheets.items():
-        write_sheet(book, name, frame, widths=[_width(frame, c) for c in frame.columns])
+        widths = [_width(frame, c) for c in frame.columns]
+        write_sheet(book, name, frame, widths=widths, number_formats=column_formats(frame))
     return save(book)

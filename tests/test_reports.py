@@ -19,8 +19,9 @@ from dashboard import create_app
 from dashboard.auth.accounts import add_user
 from domain.business_days import BusinessCalendar
 from domain.config import AuthSettings, ReportSettings, SmtpSettings
-from domain.french import fr_number
+from domain.french import fr_date, fr_number
 from reports.build import ReportError, generate
+from reports.content import HEADLINE
 from reports.files import write_atomically
 from reports.mail import send_report
 from reports.schedule import schedule_reports, weekly_job
@@ -207,3 +208,36 @@ def test_the_report_command_prints_no_font_subsetting_chatter(sqlite_store, cloc
     assert not [line for line in lines if "fontTools" in line], lines
     assert not [line for line in lines if "INFO" in line], lines  # the command prints what it wrote, once
     assert "Rapport 2026-W47, tout le ministère" in done.stdout
+
+
+def test_the_workbook_holds_numbers_and_dates_as_typed_cells(service, tmp_path) -> None:
+    """« Synthèse » and the tables: numbers are number cells with a format (French in a French spreadsheet), « Déposé le »
+    a date; the PDF still writes them the French way."""
+    files = generate(service, service.reader, W47, tmp_path, service.now)
+    book = openpyxl.load_workbook(files.xlsx)
+    overall, before = files.report.current["overall"], files.report.previous["overall"]
+    rows = {r[0].value: r for r in book["Synthèse"].iter_rows(min_row=2) if r[0].value}
+    for key, label, decimals, unit in HEADLINE:
+        now_cell, before_cell = rows[label][1], rows[label][2]
+        for cell, value in ((now_cell, overall[key]), (before_cell, before[key])):
+            if value is None:
+                assert cell.value is None, label
+                continue
+            assert cell.data_type == "n" and isinstance(cell.value, int | float), (label, cell.value)  # 2.0 reads back as 2
+            assert cell.value == (value if decimals == 0 else round(value, decimals)), label
+            assert cell.number_format == ("#,##0" if decimals == 0 else f'#,##0.0" {unit}"'), label
+    assert rows["Dossiers en cours (fin de semaine)"][1].value == overall["backlog"]
+    structures = list(book["Par structure"].iter_rows())
+    names = [c.value for c in structures[0]]
+    for row in structures[1:]:
+        assert isinstance(row[names.index("En cours")].value, int) and row[names.index("En cours")].number_format == "#,##0"
+    oldest = list(book["Hors délai les plus anciens"].iter_rows())
+    names = [c.value for c in oldest[0]]
+    assert len(oldest) > 1  # the fixture has cases past their delay at the week's end
+    expected = sorted(files.report.oldest_breached["Déposé le"])
+    submitted = [row[names.index("Déposé le")] for row in oldest[1:]]
+    assert all(isinstance(c.value, dt.datetime) and c.number_format == "dd/mm/yyyy hh:mm" for c in submitted)
+    assert [c.value for c in submitted] == [ts.to_pydatetime() for ts in expected]
+    text = pdf_text(files.pdf)
+    assert f"Dossiers en cours (fin de semaine) {fr_number(overall['backlog'])}" in text
+    assert fr_date(expected[0]) in text
