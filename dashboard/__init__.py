@@ -25,7 +25,7 @@ from dashboard.outage import register_store_errors
 from dashboard.pages import alerts, case, explorer, home, not_found_404, reports, screens, sources, users, wall
 from dashboard.pages.routing import ROUTING_STATE, register_page
 from domain.alert_settings import AlertSettings
-from domain.config import AuthSettings, ExplorerSettings, ServerSettings
+from domain.config import AuthSettings, ExplorerSettings, ReportSettings, ServerSettings
 from service.kpi_service import KpiService
 from store.alerts import AlertStore
 from store.audit import AuditLog
@@ -49,6 +49,7 @@ def create_app(
     server: ServerSettings = DIRECT,
     explorer_settings: ExplorerSettings = EXPLORER,
     alert_settings: AlertSettings = NO_ALERTS,
+    report_settings: ReportSettings | None = None,  # [reports]: /rapports says when the next one comes
 ) -> Dash:
     """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None);
     ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports); ``boot`` identifies
@@ -87,7 +88,7 @@ def create_app(
     home.register(kpis, catalog)
     explorer.register(app, kpis, catalog, now, AlertStore(reader.engine).annotations)
     case.register(kpis, catalog, reader, now)
-    reports.register(app.server, reports_dir, catalog, reader.engine)
+    reports.register(app.server, reports_dir, catalog, reader.engine, kpis, now, report_settings)
     sources.register(app, reader, now)
     screens.register(app, reader, now)
     users.register(reader, now)

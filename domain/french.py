@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 NARROW_NBSP = "\u202f"
+_WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
@@ -38,6 +39,26 @@ def fr_date(day: dt.date | pd.Timestamp, lang: str = "fr") -> str:
     if lang == "en":
         return f"{day.day} {day.strftime('%b')} {day.year}"
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def fr_date_range(first: dt.date, last: dt.date) -> str:
+    """Both days included, the shared month and year said once: 'du 23 au 29 nov. 2026', 'du 30 nov. au 6 déc. 2026',
+    'du 28 déc. 2026 au 3 janv. 2027'."""
+    if first.year != last.year:
+        return f"du {fr_date(first)} au {fr_date(last)}"
+    if first.month != last.month:
+        return f"du {first.day} {_MONTHS[first.month - 1]} au {fr_date(last)}"
+    return f"du {first.day} au {fr_date(last)}"
+
+
+def fr_weekday(day: dt.date) -> str:
+    """'lundi' … 'dimanche'."""
+    return _WEEKDAYS[day.weekday()]
+
+
+def fr_time_of_day(hour: int, minute: int) -> str:
+    """'6 h', '6 h 30', '18 h 05': a time of day as a sentence says it."""
+    return f"{hour} h" + (f" {minute:02d}" if minute else "")
 
 
 def fr_duration(seconds: float) -> str:

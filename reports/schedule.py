@@ -22,7 +22,7 @@ from domain.model import LOME_TZ
 from reports.build import ReportError, ReportFiles, generate
 from reports.mail import send_report
 from reports.subscriptions import DEFAULT_RETRY, JOB_FAILED, Retry, record_failure, send_daily_due, send_weekly
-from reports.week import last_complete_week
+from reports.week import IsoWeek, last_complete_week
 from service.kpi_service import KpiService
 
 log = logging.getLogger("vigie.reports")
@@ -124,6 +124,19 @@ def daily_due_job(
     return run
 
 
+def weekly_trigger(settings: ReportSettings) -> CronTrigger:
+    """When the weekly job runs: ``[reports]`` day_of_week, hour and minute, Lomé time."""
+    return CronTrigger(day_of_week=settings.day_of_week, hour=settings.hour, minute=settings.minute, timezone=LOME_TZ)
+
+
+def next_weekly_report(settings: ReportSettings, now: dt.datetime) -> tuple[dt.datetime, IsoWeek]:
+    """The weekly job's next run at or after ``now`` (aware, in Lomé time) — the scheduler's own trigger says it — and
+    the week it will report: the last one complete at that moment."""
+    fire = weekly_trigger(settings).get_next_fire_time(None, now)
+    assert fire is not None  # a weekly cron trigger without an end date always has a next run
+    return fire, last_complete_week(fire)
+
+
 def schedule_reports(
     scheduler: BaseScheduler,
     settings: ReportSettings,
@@ -133,10 +146,9 @@ def schedule_reports(
 ) -> None:
     """The Monday job, and the 07:00 job when a daily_due subscription exists; ``public_url``: where the e-mails'
     case links point ([server] public_url)."""
-    trigger = CronTrigger(day_of_week=settings.day_of_week, hour=settings.hour, minute=settings.minute, timezone=LOME_TZ)
     scheduler.add_job(
         weekly_job(settings, service, now),
-        trigger,
+        weekly_trigger(settings),
         id="weekly-report",
         max_instances=1,
         coalesce=True,

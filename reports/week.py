@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from domain.french import fr_date_range
 from domain.model import LOME_TZ
 
 LOME = LOME_TZ
@@ -34,6 +35,20 @@ class IsoWeek:
     @property
     def monday(self) -> dt.date:
         return dt.date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> dt.date:
+        return self.monday + dt.timedelta(days=6)
+
+    @property
+    def dates(self) -> str:
+        """« du 23 au 29 nov. 2026 »: its Monday to its Sunday, as the screens write dates."""
+        return fr_date_range(self.monday, self.sunday)
+
+    @property
+    def title(self) -> str:
+        """« 2026-W48 — du 23 au 29 nov. 2026 »."""
+        return f"{self.label} — {self.dates}"
 
     @property
     def start(self) -> pd.Timestamp:
@@ -86,3 +101,25 @@ def last_complete_week(now: dt.datetime) -> IsoWeek:
     """The last ISO week that ended at or before ``now`` (Lomé time): on a Monday, the week just ended."""
     today = pd.Timestamp(now).tz_convert(LOME).date()
     return week_of(today - dt.timedelta(days=7))
+
+
+def read_label(text: str) -> IsoWeek | None:
+    """ "2026-W47" -> IsoWeek, past or not; None when ``text`` is not an existing ISO week (a folder that is not a
+    report's)."""
+    match = _WEEK.match(text)
+    if not match or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        return None
+    week = IsoWeek(int(match.group(1)), int(match.group(2)))
+    try:
+        _ = week.monday
+    except ValueError:
+        return None
+    return week
+
+
+def recent_weeks(now: dt.datetime, count: int) -> list[IsoWeek]:
+    """The ``count`` last complete weeks at ``now`` (Lomé time), newest first."""
+    weeks = [last_complete_week(now)]
+    while len(weeks) < count:
+        weeks.append(weeks[-1].previous())
+    return weeks

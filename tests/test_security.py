@@ -114,6 +114,7 @@ def test_every_callback_is_refused_below_its_role(app) -> None:
         "alerts-list": "viewer",
         "alerts-done": "manager",  # taking an alert in charge (its buttons are pattern-matching ids)
         "alerts-note-result": "manager",
+        "reports-build-message": "admin",  # building a missing week on /rapports
     }
     for user, role in USERS.items():
         client = login(app, user)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from store.audit import AuditLog
 
-ACTIONS = ("login", "login_failed", "login_throttled", "logout", "export", "case_view", "screen_login")
+ACTIONS = ("login", "login_failed", "login_throttled", "logout", "export", "case_view", "screen_login", "report_build")
 
 
 def record(engine: Engine, *, who: str, action: str, detail: str, address: str | None, now: dt.datetime) -> None:

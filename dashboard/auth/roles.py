@@ -51,6 +51,7 @@ CALLBACK_ROLES: tuple[tuple[str, str], ...] = (
     ("sources-", "admin"),
     ("screens-", "admin"),
     ("admin-", "admin"),
+    ("reports-", "admin"),  # /rapports is a manager's page; its one callback builds a missing week: the admins'
 )
 
 
