@@ -38,7 +38,8 @@ def test_sources_page_shows_health_and_loads_nothing_external(browser, tmp_path,
         down = rows["hors-ligne"]
         assert "✖ en panne" in down.text and "OperationalError" in down.text and "jamais" in down.text
         nav = browser.find_element(By.CSS_SELECTOR, "#sources-page nav.app-nav").text  # the desk shell, like every desk page
-        assert "Vigie" in nav and "Accueil" in nav and "Santé des sources de données" in browser.find_element(By.TAG_NAME, "h1").text
+        assert "Vigie" in nav and "Accueil" in nav
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Santé des sources de données"
         screenshot(browser, "sources-page")
         requests = [json.loads(entry["message"])["message"] for entry in browser.get_log("performance")]
         urls = {m["params"]["request"]["url"] for m in requests if m["method"] == "Network.requestWillBeSent"}
