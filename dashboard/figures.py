@@ -97,7 +97,9 @@ def backlog_age_by_service(by_service: dict[str, dict[str, Any]], lang: str = "f
             text=[fr_number(v, lang=lang) if v else "" for v in values],
             textposition="inside",
         )
-    return _every_label(_layout(fig, tr("Stock par ancienneté", lang), lang=lang, barmode="stack"))
+    fig = _layout(fig, tr("Stock par ancienneté", lang), lang=lang, barmode="stack")
+    fig.update_layout(uniformtext={"minsize": 18, "mode": "hide"})  # a count too big for its segment is left out, not shrunk
+    return _every_label(fig)
 
 
 def procedure_label(code: str, name: str, width: int = 34) -> str:
@@ -232,7 +234,7 @@ def region_map(
     fig.add_scatter(
         x=[_LABEL_X] * len(order), y=label_y, mode="text", textposition="middle right", showlegend=False,
         text=[_region_label(r, regions.get(r, {}), lang) for r in order], customdata=order,
-        textfont={"size": 24}, cliponaxis=False,
+        textfont={"size": 26}, cliponaxis=False,
     )  # fmt: skip
     fig.add_scatter(  # the colour scale's key: an invisible marker carrying the colour bar
         x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
