@@ -14,6 +14,7 @@ import pytest
 from collectors.collector import Collector
 from collectors.demo.build import build_demo
 from collectors.demo.history import generate_history
+from collectors.demo.pacing import cases_per_hour
 from collectors.demo.simulate import Simulator
 from domain.config import load_settings
 from domain.holiday_dates import holiday_dates
@@ -118,3 +119,58 @@ def test_simulator_moves_the_demo_and_the_collector_follows(demo_settings, catal
     reasons = set(sqlite_store.quarantine_counts()["reason"])
     assert reasons <= {"unknown_procedure", "bad_submitted_at", "unknown_status", "unknown_case"}
     collector.close()
+
+
+PACE_CASES = 20_000
+
+
+def test_new_cases_are_paced_like_the_history_by_weekday_and_hour(catalog) -> None:
+    """The live rate is the history's own: a Thursday at 10:00 sees about twenty times a Saturday at 22:00, and
+    over the year the history holds as many cases in those hours as the pacing expects."""
+    holidays = holiday_dates([2025, 2026])
+    pace = {"n_cases": PACE_CASES, "days": 365, "end": NOW.date(), "holidays": holidays}
+    weekday_10 = cases_per_hour(dt.datetime(2026, 11, 19, 10), **pace)  # noqa: DTZ001 - naive Lomé time
+    saturday_22 = cases_per_hour(dt.datetime(2026, 11, 14, 22), **pace)  # noqa: DTZ001
+    assert weekday_10 > 20 * saturday_22 > 0
+    live = cases_per_hour(dt.datetime(2026, 11, 26, 10), **pace)  # noqa: DTZ001 - after the history: its last days' rate
+    assert live == pytest.approx(weekday_10 * 1.25 / (0.75 + 0.5 * 364 / 365), rel=1e-3)
+
+    history = generate_history(catalog, n_cases=PACE_CASES, now=NOW, holidays=holidays, seed=11)
+    submitted = pd.to_datetime(history.cases["submitted_at"])
+    hours = submitted.dt.floor("h").value_counts()
+    span = pd.date_range(NOW.date() - dt.timedelta(days=365), NOW.date() - dt.timedelta(days=1), freq="D")
+    for weekday, hour in ((3, 10), (5, 22)):  # every Thursday at 10:00, every Saturday at 22:00
+        moments = [d + pd.Timedelta(hours=hour) for d in span if d.day_of_week == weekday]
+        expected = sum(cases_per_hour(m.to_pydatetime(), **pace) for m in moments)
+        seen = sum(int(hours.get(m, 0)) for m in moments)
+        assert abs(seen - expected) <= 4 * np.sqrt(expected) + 1, (weekday, hour, seen, expected)
+
+
+def test_simulator_adds_cases_at_the_hours_pace_and_keeps_moving(demo_settings, catalog, tmp_path) -> None:
+    """An hour of ticks every 4 s: a Thursday morning adds about the history's rate of cases; a Saturday night
+    almost none and closes nothing, yet its status changes keep the wall moving."""
+    demo = tmp_path / "data" / "demo"
+    holidays = holiday_dates(range(2024, 2029))
+
+    def run_hour(start: dt.datetime) -> tuple[int, int]:
+        before = _cases(demo)
+        ticks = iter(range(900))
+        sim = Simulator(demo, catalog, seed=5, now=lambda: start + dt.timedelta(seconds=4 * next(ticks)))
+        events = sum(sum(sim.step().values()) for _ in range(900))
+        return _cases(demo) - before, events
+
+    thursday = dt.datetime(2026, 11, 26, 10)  # noqa: DTZ001 - naive Lomé time
+    added, events = run_hour(thursday)
+    expected = cases_per_hour(thursday, n_cases=45_000, days=365, end=thursday.date(), holidays=holidays)
+    assert 15 < expected < 40 and abs(added - expected) <= 4 * np.sqrt(expected), (added, expected)
+    added, events = run_hour(dt.datetime(2026, 11, 28, 22))  # noqa: DTZ001
+    assert added <= 5 and events > 300  # a few cases at most, and a status change every few seconds
+
+
+def _cases(demo: Path) -> int:
+    counts = []
+    for file, table in (("portail.db", "dossiers"), ("ceet.db", "REQ_MASTER")):
+        conn = sqlite3.connect(demo / file)
+        counts.append(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608 - constant names
+        conn.close()
+    return sum(counts)

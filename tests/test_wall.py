@@ -46,13 +46,13 @@ def service(sqlite_store, catalog, clock) -> KpiService:
             "?views=nope&period=2",
             list(VIEWS),
             5,
-            "vue inconnue « nope » (vues : ensemble, structures, delais, alertes) : rotation normale",
+            "vue inconnue « nope » (vues : ensemble, structures, regions, delais, alertes) : rotation normale",
         ),
         (
             "?view=inconnue",
             list(VIEWS),
             20,
-            "vue inconnue « inconnue » (vues : ensemble, structures, delais, alertes) : rotation normale",
+            "vue inconnue « inconnue » (vues : ensemble, structures, regions, delais, alertes) : rotation normale",
         ),
         ("?period=abc", list(VIEWS), 20, None),
     ],
@@ -80,7 +80,7 @@ def test_freshness_chips_banner_and_staleness() -> None:
 
 
 def test_views_show_the_engine_numbers(service) -> None:
-    ensemble, structures, delais, alertes = views(service, service.catalog)
+    ensemble, structures, regions, delais, alertes = views(service, service.catalog)
     doc = service.document(None, 7)
     backlog = find(ensemble, id="tile-backlog", className="value")
     assert backlog.children == fr_number(doc["overall"]["backlog"])

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from collectors.demo import portals
-from collectors.demo.history import DemoHistory, generate_history
+from collectors.demo.history import DEMO_CASES, DemoHistory, generate_history
 from domain.holiday_dates import holiday_dates
 
 TS = "%Y-%m-%d %H:%M:%S"
 
 
 def build_demo(
-    out_dir: Path, catalog: pd.DataFrame, *, now: dt.datetime, seed: int = 2026, n_cases: int = 45_000, reset: bool = False
+    out_dir: Path, catalog: pd.DataFrame, *, now: dt.datetime, seed: int = 2026, n_cases: int = DEMO_CASES, reset: bool = False
 ) -> dict[str, int]:
     """Create the demo databases unless present (or ``reset``); returns rows per source."""
     out_dir = Path(out_dir)

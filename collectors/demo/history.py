@@ -13,6 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from collectors.demo.pacing import COUNTER_HOURS, ONLINE_HOURS, ONLINE_SHARE, history_day_weights, history_days, quiet_days
+
+#: The demo's default history: cases over the days before its build.
+DEMO_CASES, DEMO_DAYS = 45_000, 365
 #: Relative yearly volume per procedure (unlisted: 1).
 VOLUME = {
     "CEET-BT": 40,
@@ -37,8 +41,6 @@ VOLUME = {
 #: Median processing in multiples of the legal delay: > 1 is chronically late.
 LATENESS = {"MIN-PGE": 1.6, "CEET-MT": 1.5, "ENE-LIC": 1.35, "ARSE-PLT": 1.3, "CEET-BT": 1.1, "MIN-PR": 1.05}
 REGION_WEIGHTS = {"Maritime": 0.46, "Plateaux": 0.2, "Centrale": 0.12, "Kara": 0.12, "Savanes": 0.1}
-ONLINE_HOURS = np.array([1, 1, 0, 0, 0, 1, 3, 6, 10, 12, 12, 11, 9, 8, 9, 9, 8, 7, 7, 8, 8, 6, 4, 2], dtype=float)
-COUNTER_HOURS = np.array([0] * 7 + [4, 12, 12, 11, 9, 5, 6, 9, 8, 3] + [0] * 7, dtype=float)
 AGENTS = [
     "A. Mensah",
     "K. Agbeko",
@@ -68,7 +70,7 @@ class DemoHistory:
 
 
 def generate_history(
-    catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, holidays: np.ndarray, seed: int, days: int = 365
+    catalog: pd.DataFrame, *, n_cases: int, now: dt.datetime, holidays: np.ndarray, seed: int, days: int = DEMO_DAYS
 ) -> DemoHistory:
     """``n_cases`` case histories over the ``days`` before ``now`` (naive Lomé wall time)."""
     rng = np.random.default_rng(seed)
@@ -77,18 +79,13 @@ def generate_history(
     sla = dict(zip(catalog["code"], catalog["sla_days"], strict=True))
     service = dict(zip(catalog["code"], catalog["service"], strict=True))
 
-    start = (now - dt.timedelta(days=days)).date()
-    day_list = pd.date_range(start, now.date(), freq="D")
-    day_np = day_list.to_numpy().astype("datetime64[D]")
-    weekday = day_list.day_of_week.to_numpy()
-    day_w = np.where(weekday < 5, 1.0, np.where(weekday == 5, 0.18, 0.08))
-    day_w = np.where(np.isin(day_np, holidays), 0.1, day_w)
-    day_w = day_w * np.linspace(0.75, 1.25, len(day_w))  # online adoption grows over the year
+    day_np = history_days(now.date(), days)
+    day_w = history_day_weights(now.date(), days, holidays)  # weekdays, quiet days, online adoption growing
 
     proc = rng.choice(codes, size=n_cases, p=weights / weights.sum())
     day_idx = rng.choice(len(day_np), size=n_cases, p=day_w / day_w.sum())
-    quiet = (weekday[day_idx] >= 5) | np.isin(day_np[day_idx], holidays)
-    online = (rng.random(n_cases) < 0.62) | quiet  # counters are closed on quiet days
+    quiet = quiet_days(day_np[day_idx], holidays)
+    online = (rng.random(n_cases) < ONLINE_SHARE) | quiet  # counters are closed on quiet days
     hours = np.where(
         online,
         rng.choice(24, size=n_cases, p=ONLINE_HOURS / ONLINE_HOURS.sum()),

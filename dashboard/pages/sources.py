@@ -10,33 +10,31 @@ import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard import ids
+from dashboard.pages.desk import desk_page
 from dashboard.pages.routing import register_page
 from kpis.health import STATE_LABELS, ago_fr, health_table, lome_time
 from store.reader import Reader
 
+PATH = "/sources"
+
 
 def layout(**_query: Any) -> html.Div:
-    return html.Div(
-        className="page",
-        children=[
-            html.Header(
-                className="header",
-                children=[
-                    html.Div("Ministère de l'Énergie et des Mines — Salle de supervision", className="ministry"),
-                    html.Div(id=ids.SOURCES_CLOCK, className="clock"),
-                ],
-            ),
-            html.H1("Santé des sources de données"),
-            html.Div(id=ids.SOURCES_TOTALS, className="totals"),
-            html.Div(id=ids.SOURCES_TABLE),
-            dcc.Interval(id=ids.SOURCES_TICK, interval=5_000),
-        ],
+    """A desk page like the others (navigation, light theme); its callback fills it every 5 s."""
+    return desk_page(
+        PATH,
+        html.H1("Santé des sources de données"),
+        html.Div(["Mis à jour : ", html.Span(id=ids.SOURCES_CLOCK)], className="as-of"),
+        html.Div(id=ids.SOURCES_TOTALS, className="xtiles"),
+        html.Div(id=ids.SOURCES_TABLE),
+        dcc.Interval(id=ids.SOURCES_TICK, interval=5_000),
+        page_id="sources-page",
+        class_name="sources-page",
     )
 
 
 def register(app: Dash, reader: Reader, now: Callable[[], dt.datetime]) -> None:
     """The page (static: its callback fills it) and its callback."""
-    register_page(__name__, "/sources", layout, components=layout)
+    register_page(__name__, PATH, layout, components=layout)
 
     @app.callback(
         Output(ids.SOURCES_TABLE, "children"),
@@ -86,11 +84,13 @@ def sources_table(table: pd.DataFrame) -> html.Table:
         )
     if not body:
         body.append(html.Tr(html.Td("Aucune source interrogée pour l'instant.", colSpan=7)))
-    return html.Table(className="sources", children=[html.Thead(head), html.Tbody(body)])
+    return html.Table(className="simple sources", children=[html.Thead(head), html.Tbody(body)])
 
 
 def _tile(label: str, value: str) -> html.Div:
-    return html.Div(className="tile", children=[html.Div(value, className="value"), html.Div(label, className="label")])
+    return html.Div(
+        className="xtile", children=[html.Div(value, className="tile-value"), html.Div(label, className="tile-label")]
+    )
 
 
 def _fr_int(n: float) -> str:

@@ -39,7 +39,13 @@ from kpis.health import STATE_LABELS, ago_fr, health_table
 from service.kpi_service import KpiService
 from store.reader import Reader
 
-VIEWS = {"ensemble": "Vue d'ensemble", "structures": "Par structure", "delais": "Délais", "alertes": "Alertes"}
+VIEWS = {
+    "ensemble": "Vue d'ensemble",
+    "structures": "Par structure",
+    "regions": "Par région",
+    "delais": "Délais",
+    "alertes": "Alertes",
+}
 DEFAULT_PERIOD_SECONDS = 20
 DEFAULT_TICK_SECONDS = 5  # how often a screen asks for the data version (?tick= for soak tests)
 MINISTRY = "Ministère de l'Énergie et des Mines"

@@ -1,5 +1,5 @@
-"""The wall's views: the overview's tiles, the structures' flows and backlog age, the delays by procedure, the
-Alertes view (built by wall_alerts.py); and the Patch that updates the overview's tiles in place.
+"""The wall's views: the overview's tiles, the structures' flows and backlog age, the regions' map, the delays by
+procedure, the Alertes view (built by wall_alerts.py); and the Patch that updates the overview's tiles in place.
 
 Built once per data version from the KPI service, for every screen (pages/wall.py sends them).
 """
@@ -11,13 +11,19 @@ from typing import Any
 import pandas as pd
 from dash import Patch, dcc, html
 
-from dashboard.figures import backlog_age_by_service, delays_by_procedure, flows_by_service, sparkline
+from dashboard.figures import backlog_age_by_service, delays_by_procedure, flows_by_service, region_map, sparkline
 from dashboard.graph_config import WALL_GRAPH
 from dashboard.i18n import tr
 from dashboard.pages.wall_alerts import alerts
 from domain.french import fr_delta, fr_number
+from domain.geo import region_outlines
+from domain.model import REGIONS
 from kpis.filters import CaseFilters
+from kpis.regions import REGION_KEYS, region_numbers
 from service.kpi_service import KpiService
+
+REGION_DAYS = 30  # the window of the regions' online share (a week is too few cases in the smaller regions)
+REGION_MAP_ID = "wall-region-map"
 
 
 def views(
@@ -29,7 +35,7 @@ def views(
     news: list[dict[str, Any]] | None = None,
     filters: CaseFilters = CaseFilters(),  # noqa: B008 - frozen, never mutated
 ) -> tuple[Any, ...]:
-    """The four views' content from the KPI service (computed once per data version and scope); ``catalog`` names
+    """The five views' content from the KPI service (computed once per data version and scope); ``catalog`` names
     the procedures; ``filters``: the screen's scope (a structure's wall), or none.
 
     ``fresh``: procedures that newly crossed into breach, highlighted on the Alertes view (alerts off);
@@ -45,6 +51,7 @@ def views(
     at_risk = kpis.at_risk(as_of, 5, filters)
     names = dict(zip(catalog["code"], catalog["name"], strict=True))
     by_service = current["by_service"]
+    regions = region_numbers(kpis.by_label(as_of, REGION_DAYS, filters, "region", REGIONS, REGION_KEYS))
     return (
         overview(current, previous, daily, breached, lang),
         [html.Div(className="grid-2", children=[
@@ -52,13 +59,16 @@ def views(
             _graph(flows_by_service(month["by_service"], 30, lang)),
             _graph(backlog_age_by_service(by_service, lang), wide=True),
         ])],
+        [_graph(region_map(regions, region_outlines(), lang), wide=True, height="80vh", graph_id=REGION_MAP_ID)],
         [_graph(delays_by_procedure(processing, names, lang=lang), wide=True, height="80vh")],
         alerts(current, at_risk, fresh or [], lang, active, news, names),
     )  # fmt: skip
 
 
-def _graph(figure: Any, wide: bool = False, height: str = "38vh") -> dcc.Graph:
-    return dcc.Graph(figure=figure, config=WALL_GRAPH, className="panel wide" if wide else "panel", style={"height": height})
+def _graph(figure: Any, wide: bool = False, height: str = "38vh", graph_id: str | None = None) -> dcc.Graph:
+    extra = {"id": graph_id} if graph_id else {}
+    return dcc.Graph(figure=figure, config=WALL_GRAPH, className="panel wide" if wide else "panel", style={"height": height},
+                     **extra)  # fmt: skip
 
 
 def overview(

@@ -37,7 +37,9 @@ def test_sources_page_shows_health_and_loads_nothing_external(browser, tmp_path,
         assert rows["portail-test"].find_elements(By.TAG_NAME, "td")[5].text == "1"  # the bad region, quarantined
         down = rows["hors-ligne"]
         assert "✖ en panne" in down.text and "OperationalError" in down.text and "jamais" in down.text
-        assert "Ministère de l'Énergie et des Mines" in browser.find_element(By.TAG_NAME, "header").text
+        nav = browser.find_element(By.CSS_SELECTOR, "#sources-page nav.app-nav").text  # the desk shell, like every desk page
+        assert "Vigie" in nav and "Accueil" in nav
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Santé des sources de données"
         screenshot(browser, "sources-page")
         requests = [json.loads(entry["message"])["message"] for entry in browser.get_log("performance")]
         urls = {m["params"]["request"]["url"] for m in requests if m["method"] == "Network.requestWillBeSent"}

@@ -39,7 +39,7 @@ def test_wall_views_numbers_and_down_source(browser, tmp_path, sqlite_source) ->
     try:
         for width, height in ((1920, 1080), (3840, 2160)):
             browser.set_window_size(width, height)
-            for view in ("ensemble", "structures", "delais", "alertes"):
+            for view in ("ensemble", "structures", "regions", "delais", "alertes"):
                 browser.get(f"{base}/wall?view={view}")
                 WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
                     lambda b, v=view: (
