@@ -425,6 +425,7 @@ def _dashboard(settings, kpis, secret: str | None, boot: str | None = None):  # 
         server=settings.server,
         explorer_settings=settings.explorer,
         alert_settings=settings.alerts,
+        public=settings.public,
     )
 
 
