@@ -34,7 +34,7 @@ CSV_COLUMNS = {
     "submitted": "Dossiers déposés",
     "closed": "Dossiers clos",
     "median_business_days": "Délai médian (jours ouvrés)",
-    "p90_business_days": "9 dossiers clos sur 10 en (jours ouvrés)",
+    "p90_business_days": "90e centile (jours ouvrés)",
     "on_time_pct": "Clos dans le délai légal (%)",
     "online_pct": "Déposés en ligne (%)",
     "days_for_share": "8 dossiers clos sur 10 en (jours ouvrés, au plus)",

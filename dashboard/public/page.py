@@ -32,7 +32,7 @@ COLUMNS = (
     "Dossiers déposés",
     "Dossiers clos",
     "Délai médian (jours ouvrés)",
-    "9 dossiers clos sur 10 en (jours ouvrés)",
+    "90e centile (jours ouvrés)",
     "Clos dans le délai légal",
     "Déposés en ligne",
     "En clair",
