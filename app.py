@@ -427,6 +427,7 @@ def _dashboard(settings, kpis, secret: str | None, boot: str | None = None):  # 
         explorer_settings=settings.explorer,
         alert_settings=settings.alerts,
         report_settings=settings.reports,
+        public=settings.public,
     )
 
 

@@ -24,9 +24,11 @@ from dashboard.ops import register_ops
 from dashboard.outage import register_store_errors
 from dashboard.pages import alerts, case, explorer, home, not_found_404, reports, screens, sources, users, wall
 from dashboard.pages.routing import ROUTING_STATE, register_page
+from dashboard.public import register_public
 from domain.alert_settings import AlertSettings
-from domain.config import AuthSettings, ExplorerSettings, ReportSettings, ServerSettings
+from domain.config import AuthSettings, ExplorerSettings, PublicSettings, ReportSettings, ServerSettings
 from service.kpi_service import KpiService
+from service.public_stats import PublicStatistics
 from store.alerts import AlertStore
 from store.audit import AuditLog
 from store.reader import Reader
@@ -36,6 +38,7 @@ NO_AUTH = AuthSettings(enabled=False)
 DIRECT = ServerSettings()  # no proxy in front, plain HTTP
 EXPLORER = ExplorerSettings()
 NO_ALERTS = AlertSettings()
+NOT_PUBLIC = PublicSettings()  # no /statistiques unless [public] enabled
 
 
 def create_app(
@@ -50,6 +53,7 @@ def create_app(
     explorer_settings: ExplorerSettings = EXPLORER,
     alert_settings: AlertSettings = NO_ALERTS,
     report_settings: ReportSettings | None = None,  # [reports]: /rapports says when the next one comes
+    public: PublicSettings = NOT_PUBLIC,
 ) -> Dash:
     """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None);
     ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports); ``boot`` identifies
@@ -84,6 +88,7 @@ def create_app(
         now,
         callback_check=callback_gate(app.callback_map),
         https=server.https,
+        public=public.enabled,
     )
     home.register(kpis, catalog)
     explorer.register(app, kpis, catalog, now, AlertStore(reader.engine).annotations)
@@ -101,5 +106,7 @@ def create_app(
     register_exports(app.server, kpis, catalog, reader.engine, now, max_rows=explorer_settings.export_max_rows)
     register_ops(app.server, reader, kpis, now)
     register_store_errors(app.server)
+    if public.enabled:  # /statistiques and its open data, without login (the gate 404s them otherwise)
+        register_public(app.server, PublicStatistics(kpis, now))
     install_headers(app)
     return app

@@ -91,6 +91,19 @@ EXPLORER_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
 }
 
 
+@dataclass(frozen=True)
+class PublicSettings:
+    """The public statistics page ([public]): /statistiques and its open data, without login, when enabled."""
+
+    enabled: bool = False
+
+
+#: [public] keys: (type, help). Defaults live on PublicSettings.
+PUBLIC_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "enabled": (bool, "serve /statistiques, /statistiques.csv and /statistiques.json to anyone, without login"),
+}
+
+
 #: [auth] keys: (type, help). Defaults live on AuthSettings.
 AUTH_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "enabled": (bool, "authentication on (default) or off (demo only)"),
@@ -141,6 +154,7 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     explorer: ExplorerSettings = field(default_factory=ExplorerSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    public: PublicSettings = field(default_factory=PublicSettings)
 
 
 #: Optional per-source keys: (type, help). Defaults live on SourceSettings.
@@ -180,7 +194,8 @@ def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = Non
 def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str], base_dir: Path) -> Settings:
     """Validate an already-parsed TOML document."""
     where = str(path) if path else "<config>"
-    reject_unknown(raw, {"store", "catalog", "calendar", "sources", "auth", "reports", "server", "explorer", "alerts"}, where)
+    sections = {"store", "catalog", "calendar", "sources", "auth", "reports", "server", "explorer", "alerts", "public"}
+    reject_unknown(raw, sections, where)
 
     store = _table(raw, "store", where)
     reject_unknown(store, {"url", "snapshot_dir"}, f"{where} [store]")
@@ -231,6 +246,7 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
         server=_parse_server(raw.get("server", {}), f"{where} [server]"),
         explorer=_parse_explorer(raw.get("explorer", {}), f"{where} [explorer]"),
         alerts=alerts,
+        public=PublicSettings(**typed_table(raw.get("public", {}), PUBLIC_KEYS, f"{where} [public]")),
     )
 
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 ROLES: tuple[str, ...] = ("viewer", "manager", "admin")
 ROLE_LABELS = {"viewer": "lecteur", "manager": "gestionnaire", "admin": "administrateur"}
 
+#: The public statistics page, its open data and its stylesheet: anyone, without login, when ``[public] enabled``
+#: (404 to everyone otherwise). Exact paths: "/statistiques/x" or "/statistiques.xlsx" are ordinary pages.
+PUBLIC_PATHS = frozenset({"/statistiques", "/statistiques.csv", "/statistiques.json", "/statistiques.css"})
+
 #: Page paths (segment match, first hit wins) -> the least role that may open them.
 PAGE_ROLES: tuple[tuple[str, str], ...] = (
     ("/wall", "viewer"),

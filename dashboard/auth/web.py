@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from dashboard.auth import audit
 from dashboard.auth.accounts import Principal, authenticate, screen_for_token, token_digest
 from dashboard.auth.callbacks import CallbackCheck
-from dashboard.auth.roles import ROLE_LABELS, allows, endpoint_role, page_role
+from dashboard.auth.roles import PUBLIC_PATHS, ROLE_LABELS, allows, endpoint_role, page_role
 from dashboard.auth.scope import endpoint_in_scope, page_in_scope, refusal
 from dashboard.auth.sessions import end_session, open_session, session_principal
 from domain.config import AuthSettings
@@ -70,14 +70,16 @@ def install_auth(
     *,
     callback_check: Callable[[object], CallbackCheck],
     https: bool = False,
+    public: bool = False,
 ) -> None:
     """Put the gate in front of every request. ``callback_check`` tells the least role of the callback a
-    ``/_dash-update-component`` body names, from the server's callback map, and whether the body is well formed."""
+    ``/_dash-update-component`` body names, from the server's callback map, and whether the body is well formed;
+    ``public``: the public statistics (roles.PUBLIC_PATHS) open to anyone, else 404 to everyone."""
     lifetime = dt.timedelta(hours=settings.session_hours)
     configure_cookies(server, secret, lifetime, https=https)
     CSRFProtect(server)  # before the gate: a POST without its token is refused before anything is looked up
     keeper = SessionKeeper(engine, settings, now, lifetime)
-    server.register_blueprint(auth_blueprint(keeper, settings, callback_check, https=https))
+    server.register_blueprint(auth_blueprint(keeper, settings, callback_check, https=https, public=public))
 
 
 def configure_cookies(server: Flask, secret: str, lifetime: dt.timedelta, *, https: bool) -> None:
@@ -180,11 +182,16 @@ class SessionKeeper:
 
 
 def auth_blueprint(
-    keeper: SessionKeeper, settings: AuthSettings, callback_check: Callable[[object], CallbackCheck], *, https: bool
+    keeper: SessionKeeper,
+    settings: AuthSettings,
+    callback_check: Callable[[object], CallbackCheck],
+    *,
+    https: bool,
+    public: bool = False,
 ) -> Blueprint:
     """The gate before every request of the app, the cookies after it, the CSRF refusal page, /login and /logout."""
     blueprint = Blueprint("auth", __name__)
-    blueprint.before_app_request(functools.partial(gate, keeper, settings, callback_check))
+    blueprint.before_app_request(functools.partial(gate, keeper, settings, callback_check, public=public))
     blueprint.after_app_request(functools.partial(set_cookies, https=https))
     blueprint.app_errorhandler(CSRFError)(csrf_refused)
     blueprint.add_url_rule("/login", "login", _view(login, keeper, settings), methods=["GET", "POST"])
@@ -197,10 +204,15 @@ def _view(view: Callable[..., BaseResponse], *args: object) -> Callable[[], Base
     return functools.update_wrapper(functools.partial(view, *args), view)
 
 
-def gate(keeper: SessionKeeper, settings: AuthSettings, callback_check: Callable[[object], CallbackCheck]) -> BaseResponse | None:
+def gate(
+    keeper: SessionKeeper, settings: AuthSettings, callback_check: Callable[[object], CallbackCheck], *, public: bool = False
+) -> BaseResponse | None:
     """Let the request through (None) or answer it: a refusal, a redirect to /login, or a screen token's exchange.
-    Sets ``g.principal`` for ``current()``."""
+    Sets ``g.principal`` for ``current()``. The public statistics pass without a session when ``public``, and are
+    404 to everyone otherwise."""
     path = request.path
+    if path in PUBLIC_PATHS:
+        return None if public else _page("Page introuvable", "<p>Cette page n'existe pas.</p>", 404)
     if path.startswith(PUBLIC_PREFIXES):
         return None
     if settings.enabled and request.method == "GET" and path.startswith("/wall") and "token" in request.args:
@@ -245,7 +257,7 @@ def _page_gate(who: Principal | None, path: str) -> BaseResponse | None:
 def set_cookies(response: Response, *, https: bool) -> Response:
     """Give pages the CSRF token that Dash's renderer (and vigie.js) send back as X-CSRFToken; keep or drop
     the screen cookie."""
-    if response.mimetype == "text/html":
+    if response.mimetype == "text/html" and request.path not in PUBLIC_PATHS:  # the public page sets no cookie
         response.set_cookie("_csrf_token", generate_csrf(), samesite="Lax", httponly=False, secure=https)
     token = g.get("screen_cookie")
     if token:
