@@ -122,12 +122,14 @@ def _settings(config: Path | None):  # type: ignore[no-untyped-def]
     from domain.catalog import load_catalog
     from domain.config import load_settings
     from domain.report_settings import check_subscription_services
+    from domain.target_settings import check_target_groups
 
     settings = load_settings(config) if config else load_settings(DEMO_CONFIG, base_dir=ROOT)
     catalog = load_catalog(settings.catalog_path)
     where = str(settings.path or DEMO_CONFIG)
     check_groups(settings.alerts, where, procedures=set(catalog["code"]), services=set(catalog["service"]))
     check_subscription_services(settings.reports.subscriptions, f"{where} [reports]", set(catalog["service"]))
+    check_target_groups(settings.targets, where, procedures=set(catalog["code"]), services=set(catalog["service"]))
     return settings, catalog
 
 
@@ -428,6 +430,7 @@ def _dashboard(settings, kpis, secret: str | None, boot: str | None = None):  # 
         alert_settings=settings.alerts,
         report_settings=settings.reports,
         public=settings.public,
+        targets=settings.targets,
     )
 
 

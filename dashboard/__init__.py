@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dash import Dash, page_container
@@ -27,6 +27,7 @@ from dashboard.pages.routing import ROUTING_STATE, register_page
 from dashboard.public import register_public
 from domain.alert_settings import AlertSettings
 from domain.config import AuthSettings, ExplorerSettings, PublicSettings, ReportSettings, ServerSettings
+from domain.target_settings import Target
 from service.kpi_service import KpiService
 from service.public_stats import PublicStatistics
 from store.alerts import AlertStore
@@ -54,6 +55,7 @@ def create_app(
     alert_settings: AlertSettings = NO_ALERTS,
     report_settings: ReportSettings | None = None,  # [reports]: /rapports says when the next one comes
     public: PublicSettings = NOT_PUBLIC,
+    targets: Sequence[Target] = (),  # [[targets]]: shown on the wall's tiles
 ) -> Dash:
     """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None);
     ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports); ``boot`` identifies
@@ -98,7 +100,7 @@ def create_app(
     screens.register(app, reader, now)
     users.register(reader, now)
     alert_page = alerts.AlertsPage(alert_settings, AlertStore(reader.engine), AuditLog(reader.engine), catalog, now)
-    wall.register(app, reader, kpis, catalog, now, alert_page)
+    wall.register(app, reader, kpis, catalog, now, alert_page, targets)
     alerts.register(alert_page)
     app.server.register_blueprint(alerts_blueprint(alert_page))
     register_page(not_found_404.__name__, not_found_404.PATH, not_found_404.layout, exact=False)

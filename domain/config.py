@@ -20,6 +20,7 @@ from domain.alert_settings import AlertSettings, check_groups, parse_alerts
 from domain.config_checks import ConfigError, expand_env, reject_unknown, required, typed_table
 from domain.model import LOME_TZ, STATUSES
 from domain.report_settings import Subscription, parse_subscriptions
+from domain.target_settings import Target, parse_targets
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class Settings:
     explorer: ExplorerSettings = field(default_factory=ExplorerSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     public: PublicSettings = field(default_factory=PublicSettings)
+    targets: tuple[Target, ...] = ()  # [[targets]] (domain.target_settings): the « Objectifs »
 
 
 #: Optional per-source keys: (type, help). Defaults live on SourceSettings.
@@ -194,7 +196,7 @@ def load_settings(path: str | os.PathLike[str], env: dict[str, str] | None = Non
 def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str], base_dir: Path) -> Settings:
     """Validate an already-parsed TOML document."""
     where = str(path) if path else "<config>"
-    sections = {"store", "catalog", "calendar", "sources", "auth", "reports", "server", "explorer", "alerts", "public"}
+    sections = {"store", "catalog", "calendar", "sources", "auth", "reports", "server", "explorer", "alerts", "public", "targets"}
     reject_unknown(raw, sections, where)
 
     store = _table(raw, "store", where)
@@ -247,6 +249,7 @@ def parse_settings(raw: dict[str, Any], *, path: Path | None, env: dict[str, str
         explorer=_parse_explorer(raw.get("explorer", {}), f"{where} [explorer]"),
         alerts=alerts,
         public=PublicSettings(**typed_table(raw.get("public", {}), PUBLIC_KEYS, f"{where} [public]")),
+        targets=parse_targets(raw.get("targets", []), where),
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,6 +34,7 @@ from dashboard.pages.routing import register_page
 from dashboard.pages.wall_alerts import alert_label, alerts_enabled, new_alerts, seen_now, snapshot
 from dashboard.pages.wall_views import overview_shape, patch_overview, views
 from domain.model import LOME_TZ
+from domain.target_settings import Target
 from kpis.filters import CaseFilters
 from kpis.health import STATE_LABELS, ago_fr, health_table
 from service.kpi_service import KpiService
@@ -144,9 +145,10 @@ def register(
     catalog: pd.DataFrame,
     now: Callable[[], dt.datetime],
     alert_page: AlertsPage,
+    targets: Sequence[Target] = (),
 ) -> None:
     """The page and its callbacks: the screen's playlist, the version and health tick, the alerts' tick (when
-    alerts are on), the views' rebuild, the rotation."""
+    alerts are on), the views' rebuild, the rotation; ``targets`` show on the overview's tiles."""
 
     def layout(search: str | None = None, **_query: Any) -> html.Div:
         return shell(language(search), header_structures(current()))
@@ -156,7 +158,7 @@ def register(
     _register_tick(app, reader, now)
     if alerts_enabled(alert_page.settings):
         _register_alert_feed(app, alert_page)
-    _register_rebuild(app, kpis, catalog, alert_page)
+    _register_rebuild(app, kpis, catalog, alert_page, targets)
     app.clientside_callback(
         ClientsideFunction(namespace="vigie", function_name="rotate"),
         Output(ids.WALL_VIEW_TITLE, "children"),
@@ -240,7 +242,9 @@ def visible_alerts(alert_page: AlertsPage, who: Principal | None) -> list[dict[s
     return [a for a in active if alert_page.visible(who, a["scope"], a["group"] or None)]
 
 
-def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame, alert_page: AlertsPage) -> None:
+def _register_rebuild(
+    app: Dash, kpis: KpiService, catalog: pd.DataFrame, alert_page: AlertsPage, targets: Sequence[Target]
+) -> None:
     alerts_on = alerts_enabled(alert_page.settings)
 
     @app.callback(
@@ -267,7 +271,8 @@ def _register_rebuild(app: Dash, kpis: KpiService, catalog: pd.DataFrame, alert_
     ) -> tuple[Any, ...]:
         who = current()
         active = visible_alerts(alert_page, who) if alerts_on else None  # never the browser's copy: it may be forged
-        return refresh(kpis, catalog, alerts_on, version, active, known, seen, plan, digests, wall_filters(who, catalog))
+        filters = wall_filters(who, catalog)
+        return refresh(kpis, catalog, alerts_on, version, active, known, seen, plan, digests, filters, targets)
 
 
 def refresh(
@@ -281,6 +286,7 @@ def refresh(
     plan: dict[str, Any] | None,
     digests: dict[str, str] | None,
     filters: CaseFilters = CaseFilters(),  # noqa: B008 - frozen, never mutated
+    targets: Sequence[Target] = (),
 ) -> tuple[Any, ...]:
     """On a new data version or a new alert snapshot: what each view sends, the breaches and the firing alerts the
     screen has now seen, and the takeover (or no_update), the version shown, the views' digests.
@@ -306,7 +312,7 @@ def refresh(
         if fresh:
             takeover = {"id": version, "procedures": fresh}
         seen_after = no_update
-    updates, digests = changes(views(kpis, catalog, fresh, lang, active, news, filters), digests)
+    updates, digests = changes(views(kpis, catalog, fresh, lang, active, news, filters, targets), digests)
     return (*updates, breaches, takeover, seen_after, "" if version is None else str(version), digests)
 
 
