@@ -16,7 +16,6 @@ from service.kpi_service import KpiService
 from service.targets import statuses, weekly_values
 from store.reader import Reader
 from tests.support import load_fixture
-from tests.test_config import GOOD, write
 
 D = dt.date
 NNBSP = "\u202f"  # between a number and its unit, as every screen writes it
@@ -126,8 +125,22 @@ baseline = "2026-12-01"
 """
 
 
+CONFIG = """
+[store]
+url = "sqlite:///data/vigie.db"
+[catalog]
+path = "data/procedures.csv"
+[[sources]]
+name = "portail"
+url = "sqlite://"
+cases_sql = "SELECT a AS case_id FROM t WHERE u >= :since"
+"""
+
+
 def _load(tmp_path: Path, body: str):  # type: ignore[no-untyped-def]
-    return load_settings(write(tmp_path, GOOD + body), env={"PORTAIL_DB_URL": "sqlite://"}, base_dir=tmp_path)
+    path = tmp_path / "vigie.toml"
+    path.write_text(CONFIG + body, encoding="utf-8")
+    return load_settings(path, env={}, base_dir=tmp_path)
 
 
 def test_targets_load_with_their_defaults(tmp_path: Path) -> None:
