@@ -191,7 +191,7 @@ def _collector(settings, catalog, store, *, demo: bool, scheduler=None, kpis=Non
     if scheduler is not None:
         schedule_collector(scheduler, collector, lock)
         service = (lambda: kpis) if kpis is not None else functools.cache(lambda: _kpi_service(settings, catalog, store))
-        schedule_reports(scheduler, settings.reports, service, utc_now, settings.server.public_url)
+        schedule_reports(scheduler, settings.reports, service, utc_now, settings.server.public_url, settings.targets)
         if settings.alerts.enabled:
             from alerts.jobs import AlertJobs
 
@@ -334,7 +334,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     logging.getLogger("vigie.reports").setLevel(logging.WARNING)  # what was written is printed below; failures still log
     try:
         out = args.out or settings.reports.out_dir
-        files = generate(kpis, kpis.reader, week, out, utc_now, attempts=2, wait_seconds=1, services=services)
+        files = generate(kpis, kpis.reader, week, out, utc_now, attempts=2, wait_seconds=1, services=services,
+                         targets=settings.targets)
     except ReportError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1

@@ -55,7 +55,7 @@ def create_app(
     alert_settings: AlertSettings = NO_ALERTS,
     report_settings: ReportSettings | None = None,  # [reports]: /rapports says when the next one comes
     public: PublicSettings = NOT_PUBLIC,
-    targets: Sequence[Target] = (),  # [[targets]]: shown on the wall's tiles
+    targets: Sequence[Target] = (),  # [[targets]]: on the wall's tiles and in the reports built from /rapports
 ) -> Dash:
     """The app; ``secret`` signs session cookies (a random one, valid for this process only, when None);
     ``reports_dir`` holds the weekly reports listed on /rapports (default data/reports); ``boot`` identifies
@@ -95,7 +95,7 @@ def create_app(
     home.register(kpis, catalog)
     explorer.register(app, kpis, catalog, now, AlertStore(reader.engine).annotations)
     case.register(kpis, catalog, reader, now)
-    reports.register(app.server, reports_dir, catalog, reader.engine, kpis, now, report_settings)
+    reports.register(app.server, reports_dir, catalog, reader.engine, kpis, now, report_settings, targets)
     sources.register(app, reader, now)
     screens.register(app, reader, now)
     users.register(reader, now)

@@ -30,6 +30,30 @@ from domain.model import LOME_TZ
 from domain.target_settings import HIGHER_IS_BETTER, Target
 
 STATES = ("ahead", "on_track", "behind", "met", "no_data", "no_baseline", "pending")
+#: The document's metrics in French, as the report and the explorer name them.
+METRIC_LABELS = {
+    "backlog": "Dossiers en cours",
+    "backlog_waiting_applicant": "En attente du demandeur",
+    "inflow": "Dossiers déposés",
+    "outflow": "Dossiers clos",
+    "approved": "Accords",
+    "rejected": "Refus",
+    "withdrawn": "Abandons",
+    "median_processing_days": "Délai médian (j calendaires)",
+    "p90_processing_days": "Délai p90 (j calendaires)",
+    "median_business_days": "Délai médian (j ouvrés)",
+    "sla_compliance_pct": "Clos dans le délai légal",
+    "breached_open": "En cours hors délai",
+    "at_risk_open": "En cours à risque",
+    "tacit_accept_open": "Accords tacites en cours",
+    "tacit_reject_open": "Rejets tacites en cours",
+    "rejection_rate_pct": "Taux de refus",
+    "online_share_pct": "Part des dépôts en ligne",
+}
+#: Metrics counted at the instant T, whatever the window (docs/kpis.md): the target's ``days`` does not change them.
+INSTANT_METRICS = frozenset(
+    {"backlog", "backlog_waiting_applicant", "breached_open", "at_risk_open", "tacit_accept_open", "tacit_reject_open"}
+)
 _DAY_UNITS = {"median_processing_days": "j", "p90_processing_days": "j", "median_business_days": "j ouvrés"}
 
 
@@ -60,6 +84,12 @@ class TargetStatus:
     def label(self) -> str:
         """« Délais légaux 2027 », « Délais légaux 2027 — CEET » for a group."""
         return self.target.name if self.group is None else f"{self.target.name} — {self.group}"
+
+
+def metric_label(target: Target) -> str:
+    """« Clos dans le délai légal (30 j) », « En cours hors délai »: the metric in French, with its window."""
+    label = METRIC_LABELS.get(target.metric, target.metric)
+    return label if target.metric in INSTANT_METRICS else f"{label} ({target.days} j)"
 
 
 def reference_end(target: Target) -> pd.Timestamp:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain.target_settings import Target
 from kpis.filters import CaseFilters, group_in_scope, scope_procedures
 from reports.content import WeeklyReport, build_report
 from reports.events import week_events
@@ -23,6 +24,7 @@ from reports.sources import sources_over_week
 from reports.week import IsoWeek
 from reports.xlsx import render_xlsx
 from service.kpi_service import KpiService
+from service.targets import statuses
 from store.alerts import AlertStore
 from store.reader import Reader
 
@@ -42,11 +44,17 @@ class ReportFiles:
 
 
 def compute(
-    kpis: KpiService, reader: Reader, week: IsoWeek, now: dt.datetime, services: frozenset[str] | None = None
+    kpis: KpiService,
+    reader: Reader,
+    week: IsoWeek,
+    now: dt.datetime,
+    services: frozenset[str] | None = None,
+    targets: Sequence[Target] = (),
 ) -> WeeklyReport:
     """The report's content: the same documents /api/kpis gives for the week's end and the week before — for an
     account limited to ``services`` when given (None: the whole ministry). Its events are those of these structures
-    and their procedures (``kpis.filters.group_in_scope``, the rule of the dashboard)."""
+    and their procedures (``kpis.filters.group_in_scope``, the rule of the dashboard), and so are its ``targets``
+    (« Objectifs »: their status at the week's end)."""
     filters = CaseFilters(services=services)
     current = kpis.document(week.end, 7, filters)
     previous = kpis.document(week.previous().end, 7, filters)
@@ -60,7 +68,8 @@ def compute(
         kept = [group_in_scope(services, str(k), str(g), owners) for k, g in zip(notes["scope"], notes["grp"], strict=True)]
         notes = notes[kept]
     state = kpis.state(week.end, filters)
-    return build_report(week, current, previous, state, kpis.catalog, sources, week_events(notes, week), services)
+    goals = statuses(kpis, targets, week.end, services)
+    return build_report(week, current, previous, state, kpis.catalog, sources, week_events(notes, week), services, goals)
 
 
 def generate(
@@ -73,9 +82,11 @@ def generate(
     attempts: int = 3,
     wait_seconds: float = 5.0,
     services: frozenset[str] | None = None,
+    targets: Sequence[Target] = (),
 ) -> ReportFiles:
-    """Build the week's PDF and workbook (on ``services`` only, when given); retry a failed attempt; raise
-    ReportError when all fail, or at once when a structure's name cannot be a file name."""
+    """Build the week's PDF and workbook (on ``services`` only, when given; with a section « Objectifs » when
+    ``targets`` are given); retry a failed attempt; raise ReportError when all fail, or at once when a structure's
+    name cannot be a file name."""
     folder = out_dir / week.label
     unknown = sorted((services or frozenset()) - set(kpis.catalog["service"]))
     if unknown:
@@ -88,7 +99,7 @@ def generate(
     error: Exception | None = None
     for attempt in range(1, attempts + 1):
         try:
-            report = compute(kpis, reader, week, now(), services)
+            report = compute(kpis, reader, week, now(), services, targets)
             pdf_bytes, xlsx_bytes = render_pdf(report), render_xlsx(report)
             write_all_or_nothing({xlsx: xlsx_bytes, pdf: pdf_bytes})
             log.info("rapport %s (%s) écrit : %s, %s", week.label, report.scope, pdf, xlsx)

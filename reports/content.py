@@ -7,6 +7,7 @@ cannot disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from domain.french import fr_date, fr_number
 from kpis.case_state import CaseState
+from kpis.targets import TargetStatus, decimals, metric_label
 from reports.narrative import narrative
 from reports.week import LOME, IsoWeek
 
@@ -44,6 +46,9 @@ class WeeklyReport:
     events: pd.DataFrame = field(default_factory=pd.DataFrame)  # « Événements de la semaine » (reports.events)
     #: The structures the report covers (its cases, procedures, events and sources); None: the whole ministry.
     structures: frozenset[str] | None = None
+    #: « Objectifs »: each target's value at the week's end, trajectory and status (:func:`target_table`); empty
+    #: when no target is configured (or none concerns the report's structures): the section is then left out.
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def scope(self) -> str:
@@ -170,6 +175,40 @@ def oldest_breached(state: CaseState, limit: int = 10) -> pd.DataFrame:
     )
 
 
+#: The unit of a target's numbers in the « Objectifs » table, by metric (a count otherwise).
+_TARGET_UNITS = {"median_processing_days": "j", "p90_processing_days": "j", "median_business_days": "j ouvrés"}
+TARGET_COLUMNS = ("Objectif", "Périmètre", "Indicateur", "Unité", "Référence au", "Valeur de référence", "Échéance",
+                  "Cible", "Valeur", "Trajectoire", "Statut")  # fmt: skip
+
+
+def target_table(statuses: Sequence[TargetStatus]) -> pd.DataFrame:
+    """One row per tracked group: the value at the week's end, the trajectory for that date and the status (text).
+    Numbers are numbers, rounded as shown (an int for a count): the unit is its own column, since rows mix metrics;
+    dates are dates (naive, Lomé: the end of that date is meant)."""
+
+    def number(value: float | None, metric: str) -> int | float | None:
+        return _typed(value, decimals(metric))
+
+    rows = [
+        (
+            s.target.name,
+            s.group or "Ensemble",
+            metric_label(s.target),
+            "%" if s.target.metric.endswith("_pct") else _TARGET_UNITS.get(s.target.metric, "dossiers"),
+            pd.Timestamp(s.target.baseline),
+            number(s.baseline_value, s.target.metric),
+            pd.Timestamp(s.target.by),
+            number(s.target.value, s.target.metric),
+            number(s.value, s.target.metric),
+            number(s.trajectory, s.target.metric),
+            s.text,
+        )
+        for s in statuses
+    ]
+    frame = pd.DataFrame({name: pd.Series([r[i] for r in rows], dtype=object) for i, name in enumerate(TARGET_COLUMNS)})
+    return frame.astype({"Référence au": "datetime64[us]", "Échéance": "datetime64[us]"})
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
@@ -183,10 +222,11 @@ def build_report(
     sources: pd.DataFrame,
     events: pd.DataFrame | None = None,
     services: frozenset[str] | None = None,
+    targets: Sequence[TargetStatus] = (),
 ) -> WeeklyReport:
     """The report; ``services``: the structures it covers, when ``current``, ``previous`` and ``state_at_end`` are
     narrowed to them (``CaseFilters.services``): the procedures table and the sentences then read only their
-    procedures."""
+    procedures. ``targets``: the statuses at the week's end of the targets the report shows (« Objectifs »)."""
     if services is not None:
         catalog = catalog.loc[catalog["service"].isin(services)]
     overall = current["overall"]
@@ -204,4 +244,5 @@ def build_report(
         empty=empty,
         events=events if events is not None else pd.DataFrame(),
         structures=services,
+        targets=target_table(targets) if targets else pd.DataFrame(),
     )

@@ -131,6 +131,15 @@ def render_pdf(report: WeeklyReport) -> bytes:
     pdf.ln(6)
     _heading(pdf, "Santé des sources durant la semaine")
     _table(pdf, report.sources, size=9)
+    if not report.targets.empty:
+        pdf.ln(6)
+        _heading(pdf, "Objectifs")
+        pdf.set_font("DejaVu", "", 10)
+        pdf.multi_cell(0, 5.5, "Valeur en fin de semaine, et celle que la trajectoire attendait ce jour-là : une droite de "
+                       "la valeur de référence à la cible, de la date de référence à l'échéance.",
+                       new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+        pdf.ln(2)
+        _table(pdf, report.targets, widths=(40, 26, 40, 16, 22, 20, 22, 16, 18, 20, 37), size=8)
     pdf.ln(6)
     _heading(pdf, "Événements de la semaine")
     if report.events.empty:

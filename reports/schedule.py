@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from domain.config import ReportSettings
 from domain.model import LOME_TZ
+from domain.target_settings import Target
 from reports.build import ReportError, ReportFiles, generate
 from reports.mail import send_report
 from reports.subscriptions import DEFAULT_RETRY, JOB_FAILED, Retry, record_failure, send_daily_due, send_weekly
@@ -30,9 +31,14 @@ DAILY_DUE_HOUR = 7
 
 
 def weekly_job(
-    settings: ReportSettings, service: Callable[[], KpiService], now: Callable[[], dt.datetime], retry: Retry = DEFAULT_RETRY
+    settings: ReportSettings,
+    service: Callable[[], KpiService],
+    now: Callable[[], dt.datetime],
+    retry: Retry = DEFAULT_RETRY,
+    targets: Sequence[Target] = (),
 ) -> Callable[[], None]:
-    """The job: it never raises (a scheduler job that raises is only logged by APScheduler anyway)."""
+    """The job: it never raises (a scheduler job that raises is only logged by APScheduler anyway); ``targets``: the
+    reports' « Objectifs » ([[targets]])."""
 
     def run() -> None:
         try:
@@ -44,7 +50,7 @@ def weekly_job(
             _record_job_failure(service, settings, "weekly", period, exc, now)
             return
         try:
-            files = generate(kpis, kpis.reader, week, Path(settings.out_dir), now)
+            files = generate(kpis, kpis.reader, week, Path(settings.out_dir), now, targets=targets)
         except ReportError as exc:
             log.error("%s", exc)
         else:
@@ -53,7 +59,7 @@ def weekly_job(
         for subscription in settings.subscriptions:
             if subscription.kind == "weekly" and settings.smtp is not None:
                 try:
-                    send_weekly(kpis, subscription, week, Path(settings.out_dir), settings.smtp, now, retry)
+                    send_weekly(kpis, subscription, week, Path(settings.out_dir), settings.smtp, now, retry, targets)
                 except Exception as exc:  # noqa: BLE001 - one subscription must not stop the others
                     log.error("abonnement %s : %s: %s", subscription.name, type(exc).__name__, exc)
 
@@ -143,11 +149,12 @@ def schedule_reports(
     service: Callable[[], KpiService],
     now: Callable[[], dt.datetime],
     public_url: str = "http://127.0.0.1:8050",
+    targets: Sequence[Target] = (),
 ) -> None:
     """The Monday job, and the 07:00 job when a daily_due subscription exists; ``public_url``: where the e-mails'
-    case links point ([server] public_url)."""
+    case links point ([server] public_url); ``targets``: the reports' « Objectifs »."""
     scheduler.add_job(
-        weekly_job(settings, service, now),
+        weekly_job(settings, service, now, targets=targets),
         weekly_trigger(settings),
         id="weekly-report",
         max_instances=1,

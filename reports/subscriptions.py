@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from domain.config import SmtpSettings
 from domain.model import LOME_TZ
 from domain.report_settings import Subscription
+from domain.target_settings import Target
 from kpis.filters import CaseFilters
 from reports import due
 from reports.build import ReportError, generate
@@ -136,11 +137,13 @@ def send_weekly(
     smtp: SmtpSettings,
     now: Callable[[], dt.datetime],
     retry: Retry = DEFAULT_RETRY,
+    targets: Sequence[Target] = (),
 ) -> bool:
-    """The week's report on the subscription's structures, stored beside the ministry's, then mailed."""
+    """The week's report on the subscription's structures (with their ``targets``), stored beside the ministry's,
+    then mailed."""
     deliveries = ReportDeliveries(kpis.reader.engine)
     try:
-        files = generate(kpis, kpis.reader, week, out_dir, now, services=subscription.services, wait_seconds=0)
+        files = generate(kpis, kpis.reader, week, out_dir, now, services=subscription.services, wait_seconds=0, targets=targets)
     except ReportError as exc:
         failed = deliveries.open(subscription.name, subscription.kind, week.label, subscription.recipients, now())
         deliveries.attempt_failed(failed, f"{REPORT_FAILED} : {exc}", now(), final=True)

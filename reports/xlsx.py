@@ -105,6 +105,7 @@ def _width(frame: pd.DataFrame, column: str) -> float:
 COUNT = "#,##0"
 DECIMAL = "#,##0.0"
 DATE_TIME = "dd/mm/yyyy hh:mm"
+DATE = "dd/mm/yyyy"
 
 
 def headline_format(decimals: int, unit: str) -> str:
@@ -162,6 +163,7 @@ def render_xlsx(report: WeeklyReport) -> bytes:
         "Hors délai les plus anciens": report.oldest_breached,
         "Sources": report.sources,
         "Événements": report.events if not report.events.empty else pd.DataFrame({"Événements de la semaine": ["Aucun"]}),
+        **({"Objectifs": report.targets} if not report.targets.empty else {}),
         "Paramètres": pd.DataFrame(
             [
                 ("Semaine", week.label),
@@ -179,7 +181,9 @@ def render_xlsx(report: WeeklyReport) -> bytes:
     }
     book = Workbook(write_only=True)
     _summary_sheet(book, report)
+    # the targets' dates are days (the end of that day is meant), not instants
+    days = {"Objectifs": {"Référence au": DATE, "Échéance": DATE}}
     for name, frame in sheets.items():
         widths = [_width(frame, c) for c in frame.columns]
-        write_sheet(book, name, frame, widths=widths, number_formats=column_formats(frame))
+        write_sheet(book, name, frame, widths=widths, number_formats={**column_formats(frame), **days.get(name, {})})
     return save(book)

@@ -287,3 +287,52 @@ def test_a_structure_wall_shows_only_its_own_structure_targets(service: KpiServi
     assert _texts(tiles["tile-backlog"])[-1] == "Objectif 0 au 22 nov. 2026 · attendu 0 · en retard de 5 dossiers"
     both = CaseFilters(services=frozenset({"CEET", "ARSE"}))
     assert all(len(t.children) == 5 for t in views(service, service.catalog, filters=both, targets=[sla, ceet])[0].children)
+
+
+# --- the weekly report ------------------------------------------------------------------------------------------
+# Week 47 ends on Mon 23/11 00:00: the status date is Sun 22/11, the deadline of the _goal targets (trajectory = target).
+# On-time share over the 14 days [09/11, 23/11): c1, c5, c9b, c11 (4 − 3 paused business days), c12 on time, c2 late:
+# 5/6 = 83,3 %. The CEET's backlog: c3, c6, c9c, c9d and c14 (submitted 21/11) = 5 (c12 approved 21/11).
+# MIN-EXP: c4 open at both ends; c11 open at the reference, withdrawn since: 2 → 1.
+
+
+def test_the_weekly_report_has_a_section_objectifs(service: KpiService, clock, tmp_path: Path) -> None:
+    import openpyxl
+    import pypdfium2 as pdfium
+
+    from reports.build import generate
+    from reports.week import IsoWeek
+
+    clock.now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    sla, ceet = _goal("sla_compliance_pct", 90), _goal("backlog", 0, "service", ("CEET",), days=7)
+    mines = _goal("backlog", 1, "procedure", ("MIN-EXP",), days=7)
+    files = generate(service, service.reader, IsoWeek(2026, 47), tmp_path, service.now, targets=[sla, ceet, mines])
+    table = files.report.targets
+    assert table["Périmètre"].tolist() == ["Ensemble", "CEET", "MIN-EXP"]
+    assert table["Indicateur"].tolist() == ["Clos dans le délai légal (14 j)", "Dossiers en cours", "Dossiers en cours"]
+    assert table["Unité"].tolist() == ["%", "dossiers", "dossiers"]
+    assert table["Valeur de référence"].tolist() == [75.0, 1, 2]
+    assert table["Valeur"].tolist() == [83.3, 5, 1]
+    assert table["Trajectoire"].tolist() == [90.0, 0, 1]
+    assert [s.replace(NNBSP, " ") for s in table["Statut"]] == [
+        "en retard de 6,7 points",
+        "en retard de 5 dossiers",
+        "objectif atteint",
+    ]
+    sheet = openpyxl.load_workbook(files.xlsx)["Objectifs"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("Objectif", "Périmètre", "Indicateur", "Unité")
+    assert rows[1][8:10] == (83.3, 90) and rows[2][8:10] == (5, 0)  # numbers, not text
+    assert rows[1][6] == dt.datetime(2026, 11, 22)  # noqa: DTZ001 - a spreadsheet date has no zone
+    assert sheet["G2"].number_format == "dd/mm/yyyy"
+    document = pdfium.PdfDocument(str(files.pdf))
+    text = "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document))).replace(NNBSP, " ")
+    document.close()
+    assert "Objectifs" in text and "en retard de 6,7 points" in text and "objectif atteint" in text
+    # a report on the CEET: its structure's target only
+    scoped = generate(service, service.reader, IsoWeek(2026, 47), tmp_path, service.now, services=frozenset({"CEET"}),
+                      targets=[sla, ceet, mines])  # fmt: skip
+    assert scoped.report.targets["Périmètre"].tolist() == ["CEET"]
+    # no target: no section, the workbook as before
+    plain = generate(service, service.reader, IsoWeek(2026, 47), tmp_path, service.now)
+    assert plain.report.targets.empty and "Objectifs" not in openpyxl.load_workbook(plain.xlsx).sheetnames

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from dashboard.pages.routing import register_page
 from domain.config import ReportSettings
 from domain.french import fr_date, fr_time_of_day, fr_weekday
 from domain.model import LOME_TZ
+from domain.target_settings import Target
 from reports.build import ReportError, generate
 from reports.files import check_tokens, covered_services, list_reports
 from reports.schedule import next_weekly_report
@@ -63,6 +64,7 @@ class ReportsPage:
     kpis: KpiService
     schedule: ReportSettings
     now: Callable[[], dt.datetime]
+    targets: tuple[Target, ...] = ()  # [[targets]]: the reports' « Objectifs »
 
 
 def register(
@@ -73,11 +75,15 @@ def register(
     kpis: KpiService,
     now: Callable[[], dt.datetime],
     schedule: ReportSettings | None = None,
+    targets: Sequence[Target] = (),
 ) -> None:
     """The /rapports page, its build callback and its downloads; ``catalog`` names the structures a report file
-    covers; ``schedule``: ``[reports]``, for its day and time (the defaults when None)."""
+    covers; ``schedule``: ``[reports]``, for its day and time (the defaults when None); ``targets``: the section
+    « Objectifs » of the reports built here."""
     tokens = check_tokens(catalog["service"])
-    page = ReportsPage(reports_dir, tokens, ReportDeliveries(engine), engine, kpis, schedule or ReportSettings(), now)
+    page = ReportsPage(
+        reports_dir, tokens, ReportDeliveries(engine), engine, kpis, schedule or ReportSettings(), now, tuple(targets)
+    )
 
     def layout(**_query: Any) -> html.Div:
         return render(page, current())
@@ -223,7 +229,7 @@ def build_from_page(page: ReportsPage, clicks: int | None, asked: str | None) ->
         return why, report_list(page, who), _options(left), left[0].label if left else None
     now = page.now()
     try:
-        generate(page.kpis, page.kpis.reader, week, page.reports_dir, page.now, attempts=1)
+        generate(page.kpis, page.kpis.reader, week, page.reports_dir, page.now, attempts=1, targets=page.targets)
     except ReportError as exc:
         message, detail = f"Rapport non produit : {exc}", f"{week.label} : échec"
     else:

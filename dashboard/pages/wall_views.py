@@ -22,7 +22,7 @@ from domain.model import REGIONS
 from domain.target_settings import Target
 from kpis.filters import CaseFilters
 from kpis.regions import REGION_KEYS, region_numbers
-from kpis.targets import TargetStatus, format_value
+from kpis.targets import INSTANT_METRICS, TargetStatus, format_value
 from service.kpi_service import KpiService
 from service.targets import status
 
@@ -31,7 +31,6 @@ REGION_MAP_ID = "wall-region-map"
 #: The overview's tile of each metric a target may be shown on (Objectifs, issue 19).
 TARGET_TILES = {"backlog": "backlog", "inflow": "inflow", "outflow": "outflow", "median_processing_days": "median",
                 "sla_compliance_pct": "sla", "breached_open": "breached"}  # fmt: skip
-_INSTANT_METRICS = ("backlog", "breached_open")  # counted at T: no window
 TILE_DAYS = 7  # the window of the tiles' flows and delays
 
 
@@ -105,7 +104,7 @@ def goal_line(goal: TargetStatus) -> str:
     first when its window is not the tile's (« sur 30 j : 86,1 % »)."""
     target = goal.target
     parts = [f"Objectif {format_value(target.metric, target.value)} au {fr_date(target.by)}"]
-    if target.metric not in _INSTANT_METRICS and target.days != TILE_DAYS:
+    if target.metric not in INSTANT_METRICS and target.days != TILE_DAYS:
         parts.append(f"sur {target.days} j : {format_value(target.metric, goal.value)}")
     if goal.trajectory is not None and goal.state != "met":
         parts.append(f"attendu {format_value(target.metric, goal.trajectory)}")
