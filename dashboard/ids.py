@@ -44,6 +44,7 @@ EXPLORER_BARS = "explorer-bars"
 EXPLORER_REGIONS = "explorer-regions"
 EXPLORER_TREND = "explorer-trend"
 EXPLORER_PROCESSING = "explorer-processing"
+EXPLORER_TARGETS = "explorer-targets"  # « Objectifs »: one chart per target of the view
 EXPLORER_GRID = "explorer-grid"
 EXPLORER_TILES = "explorer-tiles"
 EXPLORER_BREADCRUMBS = "explorer-breadcrumbs"

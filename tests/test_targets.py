@@ -336,3 +336,48 @@ def test_the_weekly_report_has_a_section_objectifs(service: KpiService, clock, t
     # no target: no section, the workbook as before
     plain = generate(service, service.reader, IsoWeek(2026, 47), tmp_path, service.now)
     assert plain.report.targets.empty and "Objectifs" not in openpyxl.load_workbook(plain.xlsx).sheetnames
+
+
+# --- the explorer -----------------------------------------------------------------------------------------------
+
+
+def _explorer(service: KpiService, search: str, targets: list[Target], services: frozenset[str] | None = None):  # type: ignore[no-untyped-def]
+    from dashboard.explorer.state import parse_search
+    from dashboard.explorer.views import synthesis_view
+
+    query = parse_search(search, service.catalog, service.now()).with_(services=services)
+    as_of, days = query.window(service.now())
+    document = service.document(as_of, days, query.filters)
+    return synthesis_view(query, service, service.catalog, document, as_of, days, [], targets)
+
+
+def _target_graphs(page) -> list[dict]:  # type: ignore[no-untyped-def]
+    from dashboard import ids
+
+    found = [c for c in page.children if getattr(c, "id", None) == ids.EXPLORER_TARGETS]
+    return [] if not found else [graph.figure for graph in found[0].children[1].children]
+
+
+def test_the_explorer_draws_the_targets_of_the_view(service: KpiService) -> None:
+    backlog = Target("Stock", "backlog", "overall", 0, D(2026, 11, 22), D(2026, 11, 5), 7)
+    ceet = Target("Stock CEET", "backlog", "service", 0, D(2026, 11, 22), D(2026, 11, 5), 7, ("CEET",))
+    targets = [backlog, ceet]
+    (overall,) = _target_graphs(_explorer(service, "", targets))
+    values, trajectory, goal = overall["data"]
+    # the weekly values (tests above: 2, 3, 2, 6) and the straight line from the reference value (2) to the target
+    assert values["x"] == ["2026-11-05", "2026-11-06", "2026-11-13", "2026-11-20"] and values["y"] == [2, 3, 2, 6]
+    assert trajectory["x"] == ["2026-11-05", "2026-11-22"] and trajectory["y"] == [2, 0.0]
+    assert goal["x"] == ["2026-11-22"] and goal["y"] == [0.0]
+    # 20/11: 15 days of 17 along, 2 − 2 × 15/17 = 0,24; 6 − 0,24 = 5,8 → 6
+    assert overall["layout"]["title"]["text"] == "Stock"
+    assert "en retard de 6" in overall["layout"]["title"]["subtitle"]["text"]
+    # at the CEET, its own target; at one of its procedures, or under a region filter, none
+    (at_ceet,) = _target_graphs(_explorer(service, "?service=CEET", targets))
+    assert at_ceet["layout"]["title"]["text"] == "Stock CEET — CEET"
+    assert _target_graphs(_explorer(service, "?service=CEET&procedure=CEET-ABO", targets)) == []
+    assert _target_graphs(_explorer(service, "?region=Kara", targets)) == []
+    # an account limited to the CEET: never the ministry's target at « Ensemble »; its structure's at the CEET
+    assert _target_graphs(_explorer(service, "", targets, frozenset({"CEET"}))) == []
+    assert len(_target_graphs(_explorer(service, "?service=CEET", targets, frozenset({"CEET"})))) == 1
+    # no target: the page is as before
+    assert _target_graphs(_explorer(service, "", [])) == []

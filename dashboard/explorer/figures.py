@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.explorer.annotations import Marker
-from domain.french import fr_number
+from domain.french import fr_date, fr_number
 from kpis.periods import period_length
+from kpis.targets import METRIC_LABELS, TargetStatus, decimals, format_value, metric_label
 
 INFLOW, OUTFLOW, BACKLOG, P90, MEDIAN, LEGAL = "#0072B2", "#E69F00", "#009E73", "#56B4E9", "#0072B2", "#D55E00"
 _COLOURS = {"backlog": BACKLOG, "inflow": INFLOW, "outflow": OUTFLOW, "breached_open": LEGAL}
@@ -559,4 +560,68 @@ def case_timeline(
     )
     layout["xaxis"] = _axis(type="date", tickformat="%d/%m/%Y")
     layout["yaxis"] = _axis(type="category", autorange="reversed")
+    return {"data": data, "layout": layout}
+
+
+TARGET, TRAJECTORY = "#0072B2", "#CC79A7"
+
+
+def target_trend(values: pd.DataFrame, status: TargetStatus) -> Figure:
+    """One target of the view (« Objectifs »): the metric's weekly values, the trajectory from the reference value to
+    the target (dashed, flat after the deadline), the target marked at its deadline; the status in the subtitle.
+
+    ``values``: ``service.targets.weekly_values`` rows (day, at, value: None where unknown, not drawn); ``status``:
+    the group's status now (``kpis.targets.TargetStatus``). Without a reference value there is no trajectory to draw.
+    """
+    target = status.target
+    y_format = ",.1f" if decimals(target.metric) else ",d"
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": [d.isoformat() for d in values["day"]],
+            "y": _values(values["value"]),
+            "name": METRIC_LABELS.get(target.metric, target.metric),
+            "line": {"color": TARGET, "width": 2.5},
+            "marker": {"size": 7},
+            "connectgaps": False,
+            "hovertemplate": "%{x|%d/%m/%Y} : %{y:" + y_format + "}<extra></extra>",
+        }
+    ]
+    if status.baseline_value is not None:
+        last = max([target.by, *values["day"]])
+        xs, ys = [target.baseline, target.by], [status.baseline_value, target.value]
+        if last > target.by:
+            xs, ys = [*xs, last], [*ys, target.value]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [d.isoformat() for d in xs],
+                "y": ys,
+                "name": "Trajectoire",
+                "line": {"color": TRAJECTORY, "dash": "dash", "width": 2},
+                "hovertemplate": "trajectoire au %{x|%d/%m/%Y} : %{y:" + y_format + "}<extra></extra>",
+            }
+        )
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "markers+text",
+            "x": [target.by.isoformat()],
+            "y": [target.value],
+            "name": "Objectif",
+            "text": [f"objectif {format_value(target.metric, target.value)}"],
+            "textposition": "top left",
+            "marker": {"color": TRAJECTORY, "size": 14, "symbol": "star"},
+            "hovertemplate": "objectif au %{x|%d/%m/%Y} : %{y:" + y_format + "}<extra></extra>",
+        }
+    )
+    subtitle = f"{metric_label(target)} · objectif {format_value(target.metric, target.value)} au {fr_date(target.by)}"
+    if status.trajectory is not None and status.state != "met":
+        subtitle += f" · attendu {format_value(target.metric, status.trajectory)}"
+    heading = f"{html.escape(subtitle, quote=False)} · <b>{html.escape(status.text, quote=False)}</b>"
+    layout = _layout(html.escape(status.label, quote=False), heading, height=340)
+    layout["xaxis"] = _axis(type="date", tickformat="%d/%m/%Y")
+    layout["yaxis"] = _axis(rangemode="tozero", tickformat=y_format)
     return {"data": data, "layout": layout}

@@ -7,6 +7,7 @@ decisions by agent. Each body holds the charts the navigation callback listens t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dash_ag_grid as dag
@@ -15,15 +16,17 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.explorer.annotations import Marker
-from dashboard.explorer.figures import BAR_KEYS, flow_trend, population_bars, processing_band, workload_bars
+from dashboard.explorer.figures import BAR_KEYS, flow_trend, population_bars, processing_band, target_trend, workload_bars
 from dashboard.explorer.grid import GRID_FRENCH, case_grid
 from dashboard.explorer.labels import POPULATION_LABELS
 from dashboard.explorer.state import STEPS, ExplorerQuery
 from dashboard.graph_config import DESK_GRAPH, TIME_GRAPH
 from domain.french import fr_number
 from domain.model import REGIONS
+from domain.target_settings import Target
 from kpis.periods import auto_step, blank_before, data_start, flows_by_period, window_dates
 from service.kpi_service import KpiService
+from service.targets import status, weekly_values
 
 
 def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
@@ -75,13 +78,70 @@ def synthesis_view(
     as_of: pd.Timestamp | None,
     days: int,
     markers: list[Marker],
+    targets: Sequence[Target] = (),
 ) -> html.Div:
-    """The synthesis: tiles, where the cases are (groups, regions), how flows and delays moved, then the case list."""
+    """The synthesis: tiles, where the cases are (groups, regions), how flows and delays moved, the targets of the
+    view (« Objectifs », only when some concern it: :func:`view_targets`), then the case list."""
     where = _where_charts(query, kpis, catalog, document, as_of, days)
     when = _time_charts(query, kpis, catalog, as_of, days, markers)
+    goals = target_charts(query, kpis, as_of, targets)
     rows = kpis.cases(as_of, days, query.filters, query.population)
     return html.Div(
-        children=[_tiles(query, document["overall"]), where, when, _list_title(query, len(rows)), case_grid(ids.EXPLORER_GRID)]
+        children=[
+            _tiles(query, document["overall"]),
+            where,
+            when,
+            *([goals] if goals is not None else []),
+            _list_title(query, len(rows)),
+            case_grid(ids.EXPLORER_GRID),
+        ]
+    )
+
+
+def view_targets(query: ExplorerQuery, targets: Sequence[Target]) -> list[tuple[Target, str | None]]:
+    """The targets (and their group) whose cases are exactly the view's: the overall ones at « Ensemble » (never for
+    an account limited to some structures: they count the whole ministry), a structure's at that structure, a
+    procedure's at that procedure; none under a region or channel filter (the target counts every region and
+    channel)."""
+    if query.region or query.channel:
+        return []
+    if query.procedure:
+        scope, group = "procedure", query.procedure
+    elif query.service:
+        scope, group = "service", query.service
+    elif query.services is None:
+        return [(t, None) for t in targets if t.scope == "overall"]
+    else:
+        return []
+    return [(t, group) for t in targets if t.scope == scope and group in t.groups]
+
+
+def target_charts(
+    query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None, targets: Sequence[Target]
+) -> html.Div | None:
+    """« Objectifs »: a chart per target of the view, its weekly values against the trajectory (None: no target)."""
+    shown = view_targets(query, targets)
+    if not shown:
+        return None
+    scope = query.filters.services
+    return html.Div(
+        id=ids.EXPLORER_TARGETS,
+        children=[
+            html.H2("Objectifs"),
+            html.Div(
+                className="charts two",
+                children=[
+                    dcc.Graph(
+                        figure=target_trend(
+                            weekly_values(kpis, target, group, as_of, services=scope),
+                            status(kpis, target, group, as_of, scope),
+                        ),
+                        config=TIME_GRAPH,
+                    )
+                    for target, group in shown
+                ],
+            ),
+        ],
     )
 
 
