@@ -134,6 +134,12 @@ def format_value(metric: str, value: float | None) -> str:
     return fr_number(value, decimals(metric), unit)
 
 
+def goal_text(target: Target) -> str:
+    """The target's value as people set it: « 90 % », « 197 », « 12,5 j » (no « ,0 » after a whole number)."""
+    unit = "%" if target.metric.endswith("_pct") else _DAY_UNITS.get(target.metric, "")
+    return fr_number(target.value, 0 if float(target.value).is_integer() else decimals(target.metric), unit)
+
+
 def format_gap(metric: str, gap: float) -> str:
     """« 3,2 points », « 1 point », « 3,2 j », « 45 dossiers »: a distance in the metric's unit (French: singular
     below 2)."""

@@ -106,6 +106,21 @@ def test_without_a_reference_nothing_is_compared() -> None:
     assert (unknown.state, unknown.text, unknown.trajectory) == ("no_baseline", "pas de donnée à la référence", None)
 
 
+def test_the_target_is_written_as_it_was_set() -> None:
+    from kpis.targets import goal_text
+
+    texts = [
+        goal_text(target(m, v)).replace(NNBSP, " ")
+        for m, v in (
+            ("sla_compliance_pct", 90),
+            ("sla_compliance_pct", 92.5),
+            ("breached_open", 197),
+            ("median_business_days", 12),
+        )
+    ]
+    assert texts == ["90 %", "92,5 %", "197", "12 j ouvrés"]
+
+
 def test_the_day_an_instant_closes_or_falls_in() -> None:
     assert status_day(pd.Timestamp("2026-11-23 00:00", tz="UTC")) == D(2026, 11, 22)  # a week's end closes Sunday
     assert status_day(pd.Timestamp("2026-11-20 18:00", tz="UTC")) == D(2026, 11, 20)
@@ -262,7 +277,7 @@ def test_the_ministry_wall_shows_overall_targets_on_their_tiles(service: KpiServ
     assert goal.className == "note goal goal-behind"
     # the tile counts 7 days, the target 14: its own value is said
     assert goal.children.replace(NNBSP, " ") == (
-        "Objectif 90,0 % au 22 nov. 2026 · sur 14 j : 80,0 % · attendu 87,0 % · en retard de 7,0 points"
+        "Objectif 90 % au 22 nov. 2026 · sur 14 j : 80,0 % · attendu 87,0 % · en retard de 7,0 points"
     )
     assert overview_shape(content[0]).split(",")[4] == "tile-sla+objectif"
     # the same shape on the next version: a Patch, whose last path writes the target's line

@@ -21,7 +21,7 @@ import pandas as pd
 from dashboard.explorer.annotations import Marker
 from domain.french import fr_date, fr_number
 from kpis.periods import period_length
-from kpis.targets import METRIC_LABELS, TargetStatus, decimals, format_value, metric_label
+from kpis.targets import METRIC_LABELS, TargetStatus, decimals, format_value, goal_text, metric_label
 
 INFLOW, OUTFLOW, BACKLOG, P90, MEDIAN, LEGAL = "#0072B2", "#E69F00", "#009E73", "#56B4E9", "#0072B2", "#D55E00"
 _COLOURS = {"backlog": BACKLOG, "inflow": INFLOW, "outflow": OUTFLOW, "breached_open": LEGAL}
@@ -611,13 +611,13 @@ def target_trend(values: pd.DataFrame, status: TargetStatus) -> Figure:
             "x": [target.by.isoformat()],
             "y": [target.value],
             "name": "Objectif",
-            "text": [f"objectif {format_value(target.metric, target.value)}"],
+            "text": [f"objectif {goal_text(target)}"],
             "textposition": "top left",
             "marker": {"color": TRAJECTORY, "size": 14, "symbol": "star"},
             "hovertemplate": "objectif au %{x|%d/%m/%Y} : %{y:" + y_format + "}<extra></extra>",
         }
     )
-    subtitle = f"{metric_label(target)} · objectif {format_value(target.metric, target.value)} au {fr_date(target.by)}"
+    subtitle = f"{metric_label(target)} · objectif {goal_text(target)} au {fr_date(target.by)}"
     if status.trajectory is not None and status.state != "met":
         subtitle += f" · attendu {format_value(target.metric, status.trajectory)}"
     heading = f"{html.escape(subtitle, quote=False)} · <b>{html.escape(status.text, quote=False)}</b>"

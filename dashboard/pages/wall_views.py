@@ -22,7 +22,7 @@ from domain.model import REGIONS
 from domain.target_settings import Target
 from kpis.filters import CaseFilters
 from kpis.regions import REGION_KEYS, region_numbers
-from kpis.targets import INSTANT_METRICS, TargetStatus, format_value
+from kpis.targets import INSTANT_METRICS, TargetStatus, format_value, goal_text
 from service.kpi_service import KpiService
 from service.targets import status
 
@@ -103,7 +103,7 @@ def goal_line(goal: TargetStatus) -> str:
     """« Objectif 90 % au 30 juin 2027 · attendu 84,2 % · en retard de 3,2 points »; the target's own value
     first when its window is not the tile's (« sur 30 j : 86,1 % »)."""
     target = goal.target
-    parts = [f"Objectif {format_value(target.metric, target.value)} au {fr_date(target.by)}"]
+    parts = [f"Objectif {goal_text(target)} au {fr_date(target.by)}"]
     if target.metric not in INSTANT_METRICS and target.days != TILE_DAYS:
         parts.append(f"sur {target.days} j : {format_value(target.metric, goal.value)}")
     if goal.trajectory is not None and goal.state != "met":
