@@ -21,6 +21,10 @@ class CaseStory:
     case: dict[str, object]  # the case's row of CaseState.frame (status, dates, business days, due date, agent)
     steps: pd.DataFrame  # status, start, end (aware UTC; end is T for the current status of an open case)
     pauses: pd.DataFrame  # start, end, business_days (end is T for a pause still running)
+    #: a restart clock's latest restart (the complete file back after a request for documents), None otherwise
+    restarted_at: pd.Timestamp | None = None
+    #: "accord" or "rejet" when the legal silence has decided (open past the delay in such a procedure), else None
+    tacit: str | None = None
 
 
 def case_story(state: CaseState, source: str, case_id: str, cache: HistoryCache | None = None) -> CaseStory | None:
@@ -47,7 +51,10 @@ def case_story(state: CaseState, source: str, case_id: str, cache: HistoryCache 
         _lome_days(pauses["start"]), _lome_days(pauses["end"]), weekmask=WEEKMASK, holidays=holidays
     ).astype(int)
     row = {str(k): v for k, v in state.frame(np.array([no])).iloc[0].to_dict().items()}
-    return CaseStory(case=row, steps=steps, pauses=pauses)
+    start = int(state.clock_start_us[no])
+    restarted = pd.Timestamp(start * 1000, tz="UTC") if start != int(h.submitted_us[no]) else None
+    tacit = "accord" if state.tacit_accept[no] else "rejet" if state.tacit_reject[no] else None
+    return CaseStory(case=row, steps=steps, pauses=pauses, restarted_at=restarted, tacit=tacit)
 
 
 def _lome_days(stamps: pd.Series) -> np.ndarray:

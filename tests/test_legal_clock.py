@@ -257,3 +257,16 @@ def test_the_weekly_report_names_the_tacit_decisions() -> None:
     assert table.loc["R", "Décisions implicites"] == 0
     quiet = {**document, "overall": {**document["overall"], "tacit_accept_open": 0, "tacit_reject_open": 0}}
     assert tacit_sentences(quiet) == []
+
+
+def test_the_case_story_tells_the_restart_and_the_tacit_decision() -> None:
+    from kpis.case_story import case_story
+
+    cases, events = frames(CASES, EVENTS)
+    state = state_at(prepare(cases, events, CATALOG, CAL), T)
+    r1, p1, a1, j1 = (case_story(state, "src", c) for c in ("r1", "p1", "a1", "j1"))
+    assert r1 is not None and r1.restarted_at == ts("2026-11-09 10:00") and r1.tacit is None
+    assert p1 is not None and p1.restarted_at is None  # the same events on a pause clock: no restart
+    assert a1 is not None and a1.tacit == "accord" and a1.restarted_at is None
+    assert pd.Timestamp(a1.case["due_date"]) == pd.Timestamp("2026-11-17")  # the day of the tacit decision
+    assert j1 is not None and j1.tacit == "rejet" and j1.restarted_at == ts("2026-11-16 08:00")
