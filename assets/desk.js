@@ -5,6 +5,9 @@
      grid the column header it was on) and focused again once the rebuilt page holds it.
    - « Aller à la liste »: the skip link puts the focus on the case grid's first case cell (Enter opens it).
    - Chart toolbars stay out of the tab order (the mouse still has them): 4 charts would cost 8 Tab presses.
+   - Tab on a closed dropdown goes to the next control in the page: Dash 4's dropdown buttons are outside the
+     browser's tab order (tabindex -1), and Chrome sends a Tab from the last one back to the first filter, so
+     the filters trapped the keyboard.
    No eval, no innerHTML: this runs under the strict Content-Security-Policy. */
 (function () {
   var remembered = null;  /* {id} or {grid, column}: what had the focus */
@@ -56,6 +59,22 @@
     }
   }
   new MutationObserver(tidy).observe(document.documentElement, { childList: true, subtree: true });
+
+  var TABBABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select, textarea, " +
+    "summary, [tabindex]";
+  function tabbable(el) {
+    if (el.matches("button.dash-dropdown")) { return !el.disabled; }
+    if (el.getAttribute("tabindex") === "-1" || el.closest("[aria-hidden=true]")) { return false; }
+    var box = el.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== "hidden";
+  }
+  document.addEventListener("keydown", function (event) {
+    var here = event.target;
+    if (event.key !== "Tab" || !here.matches || !here.matches("button.dash-dropdown[aria-expanded=false]")) { return; }
+    var all = Array.prototype.filter.call(document.querySelectorAll(TABBABLE), function (el) { return el === here || tabbable(el); });
+    var next = all[all.indexOf(here) + (event.shiftKey ? -1 : 1)];
+    if (next) { event.preventDefault(); next.focus(); }
+  }, true);
 
   function gridApi(id) {
     var grid = window.dash_ag_grid;
