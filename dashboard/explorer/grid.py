@@ -217,6 +217,7 @@ def case_grid(component_id: str, view: GridView = GridView()) -> dag.AgGrid:  # 
         "maxBlocksInCache": 20,
         "localeText": GRID_FRENCH,
         "suppressMenuHide": True,  # the filter button is always shown, for the keyboard and touch
+        "paginationPageSizeSelector": False,  # blocks are PAGE_SIZE rows; its picker was an unlabelled ARIA combobox
     }
     if view:
         options["initialState"] = {"filter": {"filterModel": filter_model(view)}, "sort": {"sortModel": sort_model(view)}}
