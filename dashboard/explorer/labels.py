@@ -44,18 +44,6 @@ POPULATION_LABELS = {
     "hors_delai": "hors délai (en cours)",
     "a_risque": "à risque (en cours)",
 }
-FILTER_LABELS = {
-    "periode": "Période",
-    "du": "Du",
-    "au": "Au",
-    "service": "Structure",
-    "procedure": "Procédure",
-    "region": "Région",
-    "canal": "Canal",
-    "dossiers": "Dossiers",
-    "pas": "Pas",
-    "vue": "Vue",
-}
 #: The grid's filter tests as a sentence says them (« Agent contient « Kofi » »).
 TEST_LABELS = {
     "contains": "contient",
