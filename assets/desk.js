@@ -5,6 +5,7 @@
      grid the column header it was on) and focused again once the rebuilt page holds it.
    - « Aller à la liste »: the skip link puts the focus on the case grid's first case cell (Enter opens it).
    - Chart toolbars stay out of the tab order (the mouse still has them): 4 charts would cost 8 Tab presses.
+   - The date fields' calendar (dcc.DatePickerSingle has no locale) names its weekdays and buttons in French.
    - Tab on a closed dropdown goes to the next control in the page: Dash 4's dropdown buttons are outside the
      browser's tab order (tabindex -1), and Chrome sends a Tab from the last one back to the first filter, so
      the filters trapped the keyboard.
@@ -45,7 +46,25 @@
   });
   document.addEventListener("mousedown", function () { remembered = null; lastNode = null; }, true);  /* a click says where to be */
 
+  var WEEKDAYS = { Mo: "lu", Tu: "ma", We: "me", Th: "je", Fr: "ve", Sa: "sa", Su: "di" };
+  var CALENDAR_LABELS = { "Previous month": "Mois précédent", "Next month": "Mois suivant", "Close calendar": "Fermer le calendrier",
+    "Clear date": "Effacer la date", "Clear Dates": "Effacer les dates", "Decrease value": "Diminuer", "Increase value": "Augmenter" };
+  function frenchCalendar() {
+    document.querySelectorAll(".dash-datepicker-content").forEach(function (calendar) {
+      var walker = document.createTreeWalker(calendar, NodeFilter.SHOW_TEXT);
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        var text = node.nodeValue.trim();
+        if (WEEKDAYS[text]) { node.nodeValue = node.nodeValue.replace(text, WEEKDAYS[text]); }
+      }
+      calendar.querySelectorAll("[aria-label]").forEach(function (el) {
+        var label = CALENDAR_LABELS[el.getAttribute("aria-label")];
+        if (label) { el.setAttribute("aria-label", label); }
+      });
+    });
+  }
+
   function tidy() {
+    frenchCalendar();
     document.querySelectorAll(".modebar-btn:not([tabindex='-1'])").forEach(function (b) { b.setAttribute("tabindex", "-1"); });
     var active = document.activeElement;
     if (remembered && lastNode && !lastNode.isConnected && (!active || active === document.body)) {

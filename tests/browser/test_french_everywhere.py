@@ -21,6 +21,7 @@ ENGLISH = (
     "Loading", "Loading...", "Select", "Clear", "Start Date", "End Date", "Select Date", "Page Size", "Next", "Previous",
     "Jan", "Feb", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     "January", "February", "March", "April", "June", "July", "August", "September", "October", "November", "December",
+    "Mo", "Tu", "We", "Th", "Su", "Previous month", "Next month", "Decrease value", "Increase value",
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
 )  # fmt: skip
 _ENGLISH = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(w) for w in ENGLISH) + r")(?![\w-])")
@@ -72,6 +73,14 @@ def test_an_english_browser_sees_only_french(english_browser, tmp_path, sqlite_s
         seen = [_texts(browser)]
         assert "Page 1 sur 1" in seen[0] or "sur" in seen[0]
         assert browser.find_element(By.ID, "explorer-from").get_attribute("value") == "01/11/2026"  # JJ/MM/AAAA
+        # the date field's calendar: weeks from Monday, French day names and buttons
+        browser.execute_script("document.getElementById('explorer-from').focus()")
+        ActionChains(browser).send_keys(Keys.ARROW_DOWN).perform()
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".dash-datepicker-content"))
+        calendar = browser.execute_script("return document.querySelector('.dash-datepicker-content').innerText").split()
+        assert calendar.index("lu") < calendar.index("di"), calendar  # the week starts on Monday
+        seen.append(_texts(browser))
+        ActionChains(browser).send_keys(Keys.ESCAPE).perform()
         # a dropdown opened and searched for nothing it holds
         browser.execute_script("document.getElementById('explorer-service').focus()")
         ActionChains(browser).send_keys(Keys.ENTER).perform()

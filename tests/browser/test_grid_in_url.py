@@ -12,8 +12,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.test_explorer_page import fetch
-from tests.support import explorer_config, log_in, serve, stop
+from tests.support import browser_fetch, explorer_config, log_in, serve, stop
 
 SHOWN = ("case_id", "business_days", "due_date", "agent")
 #: Each column's header box against the grid's visible box, and the rows the grid's model holds.
@@ -62,7 +61,7 @@ def test_grid_filters_go_into_the_url_the_title_and_the_export(browser, tmp_path
         # the export lists the same cases, and says how they were chosen
         href = browser.find_element(By.ID, "export-csv").get_attribute("href")
         assert "filtre=agent%3Aegal%3Aagent1" in href
-        status, text = fetch(browser, href)
+        status, text = browser_fetch(browser, href)
         assert status == 200
         lines = text.lstrip("\ufeff").splitlines()
         table = list(csv.DictReader(io.StringIO("\n".join(line for line in lines if not line.startswith("#"))), delimiter=";"))
