@@ -62,8 +62,11 @@ _SHOWN_COLUMNS = {
     "source": 120,
 }
 CASE_ID_WIDTH = 140
-_NUMBER_FILTER = {"filterOptions": list(NUMBER_TESTS), "maxNumConditions": 1, "buttons": ["reset"]}
-_TEXT_FILTER = {"filterOptions": list(TEXT_TESTS), "maxNumConditions": 1, "buttons": ["reset"]}
+#: A filter applies on « Appliquer » (or Enter), not at each keystroke: it goes into the URL, which rebuilds the page,
+#: and a rebuild while the user types would close the menu under their fingers.
+_FILTER_BUTTONS = {"maxNumConditions": 1, "buttons": ["reset", "apply"], "closeOnApply": True}
+_NUMBER_FILTER = {"filterOptions": list(NUMBER_TESTS), **_FILTER_BUTTONS}
+_TEXT_FILTER = {"filterOptions": list(TEXT_TESTS), **_FILTER_BUTTONS}
 
 #: AG Grid's texts in French (its locale keys): pager, menus, filters, and the labels screen readers announce.
 GRID_FRENCH = {

@@ -68,11 +68,27 @@ def test_the_explorer_works_from_the_keyboard(browser, tmp_path, sqlite_source) 
         browser.execute_script("document.getElementById('explorer-region').focus()")
         _press(browser, Keys.ENTER)
         wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "[role=option]"))
+        _press(browser, "Kara")  # the dropdown's search field has the focus
+        wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "[role=option]")) == 1)
         _press(browser, Keys.ARROW_DOWN)
         _press(browser, Keys.ENTER)
-        wait.until(lambda b: "region=" in b.current_url)
+        wait.until(lambda b: "region=Kara" in b.current_url)
         wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a"))
         wait.until(lambda b: _where(b)["owner"] == "explorer-region" or _where(b)["id"] == "explorer-region")
+        # a grid filter typed then applied with Enter: the menu stays open while typing, the filter goes into the
+        # URL and the list's title, and the focus comes back to its column's header
+        browser.get(base + "/explorer?dossiers=deposes")
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a"))
+        button = "#explorer-grid .ag-header-cell[col-id=agent] .ag-header-cell-filter-button"
+        browser.execute_script("arguments[0].click()", browser.find_element(By.CSS_SELECTOR, button))
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".ag-filter input[type=text]"))
+        browser.execute_script("arguments[0].focus()", browser.find_element(By.CSS_SELECTOR, ".ag-filter input[type=text]"))
+        _press(browser, "age")
+        assert "filtre=" not in browser.current_url and browser.find_elements(By.CSS_SELECTOR, ".ag-filter input[type=text]")
+        _press(browser, "nt1", Keys.ENTER)
+        wait.until(lambda b: "filtre=agent%3Acontient%3Aagent1" in b.current_url)
+        wait.until(lambda b: "(filtres de la liste)" in b.find_element(By.CLASS_NAME, "list-title").text)
+        wait.until(lambda b: _where(b)["col"] == "agent" and _where(b)["grid"])
     finally:
         browser.get("about:blank")
         stop(proc)
