@@ -42,6 +42,14 @@ NO_ALERTS = AlertSettings()
 NOT_PUBLIC = PublicSettings()  # no /statistiques unless [public] enabled
 
 
+def french_index(index: str) -> str:
+    """Dash's page template with ``<html lang="fr">``: screen readers speak French, browsers offer no translation
+    and format their own widgets in French. Fails loudly if a Dash upgrade changes the template's ``<html>``."""
+    if "<html>" not in index:
+        raise ValueError("le gabarit de page de Dash n'a plus de balise <html> : lang=\"fr\" ne peut être posé")
+    return index.replace("<html>", '<html lang="fr">', 1)
+
+
 def create_app(
     reader: Reader,
     kpis: KpiService,
@@ -80,6 +88,7 @@ def create_app(
         suppress_callback_exceptions=False,
     )
     app.layout = page_container
+    app.index_string = french_index(app.index_string)
     if server.trusted_proxies:  # believe X-Forwarded-For/-Proto from that many proxies, no more
         app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=server.trusted_proxies, x_proto=server.trusted_proxies)
     install_auth(

@@ -7,8 +7,11 @@ and the modebar is a whitelist (``modeBarButtons``): a button plotly.js adds in 
 stays off until it is listed here. Desks keep the PNG download (for a note or a slide), and zoom
 with its reset on time axes; wall screens show no modebar at all (nobody clicks a wall).
 
-Tooltips are French through ``locales`` in the config itself: plotly.js ships no French bundle
-here, and a locale passed with the plot needs no extra script (nothing to allow in the CSP).
+French through ``locale: "fr"``: assets/plotly_fr.js registers that locale with plotly.js before any chart
+is drawn (served from this app: nothing fetched, nothing to allow in the CSP), so time axes and hover labels
+name French months whatever the browser's language; ``locales`` repeats the dictionary and formats with each
+plot. The modebar's buttons are kept out of the tab order by assets/desk.js: a keyboard user reaches the case
+list without crossing every chart's toolbar (the mouse keeps them).
 """
 
 from __future__ import annotations

@@ -291,3 +291,13 @@ def ids_in(tree: object) -> list[object]:
     if isinstance(tree, list):
         return [i for v in tree for i in ids_in(v)]
     return []
+
+
+def browser_fetch(browser, path: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """GET with the browser's own session (cookies), from inside the page: (status, body)."""
+    status, body = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text().then(t => done([r.status, t])));",
+        path,
+    )
+    return status, body

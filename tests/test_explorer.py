@@ -261,7 +261,9 @@ def test_filtered_numbers_are_the_engine_numbers_on_the_filtered_cases(history, 
 def test_export_header_reads_the_filters_as_people_wrote_them() -> None:
     from dashboard.explorer.routes import export_header
 
-    search = ExplorerQuery(service="Direction générale de l'énergie", region="Kara").to_search()
-    header = dict(export_header(search, pd.Timestamp("2026-11-28T10:00Z"), 30, 5, "marc"))
+    query = ExplorerQuery(service="Direction générale de l'énergie", region="Kara")
+    header = dict(export_header(query, pd.Timestamp("2026-11-28T10:00Z"), 30, 5, "marc"))
     assert header["Structure"] == "Direction générale de l'énergie" and header["Région"] == "Kara"
-    assert header["Exporté par"] == "marc" and header["Dossiers"] == "5" and header["Lien"] == "/explorer" + search
+    # issue 16: the count is named for what it is, the listed population by its French label
+    assert header["Exporté par"] == "marc" and header["Nombre de dossiers"] == "5"
+    assert header["Lien"] == "/explorer" + query.to_search() and header["Dossiers listés"] == "en cours"

@@ -17,7 +17,7 @@ import pytest
 
 from collectors.normalize import empty_quarantine
 from dashboard import create_app, ids
-from dashboard.explorer.grid import CASE_LINK_RENDERER, case_columns, case_grid, display_rows
+from dashboard.explorer.grid import CASE_LINK_RENDERER, NUMBER_RENDERER, case_columns, case_grid, display_rows
 from dashboard.pages.explorer import grid_page
 from domain.business_days import BusinessCalendar
 from service.kpi_service import KpiService
@@ -80,7 +80,8 @@ def test_the_grid_sends_case_ids_as_typed() -> None:
 def test_the_case_column_is_drawn_by_the_case_link_renderer_never_markdown() -> None:
     columns = case_columns()
     assert columns[0]["field"] == "case_id" and columns[0]["cellRenderer"] == CASE_LINK_RENDERER
-    assert all(c.get("cellRenderer") in (None, CASE_LINK_RENDERER) for c in columns)
+    # issue 16: numbers get French thousands separators through a renderer of the same asset
+    assert all(c.get("cellRenderer") in (None, CASE_LINK_RENDERER, NUMBER_RENDERER) for c in columns)
     grid = case_grid(ids.EXPLORER_GRID)
     assert "markdown" not in repr(grid.to_plotly_json()).lower()
     assert "dangerously_allow_code" not in repr(grid.to_plotly_json())
@@ -93,7 +94,7 @@ def test_the_renderer_asset_builds_text_and_a_local_target() -> None:
     assert f"renderers.{CASE_LINK_RENDERER} = function" in script
     assert "window.dashAgGridComponentFunctions" in script
     assert '"/explorer/case/" + encodeURIComponent(String(row.source)) + "/" + encodeURIComponent(id)' in script
-    assert 'createElement("a", { href: href, className: "case-link" }, id)' in script
+    assert 'createElement("a", { href: href, className: "case-link", tabIndex: -1 }, id)' in script
     code = re.sub(r"/\*.*?\*/", "", script, flags=re.DOTALL)  # the comments may name what the code avoids
     for forbidden in ("innerHTML", "outerHTML", "dangerouslySetInnerHTML", "eval(", "Function(", "markdown", "document.write"):
         assert forbidden not in code, forbidden

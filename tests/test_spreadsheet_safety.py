@@ -159,7 +159,7 @@ def test_xlsx_export_holds_strings_never_formulas(service) -> None:
     plain = by_id[PLAIN][names.index("Agent")]
     assert plain.value == "A. Mensah" and not plain.quotePrefix
     filters = {r[0]: r[1] for r in book["Filtres"].iter_rows(min_row=2, values_only=True)}
-    assert filters["Dossiers"] == str(len(HOSTILE) + 1)
+    assert filters["Nombre de dossiers"] == str(len(HOSTILE) + 1)  # issue 16: the count named for what it is
 
 
 def test_weekly_workbook_holds_strings_never_formulas(service, tmp_path) -> None:

@@ -9,6 +9,11 @@ cannot make the server render the whole population at once.
 A case id is data from a source database, never markup: the grid shows it with the ``CaseLink``
 renderer (assets/case_link.js), which sets it as the link's text and builds the link's target
 itself, so an id such as ``X](https://evil.example) [y`` is shown as typed and links to its own case.
+
+The grid says everything in French whatever the browser's language (``GRID_FRENCH``: pager, filter menus,
+screen-reader labels, thousands and decimal separators), offers only the filter tests the server applies
+(no « vide / non vide », no « entre »), and starts with the filters and sorts of the page's URL
+(explorer/grid_view.py), so a link, the grid and the exports list the same cases.
 """
 
 from __future__ import annotations
@@ -21,31 +26,52 @@ from typing import Any
 import dash_ag_grid as dag
 import pandas as pd
 
-from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, STATUS_LABELS
+from dashboard.explorer.grid_view import (
+    NUMBER_COLUMNS,
+    NUMBER_TESTS,
+    TEXT_TESTS,
+    Condition,
+    GridView,
+    filter_model,
+    from_models,
+    sort_model,
+)
+from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, STATUS_LABELS, STATUS_ORDER
 from domain.model import LOME_TZ
 
 PAGE_SIZE = 50
 MAX_BLOCK_ROWS = 500  # the grid asks for PAGE_SIZE rows; more is a crafted request
 CASE_LINK_RENDERER = "CaseLink"  # window.dashAgGridComponentFunctions.CaseLink, in assets/case_link.js
+NUMBER_RENDERER = "FrNumber"  # window.dashAgGridComponentFunctions.FrNumber, in assets/case_link.js: « 1 017 »
 NUMERIC = ("business_days", "sla_days", "processing_days")
-_SHOWN_COLUMNS = (
-    "source",
-    "service",
-    "procedure_code",
-    "region",
-    "channel",
-    "status",
-    "submitted_at",
-    "closed_at",
-    "business_days",
-    "sla_days",
-    "due_date",
-    "agent",
-)
-_NUMBER_TESTS = ("equals", "notEqual", "lessThan", "lessThanOrEqual", "greaterThan", "greaterThanOrEqual")
-_TEXT_TESTS = ("contains", "notContains", "equals", "notEqual", "startsWith", "endsWith")
+#: The shown columns after the case id, and each one's width in pixels (sized to its header and its longest
+#: usual value, with room for the sort and menu icons). The columns a manager reads first come first, so that
+#: « Jours ouvrés », « Échéance » and « Agent » are on screen without scrolling from 1366 px wide.
+_SHOWN_COLUMNS = {
+    "service": 118,
+    "procedure_code": 132,
+    "status": 200,
+    "business_days": 132,
+    "due_date": 122,
+    "agent": 150,
+    "region": 112,
+    "submitted_at": 150,
+    "closed_at": 150,
+    "sla_days": 200,
+    "channel": 110,
+    "source": 120,
+}
+CASE_ID_WIDTH = 140
+#: A filter applies on « Appliquer » (or Enter), not at each keystroke: it goes into the URL, which rebuilds the page,
+#: and a rebuild while the user types would close the menu under their fingers.
+_FILTER_BUTTONS = {"maxNumConditions": 1, "buttons": ["reset", "apply"], "closeOnApply": True}
+_NUMBER_FILTER = {"filterOptions": list(NUMBER_TESTS), **_FILTER_BUTTONS}
+_TEXT_FILTER = {"filterOptions": list(TEXT_TESTS), **_FILTER_BUTTONS}
 
+#: AG Grid's texts in French (its locale keys): pager, menus, filters, and the labels screen readers announce.
 GRID_FRENCH = {
+    "thousandSeparator": "\u202f",
+    "decimalSeparator": ",",
     "page": "Page",
     "of": "sur",
     "to": "à",
@@ -54,8 +80,17 @@ GRID_FRENCH = {
     "previous": "Précédente",
     "first": "Première",
     "last": "Dernière",
+    "firstPage": "Première page",
+    "lastPage": "Dernière page",
+    "nextPage": "Page suivante",
+    "previousPage": "Page précédente",
+    "pageLastRowUnknown": "?",
+    "pageSizeSelectorLabel": "Lignes par page :",
+    "paginationPageSize": "Lignes par page",
     "loadingOoo": "Chargement…",
+    "loadingError": "Erreur de chargement",
     "noRowsToShow": "Aucun dossier",
+    "blanks": "(vides)",
     "contains": "contient",
     "notContains": "ne contient pas",
     "equals": "égal à",
@@ -63,60 +98,141 @@ GRID_FRENCH = {
     "startsWith": "commence par",
     "endsWith": "finit par",
     "lessThan": "inférieur à",
+    "lessThanOrEqual": "inférieur ou égal à",
     "greaterThan": "supérieur à",
+    "greaterThanOrEqual": "supérieur ou égal à",
+    "inRange": "entre",
+    "inRangeStart": "de",
+    "inRangeEnd": "à",
+    "blank": "vide",
+    "notBlank": "non vide",
+    "empty": "Choisir…",
+    "andCondition": "ET",
+    "orCondition": "OU",
     "filterOoo": "Filtrer…",
+    "applyFilter": "Appliquer",
     "resetFilter": "Effacer",
-    "pageSizeSelectorLabel": "Lignes par page :",
+    "clearFilter": "Effacer",
+    "cancelFilter": "Annuler",
+    "textFilter": "Filtre de texte",
+    "numberFilter": "Filtre numérique",
+    "dateFilter": "Filtre de date",
+    "columns": "Colonnes",
+    "filters": "Filtres",
+    "pinColumn": "Épingler la colonne",
+    "pinLeft": "Épingler à gauche",
+    "pinRight": "Épingler à droite",
+    "noPin": "Ne pas épingler",
+    "autosizeThisColumn": "Ajuster cette colonne",
+    "autosizeAllColumns": "Ajuster toutes les colonnes",
+    "resetColumns": "Réinitialiser les colonnes",
+    "sortAscending": "Tri croissant",
+    "sortDescending": "Tri décroissant",
+    "sortUnSort": "Retirer le tri",
+    "columnFilter": "Filtre de colonne",
+    "columnChooser": "Choisir les colonnes",
+    "ariaChecked": "cochée",
+    "ariaColumn": "Colonne",
+    "ariaColumnGroup": "Groupe de colonnes",
+    "ariaColumnFiltered": "Colonne filtrée",
+    "ariaColumnSelectAll": "Basculer la sélection de toutes les colonnes",
+    "ariaDateFilterInput": "Saisie du filtre de date",
+    "ariaDefaultListName": "Liste",
+    "ariaFilterColumnsInput": "Saisie du filtre des colonnes",
+    "ariaFilterFromValue": "Filtrer à partir de la valeur",
+    "ariaFilterInput": "Saisie du filtre",
+    "ariaFilterList": "Liste de filtres",
+    "ariaFilterToValue": "Filtrer jusqu'à la valeur",
+    "ariaFilterValue": "Valeur du filtre",
+    "ariaFilterMenuOpen": "Ouvrir le menu de filtre",
+    "ariaFilteringOperator": "Opérateur de filtre",
+    "ariaHidden": "masquée",
+    "ariaIndeterminate": "indéterminée",
+    "ariaMenuColumn": "Appuyez sur Alt+Bas pour ouvrir le menu de la colonne",
+    "ariaFilterColumn": "Appuyez sur Ctrl+Entrée pour ouvrir le filtre",
+    "ariaRowDeselect": "Appuyez sur Espace pour désélectionner cette ligne",
+    "ariaRowSelect": "Appuyez sur Espace pour sélectionner cette ligne",
+    "ariaRowSelectAll": "Appuyez sur Espace pour sélectionner toutes les lignes",
+    "ariaRowToggleSelection": "Appuyez sur Espace pour basculer la sélection de la ligne",
+    "ariaSearch": "Rechercher",
+    "ariaSearchFilterValues": "Rechercher dans les valeurs du filtre",
+    "ariaSortableColumn": "Appuyez sur Entrée pour trier",
+    "ariaToggleVisibility": "Appuyez sur Espace pour basculer la visibilité",
+    "ariaUnchecked": "non cochée",
+    "ariaVisible": "visible",
+    "ariaLabelColumnMenu": "Menu de la colonne",
+    "ariaLabelColumnFilter": "Filtre de la colonne",
+    "ariaLabelDialog": "Boîte de dialogue",
+    "ariaLabelFilterMenu": "Menu de filtre",
+    "ariaLabelSelectField": "Choix",
+    "ariaLabelTooltip": "Info-bulle",
+    "ariaLabelLoadingContextMenu": "Chargement du menu contextuel",
+    "ariaLabelRichSelectField": "Choix",
+    "ariaPageSizeSelectorLabel": "Lignes par page",
+    "ariaChartMenuClose": "Fermer le menu",
+    "ariaSearchFilterValues_": "Rechercher",
+    "ariaSkeletonCellLoadingFailed": "Échec du chargement de la ligne",
+    "ariaSkeletonCellLoading": "Chargement de la ligne…",
+    "ariaDropZoneColumnComponentDescription": "Appuyez sur Suppr pour retirer",
+    "ariaRowPageSize": "Lignes par page",
+    "ariaPaginationFirstPage": "Première page",
+    "ariaPaginationLastPage": "Dernière page",
+    "ariaPaginationNextPage": "Page suivante",
+    "ariaPaginationPreviousPage": "Page précédente",
 }
 
 
-def case_columns() -> list[dict[str, Any]]:
-    """The grid's columns: the case id first, shown by the CaseLink renderer (text, never markdown or HTML)."""
+def case_columns(view: GridView = GridView()) -> list[dict[str, Any]]:  # noqa: B008 - a frozen, empty value
+    """The grid's columns: the case id first and pinned, shown by the CaseLink renderer (text, never markdown
+    or HTML); each sorted as ``view`` says (a grid opened from a URL starts sorted as it was)."""
+    sorts = {column: (index, up) for index, (column, up) in enumerate(view.sort)}
     columns: list[dict[str, Any]] = [
         {
             "field": "case_id",
             "headerName": COLUMN_LABELS["case_id"],
             "cellRenderer": CASE_LINK_RENDERER,
             "pinned": "left",
-            "width": 150,
+            "lockPinned": True,
+            "width": CASE_ID_WIDTH,
+            "filterParams": _TEXT_FILTER,
         },
     ]
-    for key in _SHOWN_COLUMNS:
-        column: dict[str, Any] = {"field": key, "headerName": COLUMN_LABELS[key]}
-        if key in NUMERIC:
-            column.update(filter="agNumberColumnFilter", type="numericColumn", width=130)
-        column["filterParams"] = {"maxNumConditions": 1, "buttons": ["reset"]}
+    for key, width in _SHOWN_COLUMNS.items():
+        column: dict[str, Any] = {"field": key, "headerName": COLUMN_LABELS[key], "width": width}
+        if key in NUMBER_COLUMNS:
+            column.update(filter="agNumberColumnFilter", type="numericColumn", cellRenderer=NUMBER_RENDERER)
+        column["filterParams"] = _NUMBER_FILTER if key in NUMBER_COLUMNS else _TEXT_FILTER
         columns.append(column)
+    for column in columns:
+        if column["field"] in sorts:
+            index, up = sorts[column["field"]]
+            column.update(sort="asc" if up else "desc", sortIndex=index)
     return columns
 
 
-def case_grid(component_id: str) -> dag.AgGrid:
-    """The case list: infinite row model, the browser holds a few blocks of PAGE_SIZE rows."""
+def case_grid(component_id: str, view: GridView = GridView()) -> dag.AgGrid:  # noqa: B008 - a frozen, empty value
+    """The case list: infinite row model, the browser holds a few blocks of PAGE_SIZE rows; it starts with the
+    filters and sorts of ``view`` (the URL's)."""
+    options: dict[str, Any] = {
+        "pagination": True,
+        "paginationPageSize": PAGE_SIZE,
+        "cacheBlockSize": PAGE_SIZE,
+        "maxBlocksInCache": 20,
+        "localeText": GRID_FRENCH,
+        "suppressMenuHide": True,  # the filter button is always shown, for the keyboard and touch
+        "paginationPageSizeSelector": False,  # blocks are PAGE_SIZE rows; its picker was an unlabelled ARIA combobox
+    }
+    if view:
+        options["initialState"] = {"filter": {"filterModel": filter_model(view)}, "sort": {"sortModel": sort_model(view)}}
     return dag.AgGrid(
         id=component_id,
         rowModelType="infinite",
-        columnDefs=case_columns(),
-        defaultColDef={"sortable": True, "filter": "agTextColumnFilter", "resizable": True, "minWidth": 110},
-        dashGridOptions={
-            "pagination": True,
-            "paginationPageSize": PAGE_SIZE,
-            "cacheBlockSize": PAGE_SIZE,
-            "maxBlocksInCache": 20,
-            "localeText": GRID_FRENCH,
-        },
+        columnDefs=case_columns(view),
+        defaultColDef={"sortable": True, "filter": "agTextColumnFilter", "resizable": True, "minWidth": 90},
+        dashGridOptions=options,
         style={"height": "640px"},
         className="ag-theme-alpine",
     )
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One column filter the grid offers: ``kind`` text or number, ``test`` one of the grid's, ``needle`` valid."""
-
-    column: str
-    kind: str
-    test: str
-    needle: str | float
 
 
 @dataclass(frozen=True)
@@ -125,34 +241,22 @@ class GridRequest:
 
     start: int = 0
     end: int = PAGE_SIZE
-    sort: tuple[tuple[str, bool], ...] = ()  # (column, ascending), in priority order
-    conditions: tuple[Condition, ...] = ()
+    view: GridView = GridView()  # noqa: RUF009 - a frozen, empty value
 
 
 def parse_request(raw: object, columns: Iterable[str]) -> GridRequest:
     """AG Grid's getRowsRequest -> a GridRequest; never raises.
 
     Non-numeric row numbers fall back to the first block, a block is capped at MAX_BLOCK_ROWS,
-    and sort or filter entries that are not well-formed, or name an unknown column, are dropped.
+    and sort or filter entries that are not well-formed, or name an unknown column, are dropped
+    (explorer/grid_view.py).
     """
     if not isinstance(raw, dict):
         return GridRequest()
-    known = set(columns)
     start = max(0, _row_number(raw.get("startRow"), 0))
     end = _row_number(raw.get("endRow"), start + PAGE_SIZE)
     end = min(max(end, start), start + MAX_BLOCK_ROWS)
-    sort_model, filter_model = raw.get("sortModel"), raw.get("filterModel")
-    sort: dict[str, bool] = {}  # column -> ascending, first mention wins
-    for entry in sort_model if isinstance(sort_model, list) else []:
-        column = entry.get("colId") if isinstance(entry, dict) else None
-        if isinstance(column, str) and column in known and column not in sort:
-            sort[column] = entry.get("sort") != "desc"
-    conditions = []
-    for column, spec in filter_model.items() if isinstance(filter_model, dict) else []:
-        condition = _condition(column, spec) if column in known else None
-        if condition is not None:
-            conditions.append(condition)
-    return GridRequest(start, end, tuple(sort.items()), tuple(conditions))
+    return GridRequest(start, end, from_models(raw.get("filterModel"), raw.get("sortModel"), columns))
 
 
 def _row_number(value: object, default: int) -> int:
@@ -170,24 +274,6 @@ def _row_number(value: object, default: int) -> int:
     return default
 
 
-def _condition(column: str, spec: object) -> Condition | None:
-    if not isinstance(spec, dict):
-        return None
-    needle, number = spec.get("filter"), spec.get("filterType") == "number"
-    test = spec.get("type", "equals" if number else "contains")
-    if test not in (_NUMBER_TESTS if number else _TEXT_TESTS):  # also what is not a string
-        return None
-    if isinstance(needle, bool) or not isinstance(needle, int | float | str) or needle == "":
-        return None
-    if not number:
-        return Condition(column, "text", test, str(needle))
-    try:
-        target = float(needle)
-    except (ValueError, OverflowError):  # not a number, or an integer beyond any float
-        return None
-    return Condition(column, "number", test, target) if math.isfinite(target) else None
-
-
 def grid_page(rows: pd.DataFrame, request: object) -> dict[str, Any]:
     """One block of the case list for AG Grid's infinite row model: filter, sort, then slice, in pandas.
 
@@ -195,18 +281,41 @@ def grid_page(rows: pd.DataFrame, request: object) -> dict[str, Any]:
     number of rows after filtering, so the grid knows its last page.
     """
     asked = parse_request(request, rows.columns)
-    frame = rows
-    for condition in asked.conditions:
-        frame = frame[_match(frame[condition.column], condition)]
-    if asked.sort:
-        frame = frame.sort_values(
-            [column for column, _ in asked.sort],
-            ascending=[ascending for _, ascending in asked.sort],
-            kind="stable",
-            na_position="last",
-        )
+    frame = apply_view(rows, asked.view)
     start = min(asked.start, len(frame))
     return {"rowData": display_rows(frame.iloc[start : min(asked.end, len(frame))]), "rowCount": len(frame)}
+
+
+def apply_view(rows: pd.DataFrame, view: GridView) -> pd.DataFrame:
+    """The rows the grid lists for ``view``: its filters (on the values as shown), then its sorts, in pandas.
+
+    The one place the grid's filters and sorts are applied: the grid's blocks, the list's title and the
+    exports all go through it, so they count the same cases. A status sorts in the order of a case's life
+    (déposé, en instruction, en attente du demandeur, accordé, refusé, abandonné), a channel by its French
+    label; empty values last. ``rows`` is not modified.
+    """
+    frame = rows
+    for condition in view.conditions:
+        if condition.column in frame.columns:
+            frame = frame[_match(frame[condition.column], condition)]
+    sorts = [(column, up) for column, up in view.sort if column in frame.columns]
+    if sorts:
+        frame = frame.sort_values(
+            [column for column, _ in sorts],
+            ascending=[up for _, up in sorts],
+            kind="stable",
+            na_position="last",
+            key=_sort_key,
+        )
+    return frame
+
+
+def _sort_key(values: pd.Series) -> pd.Series:
+    if values.name == "status":
+        return values.map({code: rank for rank, code in enumerate(STATUS_ORDER)}).astype("Float64")
+    if values.name == "channel":
+        return values.map(CHANNEL_LABELS).fillna(values)
+    return values
 
 
 def _match(values: pd.Series, condition: Condition) -> pd.Series:

@@ -29,6 +29,8 @@ CONTROL_FIELDS = {
     ids.EXPLORER_POPULATION: "population",
     ids.EXPLORER_STEP: "step",
 }
+#: The property each control's value is in, when not ``value``: the date pickers' ``date`` (AAAA-MM-JJ).
+CONTROL_PROPS = {ids.EXPLORER_FROM: "date", ids.EXPLORER_TO: "date"}
 #: The charts a click on which navigates, after the controls in the callback's inputs.
 CLICKABLE_CHARTS = (ids.EXPLORER_BARS, ids.EXPLORER_REGIONS)
 #: Fields that always hold a value: clearing them is ignored.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
-from urllib.parse import parse_qsl
 
 import pandas as pd
 from flask import Flask, Response, request
@@ -21,8 +20,9 @@ from dashboard.auth import audit
 from dashboard.auth.scope import scope_label
 from dashboard.auth.web import current
 from dashboard.explorer.export import to_csv, to_xlsx
-from dashboard.explorer.labels import FILTER_LABELS, POPULATION_LABELS
-from dashboard.explorer.state import PERIOD_LABELS, ExplorerQueryError, parse_for
+from dashboard.explorer.grid import apply_view
+from dashboard.explorer.labels import query_lines
+from dashboard.explorer.state import ExplorerQuery, ExplorerQueryError, parse_for
 from domain.french import fr_number
 from domain.model import LOME_TZ
 from service.kpi_service import KpiService
@@ -30,18 +30,18 @@ from service.kpi_service import KpiService
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def export_header(search: str, as_of: pd.Timestamp, days: int, rows: int, who: str) -> list[tuple[str, str]]:
-    """What an export records about itself: when, by whom, the window, and every filter (or "tous")."""
-    params = dict(parse_qsl(search.lstrip("?")))
+def export_header(query: ExplorerQuery, as_of: pd.Timestamp, days: int, rows: int, who: str) -> list[tuple[str, str]]:
+    """What an export records about itself: when, by whom, the window, every filter in French labels and values
+    (the grid's filters and sorts included: explorer/labels.query_lines), and how many cases it lists."""
     lome = as_of.tz_convert(LOME_TZ)
     header = [
         ("Vigie — export", "Ministère de l'Énergie et des Mines"),
         ("Exporté par", who),
         ("Données au", f"{lome:%d/%m/%Y %H:%M} (heure de Lomé)"),
-        ("Fenêtre", f"{days} jours jusqu'à cet instant"),
-        ("Lien", "/explorer" + search),
+        ("Fenêtre", f"{fr_number(days)} jours jusqu'à cet instant"),
+        ("Lien", "/explorer" + query.to_search()),
     ]
-    return header + [(FILTER_LABELS[k], v) for k, v in params.items() if k in FILTER_LABELS] + [("Dossiers", str(rows))]
+    return header + query_lines(query) + [("Nombre de dossiers", fr_number(rows))]
 
 
 def too_many_rows(found: int, limit: int, search: str) -> Response:
@@ -82,17 +82,15 @@ def register_exports(
             return Response(f"Export impossible : {exc}", 400, mimetype="text/plain")
         as_of, days = query.window(now())
         at = as_of if as_of is not None else pd.Timestamp(now()).tz_convert("UTC")
-        rows = kpis.cases(as_of, days, query.filters, query.population)  # the same cached list as the page
+        # the same cached list as the page, filtered and sorted as the grid shows it
+        rows = apply_view(kpis.cases(as_of, days, query.filters, query.population), query.grid)
         search = query.to_search()
         if len(rows) > max_rows:
             return too_many_rows(len(rows), max_rows, search)
         name = who.name if who else "?"
         scope = scope_label(who) if who else "aucune structure"
-        header = export_header(search, at, days, len(rows), name)
+        header = export_header(query, at, days, len(rows), name)
         header.insert(2, ("Périmètre", scope))
-        header.insert(5, ("Population", POPULATION_LABELS[query.population]))
-        if query.period != "perso":
-            header.insert(5, ("Période", PERIOD_LABELS[query.period]))
         body = to_csv(rows, header) if kind == "csv" else to_xlsx(rows, header)
         audit.record(
             engine,

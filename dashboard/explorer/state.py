@@ -3,6 +3,8 @@
 ``/explorer?periode=30j&service=CEET&procedure=CEET-BT&region=Kara&canal=en_ligne&dossiers=en_cours``
 Copying a link reproduces the view; back and forward replay it. Every value is checked
 against the catalogue and vocabularies: a bad one gives a French message, never a traceback.
+The case grid's own filters and sorts (``tri``, ``filtre``: explorer/grid_view.py) come from the
+grid itself, so they are read fail-safe instead: a part that cannot be read is dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 
 from dashboard.auth.accounts import Principal
 from dashboard.auth.scope import scoped_filters
+from dashboard.explorer.grid_view import GridView, from_url, url_pairs
 from domain.model import LOME_TZ
 from kpis.document import EARLIEST_AS_OF, KpiParameterError
 from kpis.filters import CaseFilters, parse_filters
@@ -49,7 +52,9 @@ PARAMETERS = {
     "step": "pas",
     "view": "vue",
 }
-_KEYS = tuple(PARAMETERS.values())
+#: The grid's parameters (explorer/grid_view.py), after the others; ``filtre`` may repeat.
+GRID_PARAMETERS = ("tri", "filtre")
+_KEYS = (*PARAMETERS.values(), *GRID_PARAMETERS)
 
 
 class ExplorerQueryError(ValueError):
@@ -70,6 +75,7 @@ class ExplorerQuery:
     population: str = "en_cours"  # which cases the list shows (kpis.population.POPULATIONS)
     step: str = "auto"  # the trend charts' step (STEPS)
     view: str = "synthese"  # VIEWS: the synthesis, or the workload by agent
+    grid: GridView = GridView()  # the case grid's filters and sorts (tri, filtre)
     services: frozenset[str] | None = None  # the account's scope (never in the URL): see parse_for
 
     @property
@@ -107,6 +113,7 @@ class ExplorerQuery:
             value = getattr(self, field)
             if value is not None and value != getattr(default, field):
                 pairs.append((key, value.isoformat() if isinstance(value, dt.date) else str(value)))
+        pairs += url_pairs(self.grid)
         return "?" + urlencode(pairs) if pairs else ""
 
 
@@ -118,7 +125,8 @@ def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) ->
     """Parse and validate a query string; raise ExplorerQueryError with a French message."""
     if search is not None and not isinstance(search, str):  # a crafted callback request
         raise ExplorerQueryError("adresse illisible")
-    raw = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=False).items()}
+    every = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    raw = {k: v[-1] for k, v in every.items()}
     unknown = sorted(set(raw) - set(_KEYS))
     if unknown:
         raise ExplorerQueryError(f"paramètre inconnu : {', '.join(unknown)} (attendus : {', '.join(_KEYS)})")
@@ -159,6 +167,7 @@ def parse_search(search: str | None, catalog: pd.DataFrame, now: dt.datetime) ->
         population=raw.get("dossiers", "en_cours"),
         step=raw.get("pas", "auto"),
         view=raw.get("vue", "synthese"),
+        grid=from_url(raw.get("tri"), every.get("filtre", [])),
     )
     try:
         parse_filters({"service": query.service, "procedure": query.procedure, "region": query.region}, catalog)

@@ -16,13 +16,13 @@ from dashboard.auth import audit
 from dashboard.auth.scope import sees_service
 from dashboard.auth.web import current
 from dashboard.explorer.figures import case_timeline
-from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS
-from dashboard.explorer.state import ExplorerQuery
+from dashboard.explorer.labels import CHANNEL_LABELS, STATUS_LABELS, business_days_text
+from dashboard.explorer.state import ExplorerQuery, ExplorerQueryError, parse_for
 from dashboard.graph_config import TIME_GRAPH
 from dashboard.pages import not_found_404
 from dashboard.pages.desk import desk_page, simple_table
 from dashboard.pages.explorer import error_page
-from dashboard.pages.routing import register_page
+from dashboard.pages.routing import register_page, set_title
 from domain.french import fr_date, fr_number
 from domain.model import LOME_TZ
 from kpis.case_story import CaseStory
@@ -35,9 +35,10 @@ PREFIX = "/explorer/case/"
 def register(kpis: KpiService, catalog: pd.DataFrame, reader: Reader, now: Callable[[], dt.datetime]) -> None:
     """The case page. Dash sends it /explorer/case/… and /explorer/case itself; the address is read from
     the path as typed (``source`` and ``case_id`` are URL-encoded, and may hold what Dash's own path
-    variables would cut wrongly)."""
+    variables would cut wrongly). Its query string is the explorer's view the case was opened from (the grid's
+    links carry it): the breadcrumbs go back to that view, filters and listed population kept."""
 
-    def layout(path: str, **_query: Any) -> html.Div:
+    def layout(path: str, search: str | None = None, **_query: Any) -> html.Div:
         if not path.startswith(PREFIX):  # /explorer/case alone: no page
             return not_found_404.layout(path=path)
         parts = path[len(PREFIX) :].split("/")
@@ -56,10 +57,26 @@ def register(kpis: KpiService, catalog: pd.DataFrame, reader: Reader, now: Calla
         )
         # another structure's case reads exactly as a missing one: its existence does not leak
         if story is None or not sees_service(who, str(story.case.get("service"))):
+            set_title("Dossier introuvable · Vigie")
             return not_found(source, case_id)
-        return story_page(story, procedure_name(catalog, story.case["procedure_code"]))
+        set_title(f"Dossier {case_id} ({source}) · Vigie")
+        origin = _origin(search, catalog, now())
+        return story_page(story, procedure_name(catalog, story.case["procedure_code"]), origin)
 
-    register_page(__name__, PREFIX.rstrip("/"), layout, path_template=PREFIX + "<address>", exact=False)
+    def title(path: str, search: str) -> str:
+        parts = path[len(PREFIX) :].split("/") if path.startswith(PREFIX) else []
+        return f"Dossier {unquote(parts[1])} ({unquote(parts[0])}) · Vigie" if len(parts) == 2 and all(parts) else "Vigie"
+
+    register_page(__name__, PREFIX.rstrip("/"), layout, path_template=PREFIX + "<address>", exact=False, title=title)
+
+
+def _origin(search: str | None, catalog: pd.DataFrame, now: dt.datetime) -> ExplorerQuery:
+    """The explorer view a case was opened from (its page's query string), or the default view when there is
+    none or it cannot be read: the breadcrumbs then still lead somewhere."""
+    try:
+        return parse_for(current(), search, catalog, now).with_(services=None)
+    except ExplorerQueryError:
+        return ExplorerQuery()
 
 
 def procedure_name(catalog: pd.DataFrame, code: str) -> str:
@@ -89,8 +106,9 @@ def not_found(source: str, case_id: str) -> html.Div:
     )
 
 
-def story_page(story: CaseStory, procedure_name: str) -> html.Div:
-    """The case's page: where it sits in the explorer, its facts, its business days against the delay, its history."""
+def story_page(story: CaseStory, procedure_name: str, origin: ExplorerQuery | None = None) -> html.Div:
+    """The case's page: where it sits in the explorer, its facts, its business days against the delay, its history;
+    ``origin``: the explorer view it was opened from (the breadcrumbs keep its filters and listed population)."""
     case = story.case
     used = _business_days_used(case)
     sla = int(case["sla_days"])
@@ -99,7 +117,7 @@ def story_page(story: CaseStory, procedure_name: str) -> html.Div:
     )
     return desk_page(
         "",
-        _breadcrumbs(case),
+        _breadcrumbs(case, origin or ExplorerQuery()),
         html.H1(f"Dossier {case['case_id']} ({case['source']})"),
         html.Dl(
             id=ids.CASE_PAGE,
@@ -139,23 +157,26 @@ def _facts(story: CaseStory, procedure_name: str, used: int | None) -> list[tupl
         ("Statut", STATUS_LABELS.get(case["status"], case["status"])),
         ("Déposé le", _when(case["submitted_at"])),
         ("Clos le", _when(case["closed_at"]) if not open_ else "— (en cours)"),
-        ("Jours ouvrés utilisés", f"{fr_number(used)} sur {int(case['sla_days'])} (délai légal)"),
+        ("Jours ouvrés utilisés", f"{fr_number(used)} sur {fr_number(int(case['sla_days']))} (délai légal)"),
         ("Situation", _verdict(case)),
         ("Échéance", fr_date(pd.Timestamp(case["due_date"])) if open_ and not pd.isna(case["due_date"]) else "—"),
-        ("Arrêts d'horloge", f"{len(story.pauses)} ({fr_number(int(story.pauses['business_days'].sum()))} j ouvrés)"),
+        ("Arrêts d'horloge", f"{fr_number(len(story.pauses))} ({business_days_text(int(story.pauses['business_days'].sum()))})"),
         ("Agent", case["agent"] or "—"),
         ("Région", case["region"]),
         ("Canal", CHANNEL_LABELS.get(case["channel"], case["channel"])),
     ]
 
 
-def _breadcrumbs(case: pd.Series) -> html.Nav:
-    """Ensemble › the case's service › its procedure › the case, each a link into the explorer."""
-    service_query = ExplorerQuery(service=case["service"])
+def _breadcrumbs(case: pd.Series, origin: ExplorerQuery) -> html.Nav:
+    """Ensemble › the case's service › its procedure › the case, each a link into the explorer view the case was
+    opened from (``origin``: its period, region, channel, listed population and the grid's filters are kept)."""
+    whole = origin.with_(service=None, procedure=None)
+    service_query = origin.with_(service=case["service"], procedure=None)
     return html.Nav(
         className="breadcrumbs",
+        **{"aria-label": "fil d'Ariane"},
         children=[
-            dcc.Link("Ensemble", href="/explorer"),
+            dcc.Link("Ensemble", href="/explorer" + whole.to_search()),
             " › ",
             dcc.Link(case["service"], href="/explorer" + service_query.to_search()),
             " › ",
@@ -174,7 +195,7 @@ def _progress(used: int | None, sla: int) -> html.Div:
     return html.Div(
         className="progress",
         role="img",
-        **{"aria-label": f"{used} jours ouvrés sur {sla}"},
+        **{"aria-label": f"{business_days_text(used)} sur {fr_number(sla)} (délai légal)"},
         children=[
             html.Div(
                 className="progress-bar" + (" over" if used is not None and used > sla else ""),
@@ -206,7 +227,11 @@ def _pauses(story: CaseStory) -> html.Table:
     return simple_table(
         ["Début", "Fin", "Jours ouvrés"],
         [
-            [_when(p.start), "en cours" if running and i == len(story.pauses) - 1 else _when(p.end), str(p.business_days)]
+            [
+                _when(p.start),
+                "en cours" if running and i == len(story.pauses) - 1 else _when(p.end),
+                fr_number(int(p.business_days)),
+            ]
             for i, p in enumerate(story.pauses.itertuples())
         ],
         "Aucun",

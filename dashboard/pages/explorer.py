@@ -23,11 +23,13 @@ from dashboard.auth.accounts import Principal
 from dashboard.auth.scope import sees_group
 from dashboard.auth.web import current
 from dashboard.explorer.annotations import Marker, markers_for
-from dashboard.explorer.grid import case_grid, grid_page
-from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS, filter_summary
-from dashboard.explorer.navigation import CLICKABLE_CHARTS, CONTROL_FIELDS, navigate_to
+from dashboard.explorer.grid import apply_view, case_grid, grid_page
+from dashboard.explorer.grid_view import from_models
+from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS, filter_summary, list_title_text, page_title
+from dashboard.explorer.navigation import CLICKABLE_CHARTS, CONTROL_FIELDS, CONTROL_PROPS, navigate_to
 from dashboard.explorer.state import (
     CHANNEL_SLUGS,
+    EARLIEST_DAY,
     PERIOD_LABELS,
     PERIODS,
     STEP_LABELS,
@@ -35,11 +37,12 @@ from dashboard.explorer.state import (
     ExplorerQuery,
     ExplorerQueryError,
     parse_for,
+    parse_search,
 )
 from dashboard.explorer.views import synthesis_view, workload_view
 from dashboard.graph_config import DESK_GRAPH
 from dashboard.pages.desk import desk_page
-from dashboard.pages.routing import register_page
+from dashboard.pages.routing import register_page, set_title
 from domain.french import fr_date
 from domain.model import LOME_TZ, REGIONS
 from service.kpi_service import KpiService
@@ -63,11 +66,17 @@ def register(
         # the query string as typed, not Dash's parsed parameters: the URL contract (state.py) reads it whole
         return render(search, kpis, catalog, now(), annotations, who=current())
 
-    register_page(__name__, "/explorer", layout, components=lambda: components(catalog))
+    def title(path: str, search: str) -> str:
+        try:
+            return page_title(parse_for(current(), search, catalog, now()))
+        except ExplorerQueryError:
+            return "Explorateur · Vigie"
+
+    register_page(__name__, "/explorer", layout, components=lambda: components(catalog), title=title)
 
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
-        *[Input(control, "value") for control in CONTROL_FIELDS],
+        *[Input(control, CONTROL_PROPS.get(control, "value")) for control in CONTROL_FIELDS],
         *[Input(chart, "clickData") for chart in CLICKABLE_CHARTS],
         State(ids.URL, "search"),
         prevent_initial_call=True,
@@ -83,6 +92,15 @@ def register(
     )
     def rows(request: dict[str, Any] | None, search: str | None) -> Any:
         return grid_rows(request, search, kpis, catalog, now(), who=current())
+
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.EXPLORER_GRID, "getRowsRequest"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def grid_in_url(request: dict[str, Any] | None, search: str | None) -> Any:
+        return grid_search(request, search, catalog, now())
 
 
 def components(catalog: pd.DataFrame) -> html.Div:
@@ -134,14 +152,61 @@ def render(
     else:
         markers = _markers(query, catalog, annotations, document["as_of"], days, None if as_of is not None else now, who)
         body = synthesis_view(query, kpis, catalog, document, as_of, days, markers)
+        body = _with_grid_view(body, query, kpis.cases(as_of, days, query.filters, query.population))
+    set_title(page_title(query))
     return desk_page(
         "/explorer?vue=charge" if workload else "/explorer",
+        *([] if workload else [html.A("Aller à la liste", href="#" + ids.EXPLORER_GRID, className="skip-link")]),
         _breadcrumbs(query, catalog),
         _controls(query, catalog),
         html.P(className="as-of", children=f"Données au {_lome(document['as_of'])} · fenêtre de {days} jours"),
         body,
         class_name="explorer",
     )
+
+
+def _with_grid_view(body: Any, query: ExplorerQuery, rows: pd.DataFrame) -> Any:
+    """The synthesis with its case list as the URL's grid filters and sorts say: the grid starts with them,
+    and the list's title counts the rows they keep (« 69 sur 379 »), so title, grid and export agree.
+
+    A bridge until explorer/views.py builds both itself (``case_grid(id, query.grid)`` and
+    ``labels.list_title_text``): it replaces, in the built tree, the grid and the title's text.
+    """
+    if not query.grid:
+        return body
+    shown = len(apply_view(rows, query.grid))
+
+    def visit(node: Any) -> Any:
+        if getattr(node, "id", None) == ids.EXPLORER_GRID:
+            return case_grid(ids.EXPLORER_GRID, query.grid)
+        if isinstance(node, html.H2) and getattr(node, "className", "") == "list-title" and isinstance(node.children, list):
+            node.children = [list_title_text(query, shown, len(rows)), *node.children[1:]]
+            return node
+        children = getattr(node, "children", None)
+        if isinstance(children, list):
+            node.children = [visit(child) for child in children]
+        elif children is not None and not isinstance(children, str | int | float):
+            node.children = visit(children)
+        return node
+
+    return visit(body)
+
+
+def grid_search(request: object, search: str | None, catalog: pd.DataFrame, now: dt.datetime) -> Any:
+    """The page's URL with the grid's filters and sorts of ``request`` (a getRowsRequest), or ``no_update`` when
+    they are already the URL's (a new block of the same list), the URL cannot be read, or the request is not a
+    grid's: the grid's filters and sorts are then in the link, the title and the exports."""
+    if not isinstance(request, dict):
+        return no_update
+    try:
+        query = parse_search(search, catalog, now)
+    except ExplorerQueryError:
+        return no_update
+    view = from_models(request.get("filterModel"), request.get("sortModel"))
+    if view == query.grid:
+        return no_update
+    new = query.with_(grid=view).to_search()
+    return new if new != (search or "") else no_update
 
 
 def _markers(
@@ -187,9 +252,36 @@ def _options(values: list[str], labels: dict[str, str] | None = None) -> list[di
     return [{"label": (labels or {}).get(v, v), "value": v} for v in values]
 
 
-def date_input(component_id: str, day: dt.date | None, enabled: bool) -> dcc.Input:
-    """A date field of the custom period (enabled only when the period is « personnalisée »)."""
-    return dcc.Input(id=component_id, type="date", value=day.isoformat() if day else None, disabled=not enabled, debounce=True)
+#: The dropdowns' own words, in French whatever the browser's language (dcc.Dropdown's ``labels``).
+DROPDOWN_FRENCH = {
+    "search": "Rechercher",
+    "no_options_found": "Aucun choix ne correspond",
+    "clear_search": "Effacer la recherche",
+    "clear_selection": "Effacer le choix",
+    "select_all": "Tout choisir",
+    "deselect_all": "Ne rien choisir",
+    "selected_count": "{num} choisis",
+}
+
+
+def dropdown(**props: Any) -> dcc.Dropdown:
+    """A dcc.Dropdown that speaks French (search field, « no options », clear buttons)."""
+    return dcc.Dropdown(labels=DROPDOWN_FRENCH, **props)
+
+
+def date_input(component_id: str, day: dt.date | None, enabled: bool) -> dcc.DatePickerSingle:
+    """A date field of the custom period (enabled only when the period is « personnalisée »): JJ/MM/AAAA, weeks from
+    Monday and months as numbers (« 11/2026 ») whatever the browser's language; the URL keeps AAAA-MM-JJ."""
+    return dcc.DatePickerSingle(
+        id=component_id,
+        date=day.isoformat() if day else None,
+        disabled=not enabled,
+        display_format="DD/MM/YYYY",
+        month_format="MM/YYYY",
+        first_day_of_week=1,
+        placeholder="JJ/MM/AAAA",
+        min_date_allowed=EARLIEST_DAY.isoformat(),  # a later date than today is refused by the URL's parser, in French
+    )
 
 
 def _field(label: str, control: Any) -> html.Label:
@@ -221,7 +313,7 @@ def _controls(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Details:
 def _period_fields(query: ExplorerQuery) -> list[html.Label]:
     """The period, and the dates of a custom one (enabled only then)."""
     custom = query.period == "perso"
-    period = dcc.Dropdown(
+    period = dropdown(
         id=ids.EXPLORER_PERIOD, options=_options([*PERIODS, "perso"], PERIOD_LABELS), value=query.period, clearable=False
     )
     return [
@@ -238,7 +330,7 @@ def _scope_fields(query: ExplorerQuery, catalog: pd.DataFrame) -> list[html.Labe
     return [
         _field(
             "Structure",
-            dcc.Dropdown(
+            dropdown(
                 id=ids.EXPLORER_SERVICE,
                 options=_options(sorted(mine["service"].unique())),
                 value=query.service,
@@ -247,7 +339,7 @@ def _scope_fields(query: ExplorerQuery, catalog: pd.DataFrame) -> list[html.Labe
         ),
         _field(
             "Procédure",
-            dcc.Dropdown(
+            dropdown(
                 id=ids.EXPLORER_PROCEDURE,
                 value=query.procedure,
                 placeholder="toutes",
@@ -256,11 +348,11 @@ def _scope_fields(query: ExplorerQuery, catalog: pd.DataFrame) -> list[html.Labe
         ),
         _field(
             "Région",
-            dcc.Dropdown(id=ids.EXPLORER_REGION, options=_options(list(REGIONS)), value=query.region, placeholder="toutes"),
+            dropdown(id=ids.EXPLORER_REGION, options=_options(list(REGIONS)), value=query.region, placeholder="toutes"),
         ),
         _field(
             "Canal",
-            dcc.Dropdown(
+            dropdown(
                 id=ids.EXPLORER_CHANNEL,
                 value=query.channel,
                 placeholder="tous",
@@ -275,7 +367,7 @@ def _display_fields(query: ExplorerQuery) -> list[html.Label]:
     return [
         _field(
             "Dossiers listés",
-            dcc.Dropdown(
+            dropdown(
                 id=ids.EXPLORER_POPULATION,
                 options=_options(list(POPULATION_LABELS), POPULATION_LABELS),
                 value=query.population,
@@ -284,7 +376,7 @@ def _display_fields(query: ExplorerQuery) -> list[html.Label]:
         ),
         _field(
             "Pas des courbes",
-            dcc.Dropdown(
+            dropdown(
                 id=ids.EXPLORER_STEP,
                 options=_options(list(STEPS), STEP_LABELS),
                 value=query.step,

@@ -28,8 +28,8 @@ CHROME_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def _chromium(extra: list[str], prefs: dict[str, object] | None = None) -> object:
+    """A headless Chromium with this module's flags, ``extra`` ones and ``prefs`` (skips when it cannot start)."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not chromium or not driver:
         unavailable("Chromium", FileNotFoundError("chromium et chromium-driver (paquets Debian) sont requis"))
@@ -38,20 +38,28 @@ def browser() -> Iterator[object]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in CHROME_FLAGS:
+    for flag in [*CHROME_FLAGS, *extra]:
         options.add_argument(flag)
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     try:
-        web = webdriver.Chrome(service=Service(executable_path=driver), options=options)
+        return webdriver.Chrome(service=Service(executable_path=driver), options=options)
     except Exception as exc:  # noqa: BLE001 - reported as a missing browser
         unavailable("Chromium", exc)
+        raise
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    web = _chromium([])
     yield web
-    web.quit()
+    web.quit()  # type: ignore[attr-defined]
 
 
-
-
-
-
-
-
+@pytest.fixture(scope="session")
+def english_browser() -> Iterator[object]:
+    """A Chromium whose user speaks English (interface and Accept-Language): what our pages show must not follow it."""
+    web = _chromium(["--lang=en-US"], {"intl.accept_languages": "en-US,en"})
+    yield web
+    web.quit()  # type: ignore[attr-defined]

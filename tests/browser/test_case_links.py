@@ -33,10 +33,11 @@ def test_a_case_id_is_text_and_links_to_its_own_case(browser, tmp_path, sqlite_s
         rows = "#explorer-grid .ag-pinned-left-cols-container .ag-row"  # the case id column is pinned left
         wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, rows)) == 3 and b.find_elements(By.CSS_SELECTOR, rows + " a"))
         links = {a.text: a.get_dom_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a")}
+        view = "?service=CEET&procedure=CEET-BT"  # issue 16: the explorer's view rides along, for the case's breadcrumbs
         assert links == {
-            PHISH: "/explorer/case/src/" + quote(PHISH, safe="-_.!~*'()"),
-            SCRIPT: "/explorer/case/src/" + quote(SCRIPT, safe="-_.!~*'()"),
-            "C-001": "/explorer/case/src/C-001",
+            PHISH: "/explorer/case/src/" + quote(PHISH, safe="-_.!~*'()") + view,
+            SCRIPT: "/explorer/case/src/" + quote(SCRIPT, safe="-_.!~*'()") + view,
+            "C-001": "/explorer/case/src/C-001" + view,
         }
         assert not browser.find_elements(By.CSS_SELECTOR, "#explorer-grid img[src='x']")  # the markup stayed text
         next(a for a in browser.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a") if a.text == PHISH).click()

@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from domain.french import fr_number
-from tests.support import ROOT, explorer_config, log_in, screenshot, serve, stop
+from tests.support import ROOT, browser_fetch, explorer_config, log_in, screenshot, serve, stop
 
 PASSWORD = "mot-de-passe-solide"
 
@@ -24,14 +24,7 @@ PASSWORD = "mot-de-passe-solide"
 
 
 
-def fetch(browser, path: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    """GET with the browser's own session (cookies), from inside the page."""
-    status, body = browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text().then(t => done([r.status, t])));",
-        path,
-    )
-    return status, body
+fetch = browser_fetch  # GET with the browser's own session (tests.support)
 
 
 def click_bar(browser, graph: str, name: str) -> None:  # type: ignore[no-untyped-def]
