@@ -102,7 +102,7 @@ def create_app(
         public=public.enabled,
     )
     home.register(kpis, catalog)
-    explorer.register(app, kpis, catalog, now, AlertStore(reader.engine).annotations)
+    explorer.register(app, kpis, catalog, now, AlertStore(reader.engine).annotations, targets)
     case.register(kpis, catalog, reader, now)
     reports.register(app.server, reports_dir, catalog, reader.engine, kpis, now, report_settings, targets)
     sources.register(app, reader, now)

@@ -396,3 +396,23 @@ def test_the_explorer_draws_the_targets_of_the_view(service: KpiService) -> None
     assert len(_target_graphs(_explorer(service, "?service=CEET", targets, frozenset({"CEET"})))) == 1
     # no target: the page is as before
     assert _target_graphs(_explorer(service, "", [])) == []
+
+
+def test_the_served_explorer_page_carries_the_targets(sqlite_store, catalog, clock) -> None:
+    """From create_app's targets to the page the router renders: the wiring, not only the view builder."""
+    from dashboard import create_app, ids
+    from dashboard.auth.accounts import add_user
+    from domain.config import AuthSettings
+    from tests.support import PASSWORD, call, login
+
+    load_fixture(sqlite_store, clock)
+    add_user(sqlite_store.engine, "marc", PASSWORD, "manager", clock.now)
+    service = KpiService(Reader(sqlite_store.engine), catalog, BusinessCalendar("TG"), clock)
+    stock = Target("Stock du ministère", "backlog", "overall", 0, D(2026, 11, 22), D(2026, 11, 5), 7)
+    for targets, shown in (([stock], True), ([], False)):
+        app = create_app(service.reader, service, clock, AuthSettings(enabled=True), "s" * 40, targets=targets)
+        address = [{"id": "_pages_location", "property": "pathname", "value": "/explorer"},
+                   {"id": "_pages_location", "property": "search", "value": ""}]  # fmt: skip
+        answer = call(login(app, "marc"), ".._pages_content.children..._pages_store.data..", address, state=address)
+        assert answer.status_code == 200
+        assert (ids.EXPLORER_TARGETS in answer.get_data(as_text=True)) == shown

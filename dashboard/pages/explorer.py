@@ -12,7 +12,7 @@ that create_app passes in and chosen by explorer/annotations.py. This module is 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -45,6 +45,7 @@ from dashboard.pages.desk import desk_page
 from dashboard.pages.routing import register_page, set_title
 from domain.french import fr_date
 from domain.model import LOME_TZ, REGIONS
+from domain.target_settings import Target
 from service.kpi_service import KpiService
 
 #: Reads the annotations that overlap [start, end) (UTC-aware): columns at, ends_at, scope, grp, kind,
@@ -58,13 +59,15 @@ def register(
     catalog: pd.DataFrame,
     now: Callable[[], dt.datetime],
     annotations: AnnotationReader | None = None,
+    targets: Sequence[Target] = (),
 ) -> None:
     """The page, its navigation (controls and clicks write the URL) and the case grid's rows;
-    ``annotations`` feeds the time charts' markers (none without it)."""
+    ``annotations`` feeds the time charts' markers (none without it); ``targets``: [[targets]], charted where they
+    concern the view."""
 
     def layout(search: str | None = None, **_query: Any) -> html.Div:
         # the query string as typed, not Dash's parsed parameters: the URL contract (state.py) reads it whole
-        return render(search, kpis, catalog, now(), annotations, who=current())
+        return render(search, kpis, catalog, now(), annotations, who=current(), targets=targets)
 
     def title(path: str, search: str) -> str:
         try:
@@ -137,6 +140,7 @@ def render(
     annotations: AnnotationReader | None = None,
     *,
     who: Principal | None,
+    targets: Sequence[Target] = (),
 ) -> html.Div:
     """The explorer for a query string, as ``who`` may see it (its scope): the view it names, or a notice naming
     what is wrong with it (a filter outside the scope included)."""
@@ -151,7 +155,7 @@ def render(
         body = workload_view(query, kpis, as_of, days)
     else:
         markers = _markers(query, catalog, annotations, document["as_of"], days, None if as_of is not None else now, who)
-        body = synthesis_view(query, kpis, catalog, document, as_of, days, markers)
+        body = synthesis_view(query, kpis, catalog, document, as_of, days, markers, targets)
         body = _with_grid_view(body, query, kpis.cases(as_of, days, query.filters, query.population))
     set_title(page_title(query))
     return desk_page(
