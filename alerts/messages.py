@@ -44,7 +44,8 @@ METRIC_WORDING: dict[str, tuple[str, int]] = {
 }
 #: metric -> explorer population slug, so the link opens the list the alert is about
 EXPLORER_POPULATION = {"backlog": "en_cours", "backlog_waiting_applicant": "en_attente", "inflow": "deposes",
-                       "outflow": "clos", "breached_open": "hors_delai", "at_risk_open": "a_risque"}  # fmt: skip
+                       "outflow": "clos", "breached_open": "hors_delai", "at_risk_open": "a_risque",
+                       "tacit_accept_open": "accords_tacites", "tacit_reject_open": "rejets_tacites"}  # fmt: skip
 _SINGULAR = (("dossiers", "dossier"), ("lignes", "ligne"), ("déposés", "déposé"), ("accordés", "accordé"),
              ("refusés", "refusé"), ("abandonnés", "abandonné"), ("traités", "traité"),
              ("acceptés", "accepté"), ("rejetés", "rejeté"))  # fmt: skip

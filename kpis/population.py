@@ -21,6 +21,8 @@ POPULATIONS: dict[str, str] = {
     "clos": "outflow",
     "hors_delai": "breached_open",
     "a_risque": "at_risk_open",
+    "accords_tacites": "tacit_accept_open",  # open past the delay where silence means acceptance (docs/kpis.md)
+    "rejets_tacites": "tacit_reject_open",  # … where silence means rejection
 }
 CASE_ROW_COLUMNS: tuple[str, ...] = (
     "source", "case_id", "service", "procedure_code", "region", "channel", "status", "submitted_at", "closed_at",

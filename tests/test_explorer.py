@@ -25,7 +25,7 @@ from kpis.filters import CaseFilters, filter_state
 from kpis.metrics import COUNT_KEYS, group_metrics
 from kpis.population import POPULATIONS, case_rows
 from kpis.series import daily_flows
-from tests.kpi_fixtures import CATALOG, frames, histories
+from tests.kpi_fixtures import MIXED_CATALOG, frames, histories
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 CAL = BusinessCalendar("TG")
@@ -234,11 +234,12 @@ def filtered_histories(draw):  # type: ignore[no-untyped-def]
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(filtered_histories(), st.sampled_from([1, 7, 30]))
 def test_filtered_numbers_are_the_engine_numbers_on_the_filtered_cases(history, days) -> None:
-    """Filtering the state == computing the engine on only the filtered cases (an independent path)."""
+    """Filtering the state == computing the engine on only the filtered cases (an independent path), with every
+    legal clock (MIXED_CATALOG: restart clocks and tacit decisions, so their tiles list exactly their cases too)."""
     raw_cases, raw_events, t, filters = history
     cases, events = frames(raw_cases, raw_events)
-    state = filter_state(state_at(prepare(cases, events, CATALOG, CAL), t), filters)
-    owner = cases["procedure_code"].map(dict(zip(CATALOG["code"], CATALOG["service"], strict=True)))
+    state = filter_state(state_at(prepare(cases, events, MIXED_CATALOG, CAL), t), filters)
+    owner = cases["procedure_code"].map(dict(zip(MIXED_CATALOG["code"], MIXED_CATALOG["service"], strict=True)))
     keep = pd.Series(True, index=cases.index)
     for value, column in (
         (filters.service, owner),
@@ -248,7 +249,7 @@ def test_filtered_numbers_are_the_engine_numbers_on_the_filtered_cases(history, 
     ):
         if value is not None:
             keep &= column == value
-    expected = kpi_document(cases[keep], events, CATALOG, {}, as_of=t, days=days, calendar=CAL)["overall"]
+    expected = kpi_document(cases[keep], events, MIXED_CATALOG, {}, as_of=t, days=days, calendar=CAL)["overall"]
     got = group_metrics(state, days, None)["__all__"]
     assert got == expected
     for slug, key in POPULATIONS.items():  # every drillable number lists exactly its cases

@@ -270,3 +270,24 @@ def test_the_case_story_tells_the_restart_and_the_tacit_decision() -> None:
     assert a1 is not None and a1.tacit == "accord" and a1.restarted_at is None
     assert pd.Timestamp(a1.case["due_date"]) == pd.Timestamp("2026-11-17")  # the day of the tacit decision
     assert j1 is not None and j1.tacit == "rejet" and j1.restarted_at == ts("2026-11-16 08:00")
+
+
+def test_the_explorer_has_a_tile_per_silence_rule_in_use_listing_its_cases(sqlite_store, catalog, clock) -> None:
+    from dashboard.explorer.state import ExplorerQuery
+    from dashboard.explorer.views import silences_in_use, synthesis_tiles
+    from kpis.population import case_rows
+    from service.kpi_service import KpiService
+    from store.reader import Reader
+    from tests.support import load_fixture
+
+    load_fixture(sqlite_store, clock)
+    service = KpiService(Reader(sqlite_store.engine), catalog, CAL, clock)
+    overall = service.document(None, 30)["overall"]
+    tiles = tree(synthesis_tiles(ExplorerQuery(), overall, silences_in_use(catalog)))["props"]["children"]
+    by_label = {t["props"]["children"][0]["props"]["children"]: t["props"] for t in tiles}
+    accepted = by_label["⚖ Acceptés implicitement"]
+    assert accepted["children"][1]["props"]["children"] == str(overall["tacit_accept_open"]) != "0"
+    assert "dossiers=accords_tacites" in accepted["href"] and "⚖ Rejetés implicitement" in by_label
+    assert len(case_rows(service.state(None), 30, "accords_tacites")) == overall["tacit_accept_open"]
+    assert silences_in_use(BASE_CATALOG) == frozenset()  # a catalogue without silence rules: no such tile
+    assert "⚖ Acceptés implicitement" not in str(tree(synthesis_tiles(ExplorerQuery(), overall, frozenset())))

@@ -102,11 +102,17 @@ BAR_SPECS: dict[str, tuple[str, str | None, str]] = {
     "en_attente": ("backlog", "backlog_waiting_applicant", "dont en attente du demandeur"),
     "deposes": ("inflow", None, ""),
     "clos": ("outflow", None, ""),
+    "accords_tacites": ("backlog", "tacit_accept_open", "dont acceptés implicitement"),
+    "rejets_tacites": ("backlog", "tacit_reject_open", "dont rejetés implicitement"),
 }
 #: The counts a population's bars need, for callers that count them (``kpis.population.counts_by_label``).
-BAR_KEYS = ("backlog", "inflow", "outflow", "breached_open", "at_risk_open", "backlog_waiting_applicant")
+BAR_KEYS = (
+    "backlog", "inflow", "outflow", "breached_open", "at_risk_open", "backlog_waiting_applicant",
+    "tacit_accept_open", "tacit_reject_open",
+)  # fmt: skip
 _WHOLE_NAMES = {"backlog": "En cours", "inflow": "Déposés", "outflow": "Clos"}
-_PART_COLOURS = {"breached_open": LEGAL, "at_risk_open": OUTFLOW, "backlog_waiting_applicant": P90}
+_PART_COLOURS = {"breached_open": LEGAL, "at_risk_open": OUTFLOW, "backlog_waiting_applicant": P90,
+                 "tacit_accept_open": LEGAL, "tacit_reject_open": LEGAL}  # fmt: skip
 
 
 def sort_key(population: str) -> str:
@@ -131,7 +137,7 @@ def bar_text(row: Any, population: str) -> str:
     """A bar's label, drawn past its end: the listed count and, for open cases, the breached share."""
     n = fr_number
     breached, backlog = int(row["breached_open"]), int(row["backlog"])
-    if backlog == 0 and population in ("en_cours", "hors_delai", "a_risque", "en_attente"):
+    if backlog == 0 and population in ("en_cours", "hors_delai", "a_risque", "en_attente", "accords_tacites", "rejets_tacites"):
         return "aucun dossier en cours"
     if population == "en_cours":
         return f"{n(backlog)} en cours · {_share(breached, backlog)} hors délai"
@@ -141,6 +147,9 @@ def bar_text(row: Any, population: str) -> str:
         return f"{n(int(row['at_risk_open']))} à risque · {_share(breached, backlog)} hors délai"
     if population == "en_attente":
         return f"{n(int(row['backlog_waiting_applicant']))} en attente · {_share(breached, backlog)} hors délai"
+    if population in ("accords_tacites", "rejets_tacites"):
+        key, word = ("tacit_accept_open", "acceptés") if population == "accords_tacites" else ("tacit_reject_open", "rejetés")
+        return f"{n(int(row[key]))} {word} implicitement · {_share(breached, backlog)} hors délai"
     return n(int(row[BAR_SPECS[population][0]]))
 
 

@@ -43,6 +43,8 @@ POPULATION_LABELS = {
     "clos": "clos sur la période",
     "hors_delai": "hors délai (en cours)",
     "a_risque": "à risque (en cours)",
+    "accords_tacites": "acceptés implicitement (en cours)",
+    "rejets_tacites": "rejetés implicitement (en cours)",
 }
 #: The grid's filter tests as a sentence says them (« Agent contient « Kofi » »).
 TEST_LABELS = {

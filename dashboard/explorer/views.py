@@ -29,7 +29,10 @@ from service.kpi_service import KpiService
 from service.targets import status, weekly_values
 
 
-def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
+def synthesis_tiles(query: ExplorerQuery, overall: dict[str, Any], silences: frozenset[str] = frozenset()) -> html.Div:
+    """The view's numbers, each count a link to exactly its cases; ``silences``: the catalogue's silence rules in
+    use (« accord », « rejet »), whose tacit decisions get a tile of their own (docs/kpis.md)."""
+
     def tile(label: str, value: str, population: str | None = None, tone: str = "") -> Any:
         inner = [html.Div(label, className="tile-label"), html.Div(value, className="tile-value")]
         if population is None:
@@ -59,8 +62,17 @@ def _tiles(query: ExplorerQuery, overall: dict[str, Any]) -> html.Div:
             tile("⚠ Hors délai (en cours)", fr_number(overall["breached_open"]), "hors_delai", "alert"),
             tile("◔ À risque", fr_number(overall["at_risk_open"]), "a_risque", "warn"),
             tile("Taux de refus", fr_number(overall["rejection_rate_pct"], 1, "%")),
+            *([tile("⚖ Acceptés implicitement", fr_number(overall["tacit_accept_open"]), "accords_tacites", "alert")]
+              if "accord" in silences else []),
+            *([tile("⚖ Rejetés implicitement", fr_number(overall["tacit_reject_open"]), "rejets_tacites", "alert")]
+              if "rejet" in silences else []),
         ],
     )
+
+
+def silences_in_use(catalog: pd.DataFrame) -> frozenset[str]:
+    """The silence rules the catalogue uses (a catalogue without the column has none)."""
+    return frozenset(catalog["silence"]) - {"none"} if "silence" in catalog.columns else frozenset()
 
 
 def _group_rows(groups: dict[str, dict[str, Any]], names: list[str], labels: dict[str, str]) -> pd.DataFrame:
@@ -88,7 +100,7 @@ def synthesis_view(
     rows = kpis.cases(as_of, days, query.filters, query.population)
     return html.Div(
         children=[
-            _tiles(query, document["overall"]),
+            synthesis_tiles(query, document["overall"], silences_in_use(catalog)),
             where,
             when,
             *([goals] if goals is not None else []),
@@ -209,6 +221,8 @@ _SORTED_BY = {
     "en_attente": "triés par en attente",
     "deposes": "triés par déposés",
     "clos": "triés par clos",
+    "accords_tacites": "triés par acceptés implicitement",
+    "rejets_tacites": "triés par rejetés implicitement",
 }
 
 
