@@ -291,3 +291,26 @@ def test_the_explorer_has_a_tile_per_silence_rule_in_use_listing_its_cases(sqlit
     assert len(case_rows(service.state(None), 30, "accords_tacites")) == overall["tacit_accept_open"]
     assert silences_in_use(BASE_CATALOG) == frozenset()  # a catalogue without silence rules: no such tile
     assert "⚖ Acceptés implicitement" not in str(tree(synthesis_tiles(ExplorerQuery(), overall, frozenset())))
+
+
+def test_the_case_page_says_when_the_clock_restarted_and_what_the_silence_decided() -> None:
+    from dashboard.pages.case import story_page
+    from kpis.case_story import case_story
+    from tests.support import texts
+
+    cases, events = frames(CASES, EVENTS)
+    state = state_at(prepare(cases, events, CATALOG, CAL), T)
+    names = dict(zip(CATALOG["code"], CATALOG["name"], strict=True))
+
+    def page(case_id: str) -> list[str]:
+        story = case_story(state, "src", case_id)
+        assert story is not None
+        return texts(tree(story_page(story, names[str(story.case["procedure_code"])])))
+
+    r1, a1, j1, p1 = page("r1"), page("a1"), page("j1"), page("p1")
+    assert "Délai relancé le" in r1 and "9 nov. 2026 10:00 (dossier complet : le délai légal repart de zéro)" in r1
+    assert "Délai relancé le" not in p1 and "Décision implicite" not in p1
+    assert "d'acceptation le 17 nov. 2026 (silence de l'administration)" in a1
+    assert any(w.startswith("de rejet le ") for w in j1) and "Délai relancé le" in j1
+    assert "— (statut actuel)" in r1  # the current status runs to now, never « jusqu'à » the present instant
+    assert "— (statut actuel)" not in page("r2")  # a closed case: every status has its end

@@ -127,13 +127,35 @@ def story_page(story: CaseStory, procedure_name: str, origin: ExplorerQuery | No
             ],
         ),
         _progress(used, sla),
-        dcc.Graph(figure=case_timeline(steps, sla, used), config=TIME_GRAPH),
+        dcc.Graph(figure=case_timeline(steps, sla, used, *_due_and_now(story)), config=TIME_GRAPH),
         html.H2("Historique des statuts"),
-        _status_history(steps),
+        _status_history(steps, bool(case["is_open"])),
         html.H2("Arrêts d'horloge (en attente du demandeur)"),
         _pauses(story),
         class_name="case",
     )
+
+
+def _due_and_now(story: CaseStory) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """An open case's due date (the timeline marks it) and the instant its current status runs to (T)."""
+    case = story.case
+    if not case["is_open"] or len(story.steps) == 0:
+        return None, None
+    due = None if pd.isna(case["due_date"]) else pd.Timestamp(case["due_date"])
+    return due, pd.Timestamp(story.steps["end"].iloc[-1])
+
+
+def _legal_clock_facts(story: CaseStory) -> list[tuple[str, object]]:
+    """What the law's clock did to this case (docs/kpis.md): a restart after the complete file came back, and the
+    tacit decision the legal silence took on its due date."""
+    facts: list[tuple[str, object]] = []
+    if story.restarted_at is not None:
+        facts.append(("Délai relancé le", f"{_when(story.restarted_at)} (dossier complet : le délai légal repart de zéro)"))
+    if story.tacit is not None and not pd.isna(story.case["due_date"]):
+        kind = "d'acceptation" if story.tacit == "accord" else "de rejet"
+        when = fr_date(pd.Timestamp(story.case["due_date"]))
+        facts.append(("Décision implicite", f"{kind} le {when} (silence de l'administration)"))
+    return facts
 
 
 def _business_days_used(case: pd.Series) -> int | None:
@@ -160,6 +182,7 @@ def _facts(story: CaseStory, procedure_name: str, used: int | None) -> list[tupl
         ("Jours ouvrés utilisés", f"{fr_number(used)} sur {fr_number(int(case['sla_days']))} (délai légal)"),
         ("Situation", _verdict(case)),
         ("Échéance", fr_date(pd.Timestamp(case["due_date"])) if open_ and not pd.isna(case["due_date"]) else "—"),
+        *_legal_clock_facts(story),
         ("Arrêts d'horloge", f"{fr_number(len(story.pauses))} ({business_days_text(int(story.pauses['business_days'].sum()))})"),
         ("Agent", case["agent"] or "—"),
         ("Région", case["region"]),
@@ -205,16 +228,19 @@ def _progress(used: int | None, sla: int) -> html.Div:
     )
 
 
-def _status_history(steps: pd.DataFrame) -> html.Table:
+def _status_history(steps: pd.DataFrame, open_: bool = False) -> html.Table:
+    """Each status from its start to the next one; an open case's current status runs « jusqu'à maintenant »,
+    never to the present instant written as a date."""
+    last = len(steps) - 1
     return simple_table(
         ["Depuis", "Statut", "Jusqu'à"],
         [
             [
                 _when(r.start),
                 r.status_label + (" (arrêt d'horloge)" if r.paused else ""),
-                _when(r.end) if r.end != r.start else "—",
+                "— (statut actuel)" if open_ and i == last else (_when(r.end) if r.end != r.start else "—"),
             ]
-            for r in steps.itertuples()
+            for i, r in enumerate(steps.itertuples())
         ],
         "—",
     )
