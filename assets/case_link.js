@@ -5,7 +5,7 @@
    app's case page, /explorer/case/<source>/<id>, each part percent-encoded (the router unquotes them).
    FrNumber: a number as French writes it (« 1 017 », « 12,5 »), whatever the browser's language.
    React elements, no innerHTML, no eval: they run under the strict Content-Security-Policy.
-   Enter on a focused case cell opens the case, as a click on its link would. */
+   Enter on a focused case cell opens the case, as a click on its link would (an agent's cell: its cases). */
 (function () {
   var renderers = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
   var french = new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 2 });
@@ -19,6 +19,17 @@
     return window.React.createElement("a", { href: href, className: "case-link", tabIndex: -1 }, id);
   };
 
+  /* AgentLink (the workload table): an agent's name as text, a link to the list of its open cases. The server built
+     the address (row.agent_href, the name percent-encoded); anything not an explorer address is not linked. */
+  renderers.AgentLink = function (props) {
+    var row = props.data;
+    if (!row || row.agent === null || row.agent === undefined) { return null; }
+    var name = String(row.agent);
+    var href = typeof row.agent_href === "string" && row.agent_href.indexOf("/explorer?") === 0 ? row.agent_href : null;
+    if (!href) { return name; }
+    return window.React.createElement("a", { href: href, className: "agent-link", tabIndex: -1 }, name);
+  };
+
   renderers.FrNumber = function (props) {
     var value = props.value;
     if (value === null || value === undefined || value === "" || isNaN(Number(value))) { return null; }
@@ -27,8 +38,9 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Enter" || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
-    var cell = event.target && event.target.closest ? event.target.closest(".ag-cell[col-id='case_id']") : null;
-    var link = cell && cell.querySelector("a.case-link");
+    var cell = event.target && event.target.closest
+      ? event.target.closest(".ag-cell[col-id='case_id'], .ag-cell[col-id='agent']") : null;
+    var link = cell && cell.querySelector("a.case-link, a.agent-link");
     if (link) { event.preventDefault(); link.click(); }
   });
 })();

@@ -50,5 +50,7 @@ EXPLORER_TILES = "explorer-tiles"
 EXPLORER_BREADCRUMBS = "explorer-breadcrumbs"
 EXPLORER_ERROR = "explorer-error"
 EXPLORER_WORKLOAD = "explorer-workload"
+EXPLORER_WORKLOAD_BARS = "explorer-workload-bars"  # open cases per agent: a click lists the agent's cases
+EXPLORER_WORKLOAD_TABLE = "explorer-workload-table"
 CASE_PAGE = "case-page"
 HOME = "home-page"

@@ -6,6 +6,8 @@ sum to the backlog, the decisions to approved + rejected of the outflow.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -51,3 +53,29 @@ def decisions_by_agent_week(state: CaseState, days: int, memo: PopulationMemo | 
     out = frame.groupby(["agent", "week"], sort=True).sum().reset_index()
     out["decisions"] = out["approved"] + out["rejected"]
     return out[["agent", "week", "decisions", "approved", "rejected"]]
+
+
+def window_weeks(as_of: pd.Timestamp, days: int) -> pd.DataFrame:
+    """The ISO weeks (Lomé, Monday 00:00 to Monday 00:00) that the window [T - days, T) overlaps, oldest first,
+    the weeks ``decisions_by_agent_week`` counts in.
+
+    Columns: week ("2026-W48", as there), year and number (ISO), monday and sunday (Lomé dates), covered (how
+    much of the week the window holds, in days: 7.0 for a whole week, 2.5 for one starting on a Saturday noon)
+    and partial (covered < 7). The first and last weeks are usually partial; the covered days sum to ``days``.
+    """
+    end = as_of.tz_convert(LOME_TZ)
+    start = end - pd.Timedelta(days=days)
+    monday = (start.normalize() - pd.Timedelta(days=start.weekday())).date()
+    rows = []
+    while True:
+        week_start = pd.Timestamp(monday).tz_localize(LOME_TZ)
+        if week_start >= end:
+            break
+        week_end = week_start + pd.Timedelta(days=7)
+        covered = (min(end, week_end) - max(start, week_start)) / pd.Timedelta(days=1)
+        year, number, _ = monday.isocalendar()
+        rows.append((f"{year}-W{number:02d}", year, number, monday, monday + dt.timedelta(days=6), covered))
+        monday = week_end.date()
+    frame = pd.DataFrame(rows, columns=["week", "year", "number", "monday", "sunday", "covered"])
+    frame["partial"] = frame["covered"] < 7
+    return frame

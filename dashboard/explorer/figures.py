@@ -471,14 +471,21 @@ def processing_band(buckets: pd.DataFrame, legal_days: int | None, step: str, ma
 
 
 def workload_bars(open_by_agent: pd.DataFrame) -> Figure:
-    """Open cases per agent (``open_by_agent``: agent, open, breached), busiest first; breached hatched."""
-    agents = open_by_agent["agent"].tolist()
+    """Open cases per agent (``open_by_agent``: agent, open, breached), busiest first; breached hatched.
+
+    An agent's name is source text: escaped for plotly's labels (which read a few tags), and carried as typed in
+    ``customdata``, which a click gives back (``points[0].customdata``) to list that agent's cases.
+    """
+    names = open_by_agent["agent"].astype(str).tolist()
+    agents = [html.escape(name, quote=False) for name in names]
     data = [
         {
             "type": "bar",
             "orientation": "h",
             "name": "En cours",
             "y": agents,
+            "customdata": names,
+            "hovertemplate": "%{y}<br>En cours : %{x} · cliquez pour les lister<extra></extra>",
             "x": open_by_agent["open"].tolist(),
             "marker": {"color": BACKLOG},
             "text": [
@@ -494,10 +501,18 @@ def workload_bars(open_by_agent: pd.DataFrame) -> Figure:
             "name": "dont hors délai",
             "y": agents,
             "x": open_by_agent["breached"].tolist(),
+            "customdata": names,
+            "hovertemplate": "%{y}<br>dont hors délai : %{x}<extra></extra>",
             "marker": {"color": LEGAL, "pattern": {"shape": "/"}},
         },
     ]
-    layout = _layout("Dossiers en cours par agent", barmode="overlay", height=max(260, 100 + 28 * len(agents)))
+    layout = _layout(
+        "Dossiers en cours par agent",
+        "cliquez sur un agent pour lister ses dossiers",
+        barmode="overlay",
+        height=max(260, 100 + 28 * len(agents)) + MODEBAR_BAND,
+        clickmode="event",
+    )
     layout["xaxis"] = _axis(range=[0, max([1, *open_by_agent["open"].tolist()]) * 1.4])
     layout["yaxis"] = _axis(autorange="reversed", type="category")
     return {"data": data, "layout": layout}

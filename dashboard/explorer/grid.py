@@ -38,10 +38,12 @@ from dashboard.explorer.grid_view import (
 )
 from dashboard.explorer.labels import CHANNEL_LABELS, COLUMN_LABELS, STATUS_LABELS, STATUS_ORDER
 from domain.model import LOME_TZ
+from kpis.workload import UNASSIGNED
 
 PAGE_SIZE = 50
 MAX_BLOCK_ROWS = 500  # the grid asks for PAGE_SIZE rows; more is a crafted request
 CASE_LINK_RENDERER = "CaseLink"  # window.dashAgGridComponentFunctions.CaseLink, in assets/case_link.js
+AGENT_LINK_RENDERER = "AgentLink"  # window.dashAgGridComponentFunctions.AgentLink: an agent's name, a link to its cases
 NUMBER_RENDERER = "FrNumber"  # window.dashAgGridComponentFunctions.FrNumber, in assets/case_link.js: « 1 017 »
 NUMERIC = ("business_days", "sla_days", "processing_days")
 #: The shown columns after the case id, and each one's width in pixels (sized to its header and its longest
@@ -354,6 +356,8 @@ def _shown(values: pd.Series) -> pd.Series:
         return pd.to_datetime(values, utc=True).dt.tz_convert(LOME_TZ).dt.strftime("%d/%m/%Y %H:%M").astype("string")
     if values.name == "due_date":
         return pd.to_datetime(values).dt.strftime("%d/%m/%Y").astype("string")
+    if values.name == "agent":  # as the workload names them: its link to an agent's cases filters on this text
+        return values.astype("string").fillna(UNASSIGNED).replace("", UNASSIGNED)
     return values.astype("string")
 
 

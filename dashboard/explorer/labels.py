@@ -68,7 +68,8 @@ PERIOD_SHORT = {"7j": "7 j", "30j": "30 j", "90j": "90 j", "365j": "12 mois"}
 def filter_summary(query: ExplorerQuery) -> str:
     """The filters' button: « Filtres » then each active filter, shortest form (« Filtres · 30 j · CEET · Kara »).
 
-    The period is always named; the other filters only when they narrow or change the view.
+    The period is always named; the other filters only when they narrow or change the view (the listed cases and
+    the curves' step: not in the workload view, which has neither).
     """
     if query.period == "perso" and query.start is not None and query.end is not None:
         parts = [f"{query.start:%d/%m/%Y} – {query.end:%d/%m/%Y}"]
@@ -77,6 +78,8 @@ def filter_summary(query: ExplorerQuery) -> str:
     parts += [value for value in (query.service, query.procedure, query.region) if value]
     if query.channel:
         parts.append(CHANNEL_LABELS.get(CHANNEL_SLUGS.get(query.channel, ""), query.channel))
+    if query.view == "charge":  # the workload has no list and no curves: their settings do not apply
+        return " · ".join(["Filtres", *parts])
     if query.population != ExplorerQuery.population:
         parts.append("dossiers " + POPULATION_LABELS.get(query.population, query.population))
     if query.step == "semaine":

@@ -14,6 +14,7 @@ import pandas as pd
 from dash import no_update
 
 from dashboard import ids
+from dashboard.explorer.grid_view import GridView, condition
 from dashboard.explorer.state import ExplorerQuery, ExplorerQueryError, parse_search
 from domain.model import LOME_TZ
 
@@ -117,3 +118,32 @@ def clicked_group(click: object) -> str | None:
     first = points[0] if isinstance(points, list) and points else None
     data = first.get("customdata") if isinstance(first, dict) else None
     return str(data) if isinstance(data, str | int) and not isinstance(data, bool) and data != "" else None
+
+
+def agent_cases(query: ExplorerQuery, agent: str) -> ExplorerQuery:
+    """The synthesis listing the open cases of ``agent``, as the workload counts them: same window and filters,
+    the population « en cours », the grid filtered on « Agent égal à » the name (its other filters dropped, so the
+    list's title counts exactly the agent's bar). The name is data: it goes into the URL through ``to_search``
+    (percent-encoded), never into markup. « (non attribué) » lists the cases without an agent (the grid shows
+    them so). The grid's test ignores case: two agents whose names differ only by case are listed together."""
+    found = condition("agent", "equals", agent)
+    conditions = (found,) if found is not None else ()
+    return query.with_(view="synthese", population="en_cours", grid=GridView(sort=query.grid.sort, conditions=conditions))
+
+
+def agent_search(query: ExplorerQuery, agent: str) -> str:
+    """The query string of ``agent_cases`` (with its "?"): the bar's click and the table's link go there."""
+    return agent_cases(query, agent).to_search()
+
+
+def after_agent_click(click: object, search: str | None, catalog: pd.DataFrame, now: dt.datetime) -> Any:
+    """A click on an agent's bar in the workload view: the URL listing that agent's open cases; ``no_update`` for a
+    click on nothing or an unreadable URL (the page shows its own message then)."""
+    agent = clicked_group(click)
+    if agent is None:
+        return no_update
+    try:
+        query = parse_search(search, catalog, now)
+    except ExplorerQueryError:
+        return no_update
+    return agent_search(query, agent)

@@ -17,14 +17,16 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.explorer.annotations import Marker
 from dashboard.explorer.figures import BAR_KEYS, flow_trend, population_bars, processing_band, target_trend, workload_bars
-from dashboard.explorer.grid import GRID_FRENCH, case_grid
-from dashboard.explorer.labels import POPULATION_LABELS
+from dashboard.explorer.grid import AGENT_LINK_RENDERER, GRID_FRENCH, NUMBER_RENDERER, apply_view, case_grid
+from dashboard.explorer.labels import POPULATION_LABELS, list_title_text
+from dashboard.explorer.navigation import agent_search
 from dashboard.explorer.state import STEPS, ExplorerQuery
 from dashboard.graph_config import DESK_GRAPH, TIME_GRAPH
 from domain.french import fr_number
 from domain.model import REGIONS
 from domain.target_settings import Target
 from kpis.periods import auto_step, blank_before, data_start, flows_by_period, window_dates
+from kpis.workload import window_weeks
 from service.kpi_service import KpiService
 from service.targets import status, weekly_values
 
@@ -98,14 +100,15 @@ def synthesis_view(
     when = _time_charts(query, kpis, catalog, as_of, days, markers)
     goals = target_charts(query, kpis, as_of, targets)
     rows = kpis.cases(as_of, days, query.filters, query.population)
+    shown = len(apply_view(rows, query.grid)) if query.grid.conditions else len(rows)
     return html.Div(
         children=[
             synthesis_tiles(query, document["overall"], silences_in_use(catalog)),
             where,
             when,
             *([goals] if goals is not None else []),
-            _list_title(query, len(rows)),
-            case_grid(ids.EXPLORER_GRID),
+            _list_title(query, shown, len(rows)),
+            case_grid(ids.EXPLORER_GRID, query.grid),
         ]
     )
 
@@ -285,12 +288,13 @@ def legal_delay(query: ExplorerQuery, catalog: pd.DataFrame) -> int | None:
     return int(catalog.loc[catalog["code"] == query.procedure, "sla_days"].iloc[0])
 
 
-def _list_title(query: ExplorerQuery, count: int) -> html.H2:
-    """The case list's title with its count, and the exports of the same list."""
+def _list_title(query: ExplorerQuery, shown: int, total: int) -> html.H2:
+    """The case list's title with its count (``shown`` of ``total`` when the URL filters the grid: the grid's own
+    count, so title, grid and export agree), and the exports of the same list."""
     return html.H2(
         className="list-title",
         children=[
-            f"Dossiers {POPULATION_LABELS[query.population]} : {fr_number(count)}",
+            list_title_text(query, shown, total),
             html.Span(
                 className="exports",
                 children=[
@@ -310,11 +314,13 @@ def _list_title(query: ExplorerQuery, count: int) -> html.H2:
 
 
 def workload_view(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None, days: int) -> html.Div:
-    """The workload: open cases by agent, and the decisions (approvals and refusals) by agent and ISO week."""
+    """The workload: open cases by agent (a click on a bar lists the agent's cases), and a table per agent of the
+    open cases and of the decisions (approvals and refusals) per ISO week, the partial weeks marked. Each agent's
+    name in the table is a link to the same list as its bar, for the keyboard."""
     open_, decisions = kpis.workload(as_of, days, query.filters)
-    table = decisions.pivot_table(index="agent", columns="week", values="decisions", aggfunc="sum", fill_value=0)
-    table = table.assign(Total=table.sum(axis=1)).sort_values("Total", ascending=False).reset_index()
-    columns = [{"field": str(c), "headerName": "Agent" if c == "agent" else str(c)} for c in table.columns]
+    at = pd.Timestamp(kpis.document(as_of, days, query.filters)["as_of"])
+    weeks = window_weeks(at, days)
+    table = workload_table(query, open_, decisions, weeks)
     return html.Div(
         id=ids.EXPLORER_WORKLOAD,
         children=[
@@ -322,18 +328,94 @@ def workload_view(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | 
                 f"{fr_number(int(open_['open'].sum()))} dossiers en cours répartis entre {fr_number(len(open_))} agents ; "
                 f"{fr_number(int(decisions['decisions'].sum()))} décisions (accords et refus) sur la période."
             ),
-            dcc.Graph(figure=workload_bars(open_.head(40)), config=DESK_GRAPH),
+            dcc.Graph(id=ids.EXPLORER_WORKLOAD_BARS, figure=workload_bars(open_.head(40)), config=DESK_GRAPH),
             # the navigation callback listens to the synthesis charts: they exist here too, hidden
             dcc.Graph(id=ids.EXPLORER_BARS, config=DESK_GRAPH, style={"display": "none"}),
             dcc.Graph(id=ids.EXPLORER_REGIONS, config=DESK_GRAPH, style={"display": "none"}),
-            html.H2("Décisions par agent et par semaine ISO"),
+            html.H2("Dossiers en cours et décisions par agent et par semaine ISO"),
+            html.P(
+                className="hint",
+                children="Le nom d'un agent mène à la liste de ses dossiers en cours. Les semaines que la période ne "
+                "couvre qu'en partie sont marquées « partielle », avec les jours couverts.",
+            ),
             dag.AgGrid(
-                columnDefs=columns,
-                rowData=table.astype({c: "object" for c in table.columns}).to_dict("records"),
-                defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                id=ids.EXPLORER_WORKLOAD_TABLE,
+                columnDefs=workload_columns(weeks),
+                rowData=table.to_dict("records"),
+                defaultColDef={"sortable": True, "resizable": True, "minWidth": 70},
                 className="ag-theme-alpine",
-                dashGridOptions={"localeText": GRID_FRENCH},
+                dashGridOptions={"localeText": GRID_FRENCH, "enableBrowserTooltips": True, "suppressMenuHide": True},
                 style={"height": "480px"},
             ),
         ],
     )
+
+
+#: The workload table's first columns, pinned at the left so they stay on screen while the weeks scroll (90 days
+#: are 14 weeks: at 1366 px the « Total » column was off-screen).
+_WORKLOAD_FIXED = (
+    ("agent", "Agent", 200),
+    ("open", "En cours", 100),
+    ("breached", "dont hors délai", 120),
+    ("total", "Décisions (total)", 130),
+)
+
+
+def week_header(week: pd.Series, years: int) -> str:
+    """A week's column title: « S48 », « S44 (partielle, 1,5 j sur 7) »; its year too when the window spans more
+    than one (« S52 2025 »)."""
+    name = f"S{int(week['number']):02d}" + (f" {int(week['year'])}" if years > 1 else "")
+    if not week["partial"]:
+        return name
+    covered = float(week["covered"])
+    return f"{name} (partielle, {fr_number(covered, 0 if covered.is_integer() else 1)} j sur 7)"
+
+
+def workload_columns(weeks: pd.DataFrame) -> list[dict[str, Any]]:
+    """The workload table's columns: agent (a link to its cases), open, breached and total decisions pinned at the
+    left, then one column per ISO week of the window; numbers as French writes them (the FrNumber renderer, no
+    eval), sorted as numbers."""
+    columns: list[dict[str, Any]] = []
+    for field, header, width in _WORKLOAD_FIXED:
+        column: dict[str, Any] = {"field": field, "headerName": header, "width": width, "pinned": "left", "lockPinned": True}
+        if field == "agent":
+            column.update(cellRenderer=AGENT_LINK_RENDERER, filter="agTextColumnFilter")
+        else:
+            column.update(type="numericColumn", cellRenderer=NUMBER_RENDERER)
+        columns.append(column)
+    years = weeks["year"].nunique()
+    for _, week in weeks.iterrows():
+        columns.append(
+            {
+                "field": str(week["week"]),
+                "headerName": week_header(week, years),
+                "headerTooltip": f"Semaine {int(week['number'])} de {int(week['year'])} : du {week['monday']:%d/%m/%Y} "
+                f"au {week['sunday']:%d/%m/%Y}",
+                "width": 150 if week["partial"] else 90,
+                "wrapHeaderText": True,
+                "autoHeaderHeight": True,
+                "type": "numericColumn",
+                "cellRenderer": NUMBER_RENDERER,
+            }
+        )
+    return columns
+
+
+def workload_table(
+    query: ExplorerQuery, open_: pd.DataFrame, decisions: pd.DataFrame, weeks: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per agent with open cases or decisions: agent, agent_href (the URL of its open cases, built here:
+    the name is percent-encoded), open, breached, total (decisions of the window) and one column per week of
+    ``weeks`` (0 where none); most decisions first, then most open cases, then by name."""
+    by_week = decisions.pivot_table(index="agent", columns="week", values="decisions", aggfunc="sum", fill_value=0)
+    by_week = by_week.reindex(columns=list(weeks["week"]), fill_value=0)
+    agents = sorted(set(open_["agent"]) | set(by_week.index))
+    table = pd.DataFrame({"agent": agents})
+    table = table.merge(open_[["agent", "open", "breached"]], on="agent", how="left")
+    table = table.merge(by_week.reset_index(), on="agent", how="left")
+    numbers = ["open", "breached", *weeks["week"]]
+    table[numbers] = table[numbers].fillna(0).astype(int)
+    table["total"] = table[list(weeks["week"])].sum(axis=1).astype(int)
+    table = table.sort_values(["total", "open", "agent"], ascending=[False, False, True], kind="stable")
+    table.insert(1, "agent_href", ["/explorer" + agent_search(query, agent) for agent in table["agent"]])
+    return table.reset_index(drop=True).astype(object)

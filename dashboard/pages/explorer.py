@@ -23,10 +23,16 @@ from dashboard.auth.accounts import Principal
 from dashboard.auth.scope import sees_group
 from dashboard.auth.web import current
 from dashboard.explorer.annotations import Marker, markers_for
-from dashboard.explorer.grid import apply_view, case_grid, grid_page
+from dashboard.explorer.grid import case_grid, grid_page
 from dashboard.explorer.grid_view import from_models
-from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS, filter_summary, list_title_text, page_title
-from dashboard.explorer.navigation import CLICKABLE_CHARTS, CONTROL_FIELDS, CONTROL_PROPS, navigate_to
+from dashboard.explorer.labels import CHANNEL_LABELS, POPULATION_LABELS, filter_summary, page_title
+from dashboard.explorer.navigation import (
+    CLICKABLE_CHARTS,
+    CONTROL_FIELDS,
+    CONTROL_PROPS,
+    after_agent_click,
+    navigate_to,
+)
 from dashboard.explorer.state import (
     CHANNEL_SLUGS,
     EARLIEST_DAY,
@@ -88,6 +94,15 @@ def register(
         return navigate_to(ctx.triggered_id, values, catalog, now())
 
     @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.EXPLORER_WORKLOAD_BARS, "clickData"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def agent_clicked(click: object, search: str | None) -> Any:
+        return after_agent_click(click, search, catalog, now())
+
+    @app.callback(
         Output(ids.EXPLORER_GRID, "getRowsResponse"),
         Input(ids.EXPLORER_GRID, "getRowsRequest"),
         State(ids.URL, "search"),
@@ -113,6 +128,7 @@ def components(catalog: pd.DataFrame) -> html.Div:
             _controls(ExplorerQuery(), catalog),
             dcc.Graph(id=ids.EXPLORER_BARS, config=DESK_GRAPH),
             dcc.Graph(id=ids.EXPLORER_REGIONS, config=DESK_GRAPH),
+            dcc.Graph(id=ids.EXPLORER_WORKLOAD_BARS, config=DESK_GRAPH),
             case_grid(ids.EXPLORER_GRID),
         ]
     )
@@ -156,7 +172,6 @@ def render(
     else:
         markers = _markers(query, catalog, annotations, document["as_of"], days, None if as_of is not None else now, who)
         body = synthesis_view(query, kpis, catalog, document, as_of, days, markers, targets)
-        body = _with_grid_view(body, query, kpis.cases(as_of, days, query.filters, query.population))
     set_title(page_title(query))
     return desk_page(
         "/explorer?vue=charge" if workload else "/explorer",
@@ -167,33 +182,6 @@ def render(
         body,
         class_name="explorer",
     )
-
-
-def _with_grid_view(body: Any, query: ExplorerQuery, rows: pd.DataFrame) -> Any:
-    """The synthesis with its case list as the URL's grid filters and sorts say: the grid starts with them,
-    and the list's title counts the rows they keep (« 69 sur 379 »), so title, grid and export agree.
-
-    A bridge until explorer/views.py builds both itself (``case_grid(id, query.grid)`` and
-    ``labels.list_title_text``): it replaces, in the built tree, the grid and the title's text.
-    """
-    if not query.grid:
-        return body
-    shown = len(apply_view(rows, query.grid))
-
-    def visit(node: Any) -> Any:
-        if getattr(node, "id", None) == ids.EXPLORER_GRID:
-            return case_grid(ids.EXPLORER_GRID, query.grid)
-        if isinstance(node, html.H2) and getattr(node, "className", "") == "list-title" and isinstance(node.children, list):
-            node.children = [list_title_text(query, shown, len(rows)), *node.children[1:]]
-            return node
-        children = getattr(node, "children", None)
-        if isinstance(children, list):
-            node.children = [visit(child) for child in children]
-        elif children is not None and not isinstance(children, str | int | float):
-            node.children = visit(children)
-        return node
-
-    return visit(body)
 
 
 def grid_search(request: object, search: str | None, catalog: pd.DataFrame, now: dt.datetime) -> Any:
@@ -288,8 +276,10 @@ def date_input(component_id: str, day: dt.date | None, enabled: bool) -> dcc.Dat
     )
 
 
-def _field(label: str, control: Any) -> html.Label:
-    return html.Label(className="control", children=[html.Span(label), control])
+def _field(label: str, control: Any, shown: bool = True) -> html.Label:
+    """A labelled control; ``shown`` False keeps it in the page (a callback listens to it) but out of sight and of
+    the tab order."""
+    return html.Label(className="control", children=[html.Span(label), control], style=None if shown else {"display": "none"})
 
 
 def _controls(query: ExplorerQuery, catalog: pd.DataFrame) -> html.Details:
@@ -367,7 +357,9 @@ def _scope_fields(query: ExplorerQuery, catalog: pd.DataFrame) -> list[html.Labe
 
 
 def _display_fields(query: ExplorerQuery) -> list[html.Label]:
-    """Which cases the list shows, and the curves' step."""
+    """Which cases the list shows, and the curves' step: the synthesis's only. The workload view has neither a
+    list nor curves, so there they are hidden (still in the page: the navigation callback listens to them)."""
+    shown = query.view != "charge"
     return [
         _field(
             "Dossiers listés",
@@ -377,6 +369,7 @@ def _display_fields(query: ExplorerQuery) -> list[html.Label]:
                 value=query.population,
                 clearable=False,
             ),
+            shown,
         ),
         _field(
             "Pas des courbes",
@@ -386,6 +379,7 @@ def _display_fields(query: ExplorerQuery) -> list[html.Label]:
                 value=query.step,
                 clearable=False,
             ),
+            shown,
         ),
     ]
 
