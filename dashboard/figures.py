@@ -102,7 +102,7 @@ def backlog_age_by_service(by_service: dict[str, dict[str, Any]], lang: str = "f
     return _every_label(fig)
 
 
-def procedure_label(code: str, name: str, width: int = 34) -> str:
+def procedure_label(code: str, name: str, width: int = 44) -> str:
     """« CEET-MT Raccordement au réseau<br>moyenne tension »: the code first, the name wrapped on whole words (never
     cut inside a word or a code) at about ``width`` characters a line."""
     return "<br>".join(
@@ -113,7 +113,7 @@ def procedure_label(code: str, name: str, width: int = 34) -> str:
 
 
 def delays_by_procedure(
-    processing: dict[str, dict[str, Any]], names: dict[str, str], top: int = 12, lang: str = "fr"
+    processing: dict[str, dict[str, Any]], names: dict[str, str], top: int = 10, lang: str = "fr"
 ) -> go.Figure:
     """Median and p90 business days per procedure against its legal delay (a white diamond), for the ``top``
     procedures latest against their delay; the title says how many of how many are shown.

@@ -84,8 +84,8 @@ def test_the_regions_view_shows_the_engines_numbers_and_a_structures_own(service
 
 def test_procedure_names_wrap_on_whole_words_never_cut() -> None:
     name = "Raccordement au réseau moyenne tension"
-    label = procedure_label("CEET-MT", name)
-    assert label == "<b>CEET-MT</b> Raccordement au réseau<br>moyenne tension"
+    assert procedure_label("CEET-MT", name, width=34) == "<b>CEET-MT</b> Raccordement au réseau<br>moyenne tension"
+    assert procedure_label("CEET-MT", name) == "<b>CEET-MT</b> Raccordement au réseau moyenne tension"  # one line at 44
     for code, long in (("AT2ER-CHQ", "Demande de chèque solaire (subvention de kit solaire)"),
                        ("ARSE-LIC", "Avis technique sur licence de distribution d'électricité")):  # fmt: skip
         words = procedure_label(code, long).replace("<br>", " ").replace("<b>", "").replace("</b>", "").split()
