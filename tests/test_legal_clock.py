@@ -287,10 +287,15 @@ def test_the_explorer_has_a_tile_per_silence_rule_in_use_listing_its_cases(sqlit
     by_label = {t["props"]["children"][0]["props"]["children"]: t["props"] for t in tiles}
     accepted = by_label["⚖ Acceptés implicitement"]
     assert accepted["children"][1]["props"]["children"] == str(overall["tacit_accept_open"]) != "0"
-    assert "dossiers=accords_tacites" in accepted["href"] and "⚖ Rejetés implicitement" in by_label
+    assert "dossiers=accords_tacites" in accepted["href"]
+    assert ("⚖ Rejetés implicitement" in by_label) == (overall["tacit_reject_open"] > 0)
     assert len(case_rows(service.state(None), 30, "accords_tacites")) == overall["tacit_accept_open"]
     assert silences_in_use(BASE_CATALOG) == frozenset()  # a catalogue without silence rules: no such tile
     assert "⚖ Acceptés implicitement" not in str(tree(synthesis_tiles(ExplorerQuery(), overall, frozenset())))
+    none = {**overall, "tacit_accept_open": 0}  # no such case: no tile, unless its list is the one shown
+    assert "⚖ Acceptés implicitement" not in str(tree(synthesis_tiles(ExplorerQuery(), none, silences_in_use(catalog))))
+    listed = ExplorerQuery(population="accords_tacites")
+    assert "⚖ Acceptés implicitement" in str(tree(synthesis_tiles(listed, none, silences_in_use(catalog))))
 
 
 def test_the_case_page_says_when_the_clock_restarted_and_what_the_silence_decided() -> None:

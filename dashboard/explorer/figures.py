@@ -582,7 +582,7 @@ def case_timeline(
         shapes=shapes,
         annotations=notes,
     )
-    layout["xaxis"] = _axis(type="date", tickformat="%d/%m/%Y")
+    layout["xaxis"] = _axis(type="date", tickformat="%-d %b %Y")  # French months (assets/plotly_fr.js): « 8 nov. 2026 »
     layout["yaxis"] = _axis(type="category", autorange="reversed")
     return {"data": data, "layout": layout}
 

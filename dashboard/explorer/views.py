@@ -33,7 +33,7 @@ from service.targets import status, weekly_values
 
 def synthesis_tiles(query: ExplorerQuery, overall: dict[str, Any], silences: frozenset[str] = frozenset()) -> html.Div:
     """The view's numbers, each count a link to exactly its cases; ``silences``: the catalogue's silence rules in
-    use (« accord », « rejet »), whose tacit decisions get a tile of their own (docs/kpis.md)."""
+    use (« accord », « rejet »), whose tacit decisions get a tile of their own when there are some (docs/kpis.md)."""
 
     def tile(label: str, value: str, population: str | None = None, tone: str = "") -> Any:
         inner = [html.Div(label, className="tile-label"), html.Div(value, className="tile-value")]
@@ -64,12 +64,18 @@ def synthesis_tiles(query: ExplorerQuery, overall: dict[str, Any], silences: fro
             tile("⚠ Hors délai (en cours)", fr_number(overall["breached_open"]), "hors_delai", "alert"),
             tile("◔ À risque", fr_number(overall["at_risk_open"]), "a_risque", "warn"),
             tile("Taux de refus", fr_number(overall["rejection_rate_pct"], 1, "%")),
-            *([tile("⚖ Acceptés implicitement", fr_number(overall["tacit_accept_open"]), "accords_tacites", "alert")]
-              if "accord" in silences else []),
-            *([tile("⚖ Rejetés implicitement", fr_number(overall["tacit_reject_open"]), "rejets_tacites", "alert")]
-              if "rejet" in silences else []),
+            *[tile(label, fr_number(overall[key]), slug, "alert") for label, key, slug, rule in TACIT_TILES
+              if rule in silences and (overall[key] or query.population == slug)],
         ],
     )
+
+
+#: The tacit decisions' tiles: label, count, listed population, the silence rule they follow. Shown only when
+#: there is such a case (or their list is the one shown): a zero tile would be one more Tab stop for nothing.
+TACIT_TILES = (
+    ("⚖ Acceptés implicitement", "tacit_accept_open", "accords_tacites", "accord"),
+    ("⚖ Rejetés implicitement", "tacit_reject_open", "rejets_tacites", "rejet"),
+)
 
 
 def silences_in_use(catalog: pd.DataFrame) -> frozenset[str]:
