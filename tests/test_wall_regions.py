@@ -85,7 +85,7 @@ def test_the_regions_view_shows_the_engines_numbers_and_a_structures_own(service
 def test_procedure_names_wrap_on_whole_words_never_cut() -> None:
     name = "Raccordement au réseau moyenne tension"
     assert procedure_label("CEET-MT", name, width=34) == "<b>CEET-MT</b> Raccordement au réseau<br>moyenne tension"
-    assert procedure_label("CEET-MT", name) == "<b>CEET-MT</b> Raccordement au réseau moyenne tension"  # one line at 44
+    assert procedure_label("CEET-MT", name) == "<b>CEET-MT</b> Raccordement au réseau moyenne<br>tension"  # 44 a line
     for code, long in (("AT2ER-CHQ", "Demande de chèque solaire (subvention de kit solaire)"),
                        ("ARSE-LIC", "Avis technique sur licence de distribution d'électricité")):  # fmt: skip
         words = procedure_label(code, long).replace("<br>", " ").replace("<b>", "").replace("</b>", "").split()
