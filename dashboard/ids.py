@@ -42,6 +42,7 @@ EXPLORER_POPULATION = "explorer-population"
 EXPLORER_STEP = "explorer-step"
 EXPLORER_BARS = "explorer-bars"
 EXPLORER_REGIONS = "explorer-regions"
+EXPLORER_REGION_MAP = "explorer-region-map"  # the map of Togo: a click on a region filters, as its bars
 EXPLORER_TREND = "explorer-trend"
 EXPLORER_PROCESSING = "explorer-processing"
 EXPLORER_TARGETS = "explorer-targets"  # « Objectifs »: one chart per target of the view

@@ -113,6 +113,7 @@ def _inputs(trigger: str, value: object) -> list[object]:
         ids.EXPLORER_STEP,
         ids.EXPLORER_BARS,
         ids.EXPLORER_REGIONS,
+        ids.EXPLORER_REGION_MAP,
     ]
     return [value if i == trigger else None for i in order]
 
@@ -129,6 +130,11 @@ def test_clicks_drill_down_and_cross_filter(catalog) -> None:
     region = navigate_to(ids.EXPLORER_REGIONS, (*_inputs(ids.EXPLORER_REGIONS, _click("Kara")), step), catalog, NOW)
     assert region == step + "&region=Kara"
     assert navigate_to(ids.EXPLORER_REGIONS, (*_inputs(ids.EXPLORER_REGIONS, _click("Kara")), region), catalog, NOW) == step
+    # the map of Togo filters the same way as the region bars
+    mapped = navigate_to(ids.EXPLORER_REGION_MAP, (*_inputs(ids.EXPLORER_REGION_MAP, _click("Savanes")), step), catalog, NOW)
+    assert mapped == step + "&region=Savanes"
+    assert navigate_to(ids.EXPLORER_REGION_MAP, (*_inputs(ids.EXPLORER_REGION_MAP, _click("Savanes")), mapped), catalog,
+                       NOW) == step  # fmt: skip
     # another service drops a procedure that is not its own; choosing a procedure brings its service
     other = navigate_to(ids.EXPLORER_SERVICE, (*_inputs(ids.EXPLORER_SERVICE, "ARSE"), step), catalog, NOW)
     assert other == "?periode=7j&service=ARSE"

@@ -384,6 +384,10 @@ def flow_trend(current: pd.DataFrame, previous: pd.DataFrame | None, step: str, 
         "tickformat": ",d",  # « 3 700 », never an SI-shortened « 3.7k » cut by the margin
     }
     layout["legend"] = {**layout["legend"], "y": -0.18}
+    for axis, side in (("yaxis", "y"), ("yaxis2", "y2")):
+        counts = [v for t in data if t.get("yaxis", "y") == side for v in t.get("y", []) if isinstance(v, int | float)]
+        if max(counts, default=0) < 5:  # whole cases: small counts would get 0,2 steps written « 0 0 1 1 »
+            layout[axis]["dtick"] = 1
     return with_markers({"data": data, "layout": layout}, markers)
 
 

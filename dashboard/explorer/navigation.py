@@ -33,7 +33,9 @@ CONTROL_FIELDS = {
 #: The property each control's value is in, when not ``value``: the date pickers' ``date`` (AAAA-MM-JJ).
 CONTROL_PROPS = {ids.EXPLORER_FROM: "date", ids.EXPLORER_TO: "date"}
 #: The charts a click on which navigates, after the controls in the callback's inputs.
-CLICKABLE_CHARTS = (ids.EXPLORER_BARS, ids.EXPLORER_REGIONS)
+CLICKABLE_CHARTS = (ids.EXPLORER_BARS, ids.EXPLORER_REGIONS, ids.EXPLORER_REGION_MAP)
+#: The charts whose click filters by region (cross-filtering) rather than drilling down.
+REGION_CHARTS = (ids.EXPLORER_REGIONS, ids.EXPLORER_REGION_MAP)
 #: Fields that always hold a value: clearing them is ignored.
 _REQUIRED = ("population", "step", "period")
 
@@ -68,7 +70,7 @@ def after_click(query: ExplorerQuery, chart: str, click: object) -> ExplorerQuer
     clicked = clicked_group(click)
     if clicked is None:
         return None
-    if chart == ids.EXPLORER_REGIONS:
+    if chart in REGION_CHARTS:
         return query.with_(region=None if query.region == clicked else clicked)
     if query.level == "services":
         return query.with_(service=clicked, procedure=None)

@@ -21,11 +21,14 @@ from dashboard.explorer.grid import AGENT_LINK_RENDERER, GRID_FRENCH, NUMBER_REN
 from dashboard.explorer.labels import POPULATION_LABELS, list_title_text
 from dashboard.explorer.navigation import agent_search
 from dashboard.explorer.state import STEPS, ExplorerQuery
+from dashboard.figures import region_map
 from dashboard.graph_config import DESK_GRAPH, TIME_GRAPH
 from domain.french import fr_number
+from domain.geo import region_outlines
 from domain.model import REGIONS
 from domain.target_settings import Target
 from kpis.periods import auto_step, blank_before, data_start, flows_by_period, window_dates
+from kpis.regions import REGION_KEYS, region_numbers
 from kpis.workload import window_weeks
 from service.kpi_service import KpiService
 from service.targets import status, weekly_values
@@ -202,7 +205,7 @@ def _where_charts(
             selected=query.procedure,
         )
     regions = kpis.by_label(as_of, days, query.filters.without("region"), "region", REGIONS, BAR_KEYS)
-    return html.Div(
+    return html.Div([html.Div(
         className="charts two",
         children=[
             dcc.Graph(id=ids.EXPLORER_BARS, figure=bars, config=DESK_GRAPH),
@@ -219,6 +222,25 @@ def _where_charts(
                 config=DESK_GRAPH,
             ),
         ],
+    ), _region_map(query, kpis, as_of, days)])
+
+
+def _region_map(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | None, days: int) -> html.Div:
+    """The wall's map of Togo (drawn offline from data/geo, nothing fetched) for the view's cases, the region filter
+    left out like the region bars: a click on a region filters by it (again: all regions)."""
+    counts = kpis.by_label(as_of, days, query.filters.without("region"), "region", REGIONS, REGION_KEYS)
+    figure = region_map(region_numbers(counts), region_outlines(), "fr", selected=query.region)
+    figure.update_layout(height=460, font={"size": 14}, margin={"l": 10, "r": 10, "t": 50, "b": 10}, hovermode="closest")
+    # the wall's map does not answer the pointer; here a region's shape or label is a filter
+    figure.update_traces(selector={"mode": "text"}, hovertemplate="%{customdata} : cliquez pour filtrer<extra></extra>")
+    figure.update_traces(selector={"fill": "toself"}, hovertemplate="%{customdata} : cliquez pour filtrer<extra></extra>")
+    figure.update_annotations(font={"size": 12})
+    figure.update_traces(selector={"mode": "text"}, textfont={"size": 14})  # the wall's labels are sized for 5 m
+    figure.update_traces(selector={"mode": "markers"}, marker={"colorbar": {"tickfont": {"size": 12},
+                                                                            "title": {"font": {"size": 12}}}})
+    return html.Div(
+        className="map-card",
+        children=dcc.Graph(id=ids.EXPLORER_REGION_MAP, figure=figure, config=DESK_GRAPH, style={"height": "460px"}),
     )
 
 
@@ -338,6 +360,7 @@ def workload_view(query: ExplorerQuery, kpis: KpiService, as_of: pd.Timestamp | 
             # the navigation callback listens to the synthesis charts: they exist here too, hidden
             dcc.Graph(id=ids.EXPLORER_BARS, config=DESK_GRAPH, style={"display": "none"}),
             dcc.Graph(id=ids.EXPLORER_REGIONS, config=DESK_GRAPH, style={"display": "none"}),
+            dcc.Graph(id=ids.EXPLORER_REGION_MAP, config=DESK_GRAPH, style={"display": "none"}),
             html.H2("Dossiers en cours et décisions par agent et par semaine ISO"),
             html.P(
                 className="hint",

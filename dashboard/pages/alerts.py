@@ -228,7 +228,10 @@ def _note_form(page: AlertsPage, who: Principal | None) -> html.Div:
     return html.Div(
         className="note-form",
         children=[
-            dcc.Input(id=NOTE_TEXT, placeholder="Ex. : grève des agents 3–5 déc.", maxLength=500, className="note-text"),
+            html.Label([  # the field's name for screen readers; its visible cue is its placeholder
+                html.Span("Note pour les courbes de l'explorateur", className="visually-hidden"),
+                dcc.Input(id=NOTE_TEXT, placeholder="Ex. : grève des agents 3–5 déc.", maxLength=500, className="note-text"),
+            ]),
             dcc.Dropdown(
                 id=NOTE_SCOPE,
                 options=scopes,

@@ -128,6 +128,7 @@ def components(catalog: pd.DataFrame) -> html.Div:
             _controls(ExplorerQuery(), catalog),
             dcc.Graph(id=ids.EXPLORER_BARS, config=DESK_GRAPH),
             dcc.Graph(id=ids.EXPLORER_REGIONS, config=DESK_GRAPH),
+            dcc.Graph(id=ids.EXPLORER_REGION_MAP, config=DESK_GRAPH),
             dcc.Graph(id=ids.EXPLORER_WORKLOAD_BARS, config=DESK_GRAPH),
             case_grid(ids.EXPLORER_GRID),
         ]

@@ -1,4 +1,4 @@
-"""axe-core (bundled by axe-selenium-python: nothing is fetched) on the explorer, a case page and /rapports, logged
+"""axe-core (bundled by axe-selenium-python: nothing is fetched) on the explorer, a case page, /rapports and /alertes, logged
 in as a manager: no WCAG 2.x level A or AA violation, except those listed in ``KNOWN`` with their reason (the README
 lists them too)."""
 
@@ -71,6 +71,10 @@ def test_no_wcag_a_or_aa_violation(browser, tmp_path, sqlite_source) -> None:
         browser.get(base + "/rapports")
         wait.until(lambda b: b.find_elements(By.TAG_NAME, "h1"))
         found["/rapports"] = _describe(_violations(browser))
+        browser.get(base + "/alertes")
+        wait.until(lambda b: b.find_elements(By.TAG_NAME, "h1"))
+        time.sleep(1)  # the alerts' list arrives with the page's first tick
+        found["/alertes"] = _describe(_violations(browser))
         assert not any(found.values()), found
     finally:
         browser.get("about:blank")
