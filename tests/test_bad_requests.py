@@ -230,6 +230,7 @@ CONTROLS = [
     ids.EXPLORER_STEP,
     ids.EXPLORER_BARS,
     ids.EXPLORER_REGIONS,
+    ids.EXPLORER_REGION_MAP,
 ]
 
 

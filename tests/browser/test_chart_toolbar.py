@@ -52,18 +52,18 @@ def test_no_chart_offers_to_upload_its_data(browser, tmp_path, sqlite_source) ->
         browser.set_window_size(1600, 1200)
         browser.get(base + "/explorer")
         wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#explorer-grid .ag-row a"))  # collected, charts drawn
-        for graph in ("explorer-bars", "explorer-regions", "explorer-trend", "explorer-processing"):
+        for graph in ("explorer-bars", "explorer-regions", "explorer-region-map", "explorer-trend", "explorer-processing"):
             wait.until(lambda b, g=graph: modebar(b, f"#{g}"))
         assert_nothing_leaves(browser)
-        for graph in ("explorer-bars", "explorer-regions"):
-            assert modebar(browser, f"#{graph}") == [PNG], graph  # bars: the PNG download only, in French
+        for graph in ("explorer-bars", "explorer-regions", "explorer-region-map"):
+            assert modebar(browser, f"#{graph}") == [PNG], graph  # bars and the map: the PNG download only, in French
         for graph in ("explorer-trend", "explorer-processing"):
             assert modebar(browser, f"#{graph}") == [PNG, ZOOM, RESET], graph  # time axes: zoom and back
         locale = browser.execute_script("return document.querySelector('#explorer-trend .js-plotly-plot')._context.locale")
         assert locale == "fr"
 
         browser.get(base + "/explorer?vue=charge")  # agent names: the chart that must never be shared
-        workload = "#explorer-workload .dash-graph:not(#explorer-bars):not(#explorer-regions)"  # those two: hidden
+        workload = "#explorer-workload .dash-graph:not(#explorer-bars):not(#explorer-regions):not(#explorer-region-map)"  # hidden
         wait.until(lambda b: modebar(b, workload))
         assert_nothing_leaves(browser)
         assert modebar(browser, workload) == [PNG]
