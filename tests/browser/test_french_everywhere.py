@@ -6,6 +6,7 @@ filter menu, the dropdowns, Plotly's axes, the date fields). No English UI word 
 from __future__ import annotations
 
 import re
+import time
 
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -82,9 +83,15 @@ def test_an_english_browser_sees_only_french(english_browser, tmp_path, sqlite_s
         seen.append(_texts(browser))
         ActionChains(browser).send_keys(Keys.ESCAPE).perform()
         # a dropdown opened and searched for nothing it holds
-        browser.execute_script("document.getElementById('explorer-service').focus()")
-        ActionChains(browser).send_keys(Keys.ENTER).perform()
-        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".dash-dropdown-search, input[type=search]"))
+        def opened(b) -> bool:  # type: ignore[no-untyped-def]
+            # focus and Enter again while the page may still be settling after the calendar closed
+            if not b.find_elements(By.CSS_SELECTOR, ".dash-dropdown-search, input[type=search]"):
+                b.execute_script("document.getElementById('explorer-service').focus()")
+                ActionChains(b).send_keys(Keys.ENTER).perform()
+                time.sleep(0.5)
+            return bool(b.find_elements(By.CSS_SELECTOR, ".dash-dropdown-search, input[type=search]"))
+
+        wait.until(opened)
         seen.append(_texts(browser))
         ActionChains(browser).send_keys("zzzz").perform()
         wait.until(lambda b: "Aucun choix" in _texts(b))
